@@ -1,0 +1,55 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AgencyMembership, OneTimeCode, User
+
+
+class UserCreationAdminForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("mobile",)
+
+
+class UserChangeAdminForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+class MembershipInline(admin.TabularInline):
+    model = AgencyMembership
+    extra = 0
+    autocomplete_fields = ["agency"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
+    ordering = ["-date_joined"]
+    list_display = ["mobile", "first_name", "last_name", "insurer_role", "is_staff", "date_joined"]
+    list_filter = ["insurer_role", "is_staff", "is_superuser", "is_active"]
+    search_fields = ["mobile", "first_name", "last_name", "national_code"]
+    inlines = [MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("mobile", "password")}),
+        (_("Identity"), {"fields": ("first_name", "last_name", "national_code", "birth_date", "email",
+                                    "identity_verified_at", "mobile_verified_at", "signup_agency")}),
+        (_("Roles"), {"fields": ("insurer_role", "is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("mobile", "usable_password", "password1", "password2")}),)
+    raw_id_fields = ["signup_agency"]
+
+
+@admin.register(OneTimeCode)
+class OneTimeCodeAdmin(admin.ModelAdmin):
+    list_display = ["mobile", "created_at", "expires_at", "attempts", "used_at"]
+    search_fields = ["mobile"]
+    exclude = ["code_hash"]
+    readonly_fields = ["mobile", "created_at", "expires_at", "attempts", "used_at", "ip_address"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,11 @@
+"""The Celery app: workers and beat for everything slow or scheduled."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("bimeh")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,17 @@
+"""The main sales site: bare domain and www."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import path
+
+from config.urls_common import api_patterns, common_patterns, storefront_patterns
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    *common_patterns,
+    *api_patterns,
+    *storefront_patterns,
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

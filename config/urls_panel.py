@@ -1,0 +1,11 @@
+"""The agency panel: panel."""
+
+from django.urls import include, path
+
+from config.urls_common import common_patterns
+
+urlpatterns = [
+    *common_patterns,
+    path("accounts/", include("accounts.urls")),
+    path("", include("tenants.panel.urls")),
+]

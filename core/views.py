@@ -1,0 +1,43 @@
+"""Infrastructure pages: health check and the development SMS outbox."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from core.models import SmsMessage
+
+
+@never_cache
+def healthz(request):
+    """Report whether the database and Redis answer; 503 if either does not."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - a health check reports, it does not raise
+        checks["database"] = f"error: {error.__class__.__name__}"
+    try:
+        cache.set("healthz", "ok", 5)
+        checks["redis"] = "ok" if cache.get("healthz") == "ok" else "error: no echo"
+    except Exception as error:  # noqa: BLE001
+        checks["redis"] = f"error: {error.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
+
+
+@never_cache
+def dev_sms_outbox(request):
+    """The development SMS outbox: what would have been sent, newest first."""
+    if settings.SMS_BACKEND != "dev":
+        raise Http404
+    messages = SmsMessage.objects.all()[:100]
+    return render(request, "core/dev_sms.html", {"sms_messages": messages})

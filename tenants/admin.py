@@ -1,0 +1,112 @@
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import MobileField
+from tenants import services
+from tenants.models import Agency, Branch, Domain, SpareSchema
+
+
+class AgencyAddForm(forms.ModelForm):
+    owner_mobile = MobileField(label=_("Owner's mobile number"))
+
+    class Meta:
+        model = Agency
+        exclude = ["schema_name"]
+
+
+class DomainInline(admin.TabularInline):
+    model = Domain
+    extra = 0
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    """Adding an agency here runs the same provisioning service as the command and the API."""
+
+    list_display = ["code", "name", "kind", "status", "city", "province", "accepts_referrals", "can_issue"]
+    list_filter = ["status", "kind", "province", "can_issue", "accepts_referrals"]
+    search_fields = ["code", "name", "city", "licence_number"]
+    inlines = [DomainInline]
+    actions = ["suspend", "activate"]
+    readonly_fields = ["schema_name", "created_at", "updated_at"]
+    fields = [
+        "code", "name", "kind", "licence_number", "branch", "status", "latitude", "longitude",
+        "address", "city", "province", "phone", "accepts_referrals", "can_issue", "schema_name",
+        "created_at", "updated_at",
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = AgencyAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is None:
+            fields = [f for f in fields if f not in ("schema_name", "created_at", "updated_at")]
+            fields.append("owner_mobile")
+        return fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        created = services.agency_create(
+            actor=request.user,
+            code=data["code"],
+            name=data["name"],
+            kind=data["kind"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            owner_mobile=data["owner_mobile"],
+            licence_number=data.get("licence_number", ""),
+            branch=data.get("branch"),
+            status=data["status"],
+            address=data.get("address", ""),
+            city=data.get("city", ""),
+            province=data.get("province", ""),
+            phone=data.get("phone", ""),
+            accepts_referrals=data.get("accepts_referrals", True),
+            can_issue=data.get("can_issue", False),
+        )
+        obj.pk = created.pk
+        obj.schema_name = created.schema_name
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    @admin.action(description=_("Suspend the selected agencies' sites"))
+    def suspend(self, request, queryset):
+        for agency in queryset:
+            services.agency_set_status(agency=agency, status=Agency.Status.SUSPENDED, actor=request.user)
+        messages.success(request, _("Suspended."))
+
+    @admin.action(description=_("Activate the selected agencies' sites"))
+    def activate(self, request, queryset):
+        for agency in queryset:
+            services.agency_set_status(agency=agency, status=Agency.Status.ACTIVE, actor=request.user)
+        messages.success(request, _("Activated."))
+
+
+@admin.register(Branch)
+class BranchAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "city", "province"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(SpareSchema)
+class SpareSchemaAdmin(admin.ModelAdmin):
+    list_display = ["schema_name", "fingerprint", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

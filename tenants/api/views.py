@@ -1,0 +1,69 @@
+"""Agency provisioning API for insurer operators (S-1.4)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from tenants import services
+from tenants.hosts import agency_site_url
+from tenants.models import Agency
+
+
+class IsInsurerOperator(BasePermission):
+    """Insurer operators and administrators."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(
+            user.is_authenticated
+            and (user.is_superuser or user.insurer_role in (User.InsurerRole.OPERATOR, User.InsurerRole.ADMIN))
+        )
+
+
+class AgencyCreateApi(APIView):
+    permission_classes = [IsInsurerOperator]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AgencyCreateInput"
+
+        code = serializers.IntegerField(min_value=1, max_value=9_999_999)
+        name = serializers.CharField(max_length=200)
+        kind = serializers.ChoiceField(choices=Agency.Kind.choices)
+        latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90)
+        longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180)
+        owner_mobile = serializers.CharField(max_length=20)
+        licence_number = serializers.CharField(max_length=50, required=False, default="")
+        address = serializers.CharField(max_length=500, required=False, default="")
+        city = serializers.CharField(max_length=100, required=False, default="")
+        province = serializers.CharField(max_length=100, required=False, default="")
+        phone = serializers.CharField(max_length=30, required=False, default="")
+        can_issue = serializers.BooleanField(required=False, default=False)
+        accepts_referrals = serializers.BooleanField(required=False, default=True)
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AgencyCreateOutput"
+
+        id = serializers.IntegerField()
+        code = serializers.IntegerField()
+        name = serializers.CharField()
+        kind = serializers.CharField()
+        status = serializers.CharField()
+        schema_name = serializers.CharField()
+        site_url = serializers.SerializerMethodField()
+
+        def get_site_url(self, agency) -> str:
+            return agency_site_url(agency)
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agency = services.agency_create(actor=request.user, **data.validated_data)
+        return Response(self.OutputSerializer(agency).data, status=status.HTTP_201_CREATED)

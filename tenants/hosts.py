@@ -1,0 +1,99 @@
+"""Host → site resolution (S-1.2), cached so that a warm request makes no database query.
+
+The cache lives in Redis (shared by every web process) and is invalidated by
+``tenants.signals`` whenever an agency or a domain changes, so a change is seen at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from tenants.models import Agency, Domain
+
+MAIN, AGENCY, PANEL, OPS, INACTIVE = "main", "agency", "panel", "ops", "inactive"
+_CACHE_PREFIX = "tenants:host:"
+_UNKNOWN = "unknown"
+UNKNOWN_HOST_TTL = 300
+
+
+@dataclass(frozen=True)
+class HostMatch:
+    site: str
+    agency: Agency | None = None
+    status_code: int = 200
+
+
+def normalize_host(host: str) -> str:
+    return host.split(":", 1)[0].strip().lower().rstrip(".")
+
+
+def host_cache_key(host: str) -> str:
+    return f"{_CACHE_PREFIX}{normalize_host(host)}"
+
+
+def _agency_for_domain(host: str) -> Agency | None:
+    key = host_cache_key(host)
+    cached = cache.get(key)
+    if cached == _UNKNOWN:
+        return None
+    if isinstance(cached, Agency):
+        return cached
+    domain = Domain.objects.select_related("tenant").filter(domain=host).first()
+    if domain is None:
+        cache.set(key, _UNKNOWN, UNKNOWN_HOST_TTL)
+        return None
+    cache.set(key, domain.tenant, None)
+    return domain.tenant
+
+
+def resolve_host(host: str) -> HostMatch:
+    """Tell which site a host name serves, and for an agency site, which agency."""
+    host = normalize_host(host)
+    base = settings.BASE_DOMAIN.lower()
+    if host in (base, f"www.{base}"):
+        return HostMatch(MAIN)
+    if host == f"panel.{base}":
+        return HostMatch(PANEL)
+    if host == f"ops.{base}":
+        return HostMatch(OPS)
+    agency = _agency_for_domain(host)
+    if agency is None:
+        return HostMatch(INACTIVE, status_code=404)
+    if agency.status == Agency.Status.SUSPENDED:
+        return HostMatch(INACTIVE, agency=agency, status_code=410)
+    if agency.status != Agency.Status.ACTIVE:
+        return HostMatch(INACTIVE, agency=agency, status_code=404)
+    return HostMatch(AGENCY, agency=agency)
+
+
+def host_cache_forget(*hosts: str) -> None:
+    """Drop cached resolutions so the next request reads the database again."""
+    keys = [host_cache_key(host) for host in hosts if host]
+    if keys:
+        cache.delete_many(keys)
+
+
+def host_cache_forget_agency(agency_id: int) -> None:
+    hosts = list(Domain.objects.filter(tenant_id=agency_id).values_list("domain", flat=True))
+    host_cache_forget(*hosts)
+
+
+def agency_site_url(agency: Agency, path: str = "/") -> str:
+    """The absolute URL of a page on an agency's site."""
+    return site_url(f"{Agency.subdomain_for(agency.code)}.{settings.BASE_DOMAIN}", path)
+
+
+def site_url(host: str, path: str = "/") -> str:
+    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+    return f"{settings.SITE_SCHEME}://{host}{port}{path}"
+
+
+def main_site_url(path: str = "/") -> str:
+    return site_url(settings.BASE_DOMAIN, path)
+
+
+def panel_url(path: str = "/") -> str:
+    return site_url(f"panel.{settings.BASE_DOMAIN}", path)

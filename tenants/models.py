@@ -1,0 +1,133 @@
+"""Agencies (tenants), their domains and branches, and the pool of spare schemas."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Branch(models.Model):
+    """An insurer branch (شعبه) that supervises agencies."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    province = models.CharField(_("province"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(TenantMixin):
+    """An agent, broker or marketer with its own site ``arNNN.<BASE_DOMAIN>`` and schema."""
+
+    class Kind(models.TextChoices):
+        AGENT = "agent", _("Agent")
+        BROKER = "broker", _("Broker")
+        MARKETER = "marketer", _("Marketer")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    # The schema is claimed from the spare pool by the provisioning service, never
+    # created by django-tenants on save().
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    code = models.PositiveIntegerField(_("agency code"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.AGENT)
+    name = models.CharField(_("name"), max_length=200)
+    licence_number = models.CharField(_("licence number"), max_length=50, blank=True)
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    province = models.CharField(_("province"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    accepts_referrals = models.BooleanField(_("accepts referrals"), default=True)
+    can_issue = models.BooleanField(_("may issue policies"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+    @property
+    def is_site_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @staticmethod
+    def schema_name_for(code: int) -> str:
+        return f"ar{code}"
+
+    @staticmethod
+    def subdomain_for(code: int) -> str:
+        return f"ar{code}"
+
+
+class Domain(DomainMixin):
+    """A host name that serves an agency's site."""
+
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._original_domain = self.domain
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class SpareSchema(models.Model):
+    """A migrated, empty agency schema waiting to be claimed (renamed) by a new agency."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    fingerprint = models.CharField(
+        max_length=64, db_index=True, help_text="Migration state the schema was built at."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("spare schema")
+        verbose_name_plural = _("spare schemas")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.schema_name

@@ -1,0 +1,41 @@
+"""The panel's edge: resolve the agency once, check membership, enter its schema (STYLE §3)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.db import connection
+from django.http import Http404
+
+from accounts.selectors import membership_get, memberships_for
+
+SESSION_AGENCY = "panel_agency_id"
+
+
+def panel_view(view):
+    """Decorate a panel view: ``request.membership`` and ``request.agency`` are set, and the
+    connection is in the agency's schema. A user who belongs to no agency gets 404."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url="/login/")
+        membership = None
+        agency_id = request.session.get(SESSION_AGENCY)
+        if agency_id:
+            membership = membership_get(user=request.user, agency_id=agency_id)
+        if membership is None:
+            membership = memberships_for(user=request.user).first()
+        if membership is None:
+            raise Http404("No agency for this user.")
+        request.session[SESSION_AGENCY] = membership.agency_id
+        request.membership = membership
+        request.agency = membership.agency
+        connection.set_tenant(membership.agency)
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            connection.set_schema_to_public()
+
+    return wrapper

@@ -1,0 +1,40 @@
+"""The agency panel (S-4): login and dashboard."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import membership_get, memberships_for
+from tenants.hosts import agency_site_url
+from tenants.panel.base import SESSION_AGENCY, panel_view
+
+
+def panel_login(request):
+    """Staff log in with the same SMS code as customers; then the dashboard."""
+    if request.user.is_authenticated:
+        return redirect("panel:dashboard")
+    return redirect("/accounts/login/?next=/")
+
+
+@panel_view
+def dashboard(request):
+    return render(
+        request,
+        "tenants/panel/dashboard.html",
+        {
+            "membership": request.membership,
+            "agency": request.agency,
+            "memberships": memberships_for(user=request.user),
+            "agency_url": agency_site_url(request.agency),
+        },
+    )
+
+
+@require_POST
+def switch_agency(request, agency_id: int):
+    if not request.user.is_authenticated or membership_get(user=request.user, agency_id=agency_id) is None:
+        raise Http404
+    request.session[SESSION_AGENCY] = agency_id
+    return redirect("panel:dashboard")

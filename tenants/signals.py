@@ -1,0 +1,27 @@
+"""Keep the host cache true: any change to an agency or a domain is seen at once."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from tenants.hosts import host_cache_forget, host_cache_forget_agency
+from tenants.models import Agency, Domain
+
+
+@receiver([post_save, post_delete], sender=Agency)
+def _agency_changed(sender, instance: Agency, **kwargs) -> None:
+    host_cache_forget_agency(instance.pk)
+    # Forget again after commit, so that a request racing the transaction cannot keep
+    # the old row in the cache.
+    agency_id = instance.pk
+    transaction.on_commit(lambda: host_cache_forget_agency(agency_id))
+
+
+@receiver([post_save, post_delete], sender=Domain)
+def _domain_changed(sender, instance: Domain, **kwargs) -> None:
+    hosts = {instance.domain, getattr(instance, "_original_domain", None) or ""}
+    host_cache_forget(*hosts)
+    transaction.on_commit(lambda: host_cache_forget(*hosts))
+    instance._original_domain = instance.domain
