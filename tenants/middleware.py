@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection
 from django.shortcuts import render
 from django.urls import set_urlconf
 
+from tenants.db import connection
 from tenants.hosts import AGENCY, INACTIVE, MAIN, HostMatch, resolve_host
 
 

@@ -1,0 +1,16 @@
+FROM python:3.11-slim-bookworm
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DJANGO_SETTINGS_MODULE=config.settings
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 gettext nodejs npm \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY pyproject.toml ./
+RUN pip install --upgrade pip && pip install -e .
+COPY . .
+RUN DJANGO_ENV=development python manage.py collectstatic --noinput -v 0
+RUN useradd --create-home bimeh && chown -R bimeh /app
+USER bimeh
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
