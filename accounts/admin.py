@@ -4,15 +4,21 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AgencyMembership, OneTimeCode, User
+from core.forms import MobileField, NationalCodeField
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
+    mobile = MobileField()
+
     class Meta:
         model = User
         fields = ("mobile",)
 
 
 class UserChangeAdminForm(UserChangeForm):
+    mobile = MobileField()
+    national_code = NationalCodeField(required=False)
+
     class Meta:
         model = User
         fields = "__all__"
@@ -35,13 +41,44 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [MembershipInline]
     fieldsets = (
         (None, {"fields": ("mobile", "password")}),
-        (_("Identity"), {"fields": ("first_name", "last_name", "national_code", "birth_date", "email",
-                                    "identity_verified_at", "mobile_verified_at", "signup_agency")}),
-        (_("Roles"), {"fields": ("insurer_role", "is_active", "is_staff", "is_superuser", "groups")}),
+        (
+            _("Identity"),
+            {
+                "fields": (
+                    "first_name",
+                    "last_name",
+                    "national_code",
+                    "birth_date",
+                    "email",
+                    "identity_verified_at",
+                    "mobile_verified_at",
+                    "signup_agency",
+                )
+            },
+        ),
+        (
+            _("Roles"),
+            {"fields": ("insurer_role", "is_active", "is_staff", "is_superuser", "groups")},
+        ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("mobile", "usable_password", "password1", "password2")}),)
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("mobile", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
     raw_id_fields = ["signup_agency"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """A verified identity is not edited here either (services keep it locked)."""
+        readonly = ["mobile_verified_at"]
+        if obj is not None and obj.identity_locked:
+            readonly += [*User.IDENTITY_FIELDS, "identity_verified_at"]
+        return readonly
 
 
 @admin.register(OneTimeCode)

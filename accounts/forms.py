@@ -1,22 +1,47 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from core.forms import DigitsNormalizingCharField, JalaliDateField, MobileField, NationalCodeField
 
 
 class MobileForm(forms.Form):
-    mobile = MobileField()
+    mobile = MobileField(
+        widget=forms.TextInput(
+            attrs={
+                "dir": "ltr",
+                "inputmode": "tel",
+                "autocomplete": "tel",
+                "placeholder": "09121234567",
+                "autofocus": True,
+            }
+        )
+    )
 
 
 class CodeForm(forms.Form):
     code = DigitsNormalizingCharField(
         label=_("Code sent by SMS"),
-        max_length=6,
-        min_length=6,
+        max_length=settings.OTP_LENGTH,
+        min_length=settings.OTP_LENGTH,
+        validators=[
+            RegexValidator(r"^\d+$", _("The code is made of digits only."), code="invalid_code")
+        ],
+        error_messages={
+            "min_length": _("The code has six digits."),
+            "max_length": _("The code has six digits."),
+        },
         widget=forms.TextInput(
-            attrs={"dir": "ltr", "inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+            attrs={
+                "dir": "ltr",
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+            }
         ),
     )
 
@@ -31,5 +56,5 @@ class ProfileForm(forms.Form):
     def __init__(self, *args, locked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if locked:
-            for name in ("first_name", "last_name", "national_code", "birth_date"):
+            for name in User.IDENTITY_FIELDS:
                 self.fields[name].disabled = True

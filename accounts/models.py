@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -55,7 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("identity verified at"),
         null=True,
         blank=True,
-        help_text=_("Once set, the customer can no longer change name, national code or birth date."),
+        help_text=_(
+            "Once set, the customer can no longer change name, national code or birth date."
+        ),
     )
     mobile_verified_at = models.DateTimeField(_("mobile verified at"), null=True, blank=True)
     insurer_role = models.CharField(
@@ -76,15 +81,29 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
 
     USERNAME_FIELD = "mobile"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
     IDENTITY_FIELDS = ("first_name", "last_name", "national_code", "birth_date")
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mobile__regex=r"^09[0-9]{9}$"), name="user_mobile_format"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.mobile
+
+    def clean(self) -> None:
+        """Store the mobile number as ``09xxxxxxxxx`` whatever way it was typed (admin forms)."""
+        super().clean()
+        if self.mobile:
+            try:
+                self.mobile = normalize_mobile(self.mobile)
+            except ValidationError as error:
+                raise ValidationError({"mobile": error.messages}) from error
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -99,6 +118,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_insurer_staff(self) -> bool:
         return bool(self.insurer_role) or self.is_superuser
+
+    def has_insurer_role(self, *roles: str) -> bool:
+        """Whether this person works for the insurer in one of ``roles`` (a superuser
+        has every role)."""
+        return self.is_active and (
+            self.is_superuser or (bool(self.insurer_role) and self.insurer_role in roles)
+        )
 
 
 class AgencyMembership(models.Model):
@@ -131,6 +157,11 @@ class AgencyMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.agency_id} ({self.role})"
+
+    @property
+    def can_manage(self) -> bool:
+        """Owners and managers run the agency's staff, settings and site."""
+        return self.role in (self.Role.OWNER, self.Role.MANAGER)
 
 
 class OneTimeCode(models.Model):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -16,49 +17,77 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import CodeForm, MobileForm, ProfileForm
-from accounts.utils import client_ip
+from accounts.utils import client_ip, localized_number
 
 SESSION_MOBILE = "otp_mobile"
+
+
+def _allowed_hosts(request, candidate: str) -> set[str]:
+    """This host, and any other host of the platform: the login is valid on all of them."""
+    hosts = {request.get_host()}
+    netloc = urlsplit(candidate).netloc
+    host = netloc.split(":", 1)[0].lower()
+    base = settings.BASE_DOMAIN.lower()
+    if "@" not in netloc and (host == base or host.endswith(f".{base}")):
+        hosts.add(netloc)
+    return hosts
 
 
 def _next_url(request) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        candidate,
+        allowed_hosts=_allowed_hosts(request, candidate),
+        require_https=request.is_secure(),
     ):
         return candidate
     return "/"
+
+
+def _agency_id(request) -> int | None:
+    agency = getattr(request, "agency", None)
+    return agency.pk if agency is not None else None
 
 
 def login_start(request):
     """Step 1: the mobile number. Sends a code and moves on to step 2."""
     if request.user.is_authenticated:
         return redirect(_next_url(request))
-    form = MobileForm(request.POST or None, initial={"mobile": request.session.get(SESSION_MOBILE, "")})
+    form = MobileForm(
+        request.POST or None, initial={"mobile": request.session.get(SESSION_MOBILE, "")}
+    )
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         mobile = form.cleaned_data["mobile"]
         try:
             services.otp_request(
-                mobile=mobile,
-                ip_address=client_ip(request),
-                agency_id=getattr(getattr(request, "agency", None), "pk", None),
+                mobile=mobile, ip_address=client_ip(request), agency_id=_agency_id(request)
             )
         except services.OtpThrottled as error:
             form.add_error(None, error)
+            retry_after = error.retry_after
         else:
             request.session[SESSION_MOBILE] = mobile
-            messages.success(request, _("A code was sent to %(mobile)s.") % {"mobile": mobile})
+            messages.success(
+                request, _("A code was sent to %(mobile)s.") % {"mobile": localized_number(mobile)}
+            )
             query = urlencode({"next": _next_url(request)})
             return redirect(f"{reverse('accounts:verify')}?{query}")
-    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
+    response = render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
+    if retry_after is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def login_verify(request):
     """Step 2: the code. Logs in (creating the account on first use)."""
     mobile = request.session.get(SESSION_MOBILE)
     if not mobile:
-        return redirect("accounts:login")
+        query = urlencode({"next": _next_url(request)})
+        return redirect(f"{reverse('accounts:login')}?{query}")
     form = CodeForm(request.POST or None)
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         try:
             result = services.otp_verify(
@@ -67,17 +96,34 @@ def login_verify(request):
                 ip_address=client_ip(request),
                 signup_agency=getattr(request, "agency", None),
             )
-        except ValidationError as error:
+        except services.OtpError as error:
             form.add_error("code", error)
+            if isinstance(error, services.OtpThrottled):
+                retry_after = error.retry_after
         else:
             login(request, result.user, backend="accounts.backends.MobileBackend")
             request.session.pop(SESSION_MOBILE, None)
             if result.created:
                 messages.success(request, _("Welcome! Your account was created."))
             return redirect(_next_url(request))
-    return render(
-        request, "accounts/verify.html", {"form": form, "mobile": mobile, "next": _next_url(request)}
+    response = render(
+        request,
+        "accounts/verify.html",
+        {"form": form, "mobile": mobile, "next": _next_url(request)},
     )
+    if retry_after is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal next to the fields it names (the rest above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 @require_POST
@@ -88,19 +134,20 @@ def logout_view(request):
 
 @login_required
 def profile(request):
+    """The customer's own profile; identity fields are read-only once verified."""
     user = request.user
     initial = {name: getattr(user, name) for name in ProfileForm.base_fields}
     form = ProfileForm(request.POST or None, initial=initial, locked=user.identity_locked)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.changed_data if not form.fields[name].disabled}
+        fields = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if not form.fields[name].disabled
+        }
         try:
             services.user_profile_update(user=user, actor=user, **fields)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            _add_service_errors(form, error)
         else:
             messages.success(request, _("Your profile was saved."))
             return redirect("accounts:profile")

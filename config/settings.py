@@ -161,6 +161,8 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+# Proxies in front of the web servers that append to X-Forwarded-For (the load balancer).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 LANGUAGE_CODE = "fa"
 LANGUAGES = [("fa", _("Persian")), ("en", _("English"))]
@@ -219,6 +221,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="default")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "purge-old-one-time-codes": {"task": "accounts.tasks.otp_purge_old", "schedule": 24 * 3600},
+    "refill-spare-schema-pool": {"task": "tenants.tasks.spare_pool_refill", "schedule": 15 * 60},
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # SMS: "dev" keeps messages in the database and shows them at /dev/sms/; "kavenegar" sends.

@@ -1,4 +1,9 @@
-"""Jalali (Iranian solar) calendar at the edges: storage stays UTC / ISO dates."""
+"""Jalali (Iranian solar) calendar at the edges: storage stays UTC / ISO dates.
+
+Dates are shown as ``۱۴۰۵/۰۹/۰۱`` and times in Tehran time; whatever people type
+(Persian, Arabic-Indic or Latin digits, ``/``, ``-`` or ``.``) is parsed back to a
+Gregorian ``datetime.date``.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,10 @@ from django.utils import timezone
 from core.digits import to_latin_digits, to_persian_digits
 
 _JALALI_RE = re.compile(r"^\s*(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$")
+# Years a person alive or a policy in force can have; a Gregorian year typed by
+# mistake (1990, 2026) falls outside and is refused instead of landing centuries ahead.
+JALALI_MIN_YEAR = 1200
+JALALI_MAX_YEAR = 1599
 
 JALALI_MONTHS = (
     "فروردین",
@@ -35,7 +44,7 @@ def tehran() -> ZoneInfo:
 
 
 def to_jalali(value: dt.date | dt.datetime) -> jdatetime.date | jdatetime.datetime:
-    """Convert a date, or an aware datetime (shown in Tehran time), to Jalali."""
+    """Convert a date, or a datetime (an aware one is first moved to Tehran time), to Jalali."""
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = value.astimezone(tehran())
@@ -44,7 +53,7 @@ def to_jalali(value: dt.date | dt.datetime) -> jdatetime.date | jdatetime.dateti
 
 
 def format_jalali_date(value: dt.date | dt.datetime | None, *, persian_digits: bool = True) -> str:
-    """``2026-11-22`` → ``۱۴۰۵/۰۹/۰۱``."""
+    """``2026-11-22`` → ``۱۴۰۵/۰۹/۰۱`` (an aware datetime gives its date in Tehran)."""
     if value is None:
         return ""
     j = to_jalali(value)
@@ -52,26 +61,43 @@ def format_jalali_date(value: dt.date | dt.datetime | None, *, persian_digits: b
     return to_persian_digits(text) if persian_digits else text
 
 
-def format_jalali_datetime(value: dt.datetime | None, *, persian_digits: bool = True) -> str:
-    """An aware datetime as ``۱۴۰۵/۰۹/۰۱ ۱۴:۳۰`` in Tehran time."""
+def format_jalali_datetime(
+    value: dt.datetime | dt.date | None, *, persian_digits: bool = True
+) -> str:
+    """An aware datetime as ``۱۴۰۵/۰۹/۰۱ ۱۴:۳۰`` in Tehran time (a plain date as its date)."""
     if value is None:
         return ""
+    if not isinstance(value, dt.datetime):
+        return format_jalali_date(value, persian_digits=persian_digits)
     j = to_jalali(value)
     text = f"{j.year:04d}/{j.month:02d}/{j.day:02d} {j.hour:02d}:{j.minute:02d}"
     return to_persian_digits(text) if persian_digits else text
 
 
-def parse_jalali_date(text: str) -> dt.date:
-    """Parse ``۱۴۰۵/۰۹/۰۱`` (any digits, / - or . separators) to a Gregorian date.
+def format_jalali_long(value: dt.date | dt.datetime | None) -> str:
+    """``2026-11-22`` → ``۱ آذر ۱۴۰۵``."""
+    if value is None:
+        return ""
+    j = to_jalali(value)
+    return to_persian_digits(f"{j.day} {JALALI_MONTHS[j.month - 1]} {j.year}")
 
-    Raises ``ValueError`` for a malformed or impossible date.
+
+def parse_jalali_date(text: str) -> dt.date:
+    """Parse ``۱۴۰۵/۰۹/۰۱`` or ``1405-9-1`` (any digits, ``/ - .`` separators) to a
+    Gregorian date.
+
+    Raises ``ValueError`` for a malformed or impossible date (``1405/13/01``,
+    ``1404/12/30`` in a common year) or a year outside 1200–1599.
     """
-    match = _JALALI_RE.match(to_latin_digits(text or ""))
+    match = _JALALI_RE.match(to_latin_digits(str(text or "")))
     if not match:
         raise ValueError(f"Not a Jalali date: {text!r}")
     year, month, day = (int(part) for part in match.groups())
+    if not JALALI_MIN_YEAR <= year <= JALALI_MAX_YEAR:
+        raise ValueError(f"Jalali year out of range: {year}")
     return jdatetime.date(year, month, day).togregorian()
 
 
 def jalali_today() -> jdatetime.date:
+    """Today in Tehran, as a Jalali date."""
     return jdatetime.date.fromgregorian(date=timezone.localdate(timezone=tehran()))

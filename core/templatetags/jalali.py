@@ -3,27 +3,46 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.dateparse import parse_date, parse_datetime
 
 from core.digits import to_persian_digits
-from core.jalali import format_jalali_date, format_jalali_datetime
+from core.jalali import format_jalali_date, format_jalali_datetime, format_jalali_long
 from core.money import format_rials
 
 register = template.Library()
 
 
-@register.filter
-def jdate(value: dt.date | dt.datetime | None) -> str:
-    """``{{ policy.starts_on|jdate }}`` → ``۱۴۰۵/۰۹/۰۱``."""
-    return format_jalali_date(value) if value else ""
+def _as_date(value: object) -> dt.date | dt.datetime | None:
+    """A date/datetime, or one parsed from an ISO string (API payloads, JSON fields)."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return parse_datetime(value) or parse_date(value)
+        except ValueError:
+            return None
+    return None
 
 
 @register.filter
-def jdatetime(value: dt.datetime | None) -> str:
+def jdate(value: dt.date | dt.datetime | str | None) -> str:
+    """``{{ policy.starts_on|jdate }}`` → ``۱۴۰۵/۰۹/۰۱`` (a datetime: its date in Tehran)."""
+    return format_jalali_date(_as_date(value))
+
+
+@register.filter
+def jdatetime(value: dt.datetime | str | None) -> str:
     """``{{ order.created_at|jdatetime }}`` → ``۱۴۰۵/۰۹/۰۱ ۱۴:۳۰`` (Tehran time)."""
-    return format_jalali_datetime(value) if value else ""
+    return format_jalali_datetime(_as_date(value))
+
+
+@register.filter
+def jdate_long(value: dt.date | dt.datetime | str | None) -> str:
+    """``{{ policy.starts_on|jdate_long }}`` → ``۱ آذر ۱۴۰۵``."""
+    return format_jalali_long(_as_date(value))
 
 
 @register.filter
@@ -35,8 +54,12 @@ def fa_digits(value: object) -> str:
 
 
 @register.filter
-def rials(value: Decimal | int | None) -> str:
-    """``1234567`` → ``۱٬۲۳۴٬۵۶۷``."""
+def rials(value: Decimal | int | str | None) -> str:
+    """``1234567`` → ``۱٬۲۳۴٬۵۶۷`` (Persian digits and thousands separator)."""
     if value in (None, ""):
         return ""
-    return to_persian_digits(format_rials(value)).replace(",", "٬")
+    try:
+        text = format_rials(Decimal(value) if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    return to_persian_digits(text).replace(",", "٬")

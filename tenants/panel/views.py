@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import membership_get, memberships_for
@@ -15,7 +18,9 @@ def panel_login(request):
     """Staff log in with the same SMS code as customers; then the dashboard."""
     if request.user.is_authenticated:
         return redirect("panel:dashboard")
-    return redirect("/accounts/login/?next=/")
+    return redirect(
+        f"{reverse('accounts:login')}?{urlencode({'next': reverse('panel:dashboard')})}"
+    )
 
 
 @panel_view
@@ -34,7 +39,11 @@ def dashboard(request):
 
 @require_POST
 def switch_agency(request, agency_id: int):
-    if not request.user.is_authenticated or membership_get(user=request.user, agency_id=agency_id) is None:
+    """Work for another of the user's agencies; any other agency id is a 404."""
+    if (
+        not request.user.is_authenticated
+        or membership_get(user=request.user, agency_id=agency_id) is None
+    ):
         raise Http404
     request.session[SESSION_AGENCY] = agency_id
     return redirect("panel:dashboard")

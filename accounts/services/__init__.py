@@ -1,0 +1,31 @@
+"""Every write about people: sign-up and login by SMS one-time code (S-2.2), profiles,
+insurer roles and agency memberships (S-4.4)."""
+
+from accounts.services.memberships import membership_add, membership_deactivate
+from accounts.services.otp import (
+    OtpError,
+    OtpResult,
+    OtpThrottled,
+    otp_purge,
+    otp_request,
+    otp_verify,
+)
+from accounts.services.users import (
+    user_identity_verify,
+    user_insurer_role_set,
+    user_profile_update,
+)
+
+__all__ = [
+    "OtpError",
+    "OtpResult",
+    "OtpThrottled",
+    "membership_add",
+    "membership_deactivate",
+    "otp_purge",
+    "otp_request",
+    "otp_verify",
+    "user_identity_verify",
+    "user_insurer_role_set",
+    "user_profile_update",
+]

@@ -1,0 +1,85 @@
+"""No agency ever sees another agency's data: every URL, enumerated from the URLconfs.
+
+A new URL pattern is walked automatically: each pattern is requested as agency B's owner,
+on B's site and on the panel, with agency A's ids in the path; A's name must never appear.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tenants.content.models import Page
+from tests.factories import create_user
+from django_tenants.utils import schema_context
+
+pytestmark = pytest.mark.django_db
+
+# Infrastructure pages that show no agency data at all.
+SKIP = {"admin/", "api/schema/", "api/docs/", "i18n/", "healthz", "static/", "media/"}
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern)
+
+
+def _fill(route: str, agency_a, page_a) -> str:
+    route = route.lstrip("^").rstrip("$").replace("\\Z", "")
+
+    def value(match: re.Match) -> str:
+        converter, name = (match.group(1) or "str"), match.group(2)
+        if converter == "int" or name.endswith("_id") or name in {"pk", "id"}:
+            return str(agency_a.pk if "agency" in name else page_a.pk)
+        return page_a.slug
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
+
+
+def _routes(urlconf: str):
+    for route in sorted(set(_walk(get_resolver(urlconf).url_patterns))):
+        if not any(route.startswith(skip) for skip in SKIP):
+            yield route
+
+
+@pytest.fixture
+def two_agencies(agency, other_agency):
+    with schema_context(agency.schema_name):
+        secret_page = Page.objects.create(slug="secret-a", title="SECRET-OF-A", body="A only")
+    return agency, other_agency, secret_page
+
+
+@pytest.mark.parametrize("site,urlconf", [("agency", "config.urls_agency"), ("panel", "config.urls_panel")])
+def test_agency_b_never_sees_agency_a(client, two_agencies, site, urlconf):
+    agency_a, agency_b, page_a = two_agencies
+    owner_b = agency_b.memberships.get().user
+    client.force_login(owner_b)
+    host = "ar686.localhost" if site == "agency" else f"panel.{settings.BASE_DOMAIN}"
+    walked = 0
+    for route in _routes(urlconf):
+        path = _fill(route, agency_a, page_a)
+        response = client.get(path, HTTP_HOST=host)
+        walked += 1
+        body = response.content.decode(errors="ignore")
+        assert agency_a.name not in body, f"{host}{path} shows agency A"
+        assert "SECRET-OF-A" not in body, f"{host}{path} shows agency A's content"
+        assert response.status_code in (200, 302, 403, 404, 405), f"{host}{path}: {response.status_code}"
+    assert walked >= 3
+
+
+def test_agency_a_page_is_not_reachable_on_agency_b_site(client, two_agencies):
+    _agency_a, _agency_b, page_a = two_agencies
+    assert client.get(f"/p/{page_a.slug}/", HTTP_HOST="ar685.localhost").status_code == 200
+    assert client.get(f"/p/{page_a.slug}/", HTTP_HOST="ar686.localhost").status_code == 404
+    assert client.get(f"/p/{page_a.slug}/", HTTP_HOST="localhost").status_code == 404
+
+
+def test_a_customer_reaches_no_panel(client, agency):
+    client.force_login(create_user())
+    assert client.get("/", HTTP_HOST="panel.localhost").status_code == 404
