@@ -218,11 +218,28 @@ def cmd_test(args) -> int:
     env = service_env()
     env["DJANGO_ENV"] = "test"
     ensure_chromium()
-    log("Checking that the models have all their migrations")
-    manage(env, "makemigrations", "--check", "--dry-run", "-v", "1")
+    bin_dir = Path(PYTHON).parent
+    gates = [
+        (
+            "models have all their migrations",
+            [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"],
+        ),
+        ("ruff check", [str(bin_dir / "ruff"), "check", "."]),
+        ("ruff format", [str(bin_dir / "ruff"), "format", "--check", "."]),
+        ("mypy", [str(bin_dir / "mypy")]),
+    ]
+    failed = []
+    for name, command in gates:
+        log(f"Gate: {name}")
+        if subprocess.run(command, cwd=ROOT, env=env, check=False).returncode != 0:
+            failed.append(name)
     log("Running the test suite")
     command = [PYTHON, "-m", "pytest", "--create-db", *args.pytest_args]
-    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+    code = subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+    if failed:
+        log(f"Failed gates: {', '.join(failed)}")
+        return code or 1
+    return code
 
 
 def cmd_bench(args) -> int:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
 
-class Branch(models.Model):
+class Branch(models.Model):  # type: ignore[django-manager-missing]
     """An insurer branch (شعبه) that supervises agencies."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)

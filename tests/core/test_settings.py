@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _boot(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "SMS_BACKEND", "DJANGO_ENV"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "SMS_BACKEND", "DJANGO_ENV"}
+    }
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('booted')"],
         cwd=ROOT,
@@ -35,14 +37,19 @@ def test_production_refuses_the_development_sms_backend():
 
 
 def test_production_requires_the_kavenegar_key():
-    result = _boot(DJANGO_ENV="production", SECRET_KEY="x" * 50, SMS_BACKEND="kavenegar", KAVENEGAR_API_KEY="")
+    result = _boot(
+        DJANGO_ENV="production", SECRET_KEY="x" * 50, SMS_BACKEND="kavenegar", KAVENEGAR_API_KEY=""
+    )
     assert result.returncode != 0
     assert "KAVENEGAR_API_KEY" in result.stderr
 
 
 def test_production_boots_when_configured():
     result = _boot(
-        DJANGO_ENV="production", SECRET_KEY="x" * 50, SMS_BACKEND="kavenegar", KAVENEGAR_API_KEY="key"
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 50,
+        SMS_BACKEND="kavenegar",
+        KAVENEGAR_API_KEY="key",
     )
     assert result.returncode == 0, result.stderr
     assert "booted" in result.stdout

@@ -34,7 +34,11 @@ def test_demo_loads_main_site_agencies_and_accounts_once():
 
     counts = (Agency.objects.count(), User.objects.count(), AgencyMembership.objects.count())
     call_command("load_demo", verbosity=0)
-    assert (Agency.objects.count(), User.objects.count(), AgencyMembership.objects.count()) == counts
+    assert (
+        Agency.objects.count(),
+        User.objects.count(),
+        AgencyMembership.objects.count(),
+    ) == counts
 
 
 def test_demo_sites_answer(client):

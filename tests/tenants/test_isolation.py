@@ -11,10 +11,10 @@ import re
 import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_tenants.utils import schema_context
 
 from tenants.content.models import Page
 from tests.factories import create_user
-from django_tenants.utils import schema_context
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,9 @@ def two_agencies(agency, other_agency):
     return agency, other_agency, secret_page
 
 
-@pytest.mark.parametrize("site,urlconf", [("agency", "config.urls_agency"), ("panel", "config.urls_panel")])
+@pytest.mark.parametrize(
+    "site,urlconf", [("agency", "config.urls_agency"), ("panel", "config.urls_panel")]
+)
 def test_agency_b_never_sees_agency_a(client, two_agencies, site, urlconf):
     agency_a, agency_b, page_a = two_agencies
     owner_b = agency_b.memberships.get().user
@@ -69,7 +71,9 @@ def test_agency_b_never_sees_agency_a(client, two_agencies, site, urlconf):
         body = response.content.decode(errors="ignore")
         assert agency_a.name not in body, f"{host}{path} shows agency A"
         assert "SECRET-OF-A" not in body, f"{host}{path} shows agency A's content"
-        assert response.status_code in (200, 302, 403, 404, 405), f"{host}{path}: {response.status_code}"
+        assert response.status_code in (200, 302, 403, 404, 405), (
+            f"{host}{path}: {response.status_code}"
+        )
     assert walked >= 3
 
 
