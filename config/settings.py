@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.PersianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -145,8 +145,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # One login on every host: the session and CSRF cookies belong to the parent domain.
-SESSION_COOKIE_DOMAIN = env.str("SESSION_COOKIE_DOMAIN", default=BASE_DOMAIN)
+# Browsers refuse a cookie for the whole of "localhost" (they treat it like a top-level
+# domain), so with BASE_DOMAIN=localhost the cookies stay on each host; use e.g.
+# BASE_DOMAIN=bimeh.localhost to have one login across hosts in development.
+SESSION_COOKIE_DOMAIN = env.str(
+    "SESSION_COOKIE_DOMAIN", default=None if BASE_DOMAIN == "localhost" else BASE_DOMAIN
+)
 CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
+LANGUAGE_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True

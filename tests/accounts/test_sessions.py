@@ -4,25 +4,48 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 
 from accounts.services import membership_add
+from tenants.models import Domain
 from tests.accounts.conftest import MOBILE, last_code
 
 pytestmark = pytest.mark.django_db
 
 
 def test_cookie_is_set_for_the_parent_domain(client, agency):
-    assert settings.SESSION_COOKIE_DOMAIN == settings.BASE_DOMAIN == "localhost"
+    """With a real domain the session cookie belongs to the parent domain, so one login
+    serves the main site, every agency site and the panel."""
+    Domain.objects.create(domain="ar685.bimeh.example", tenant=agency, is_primary=False)
+    with override_settings(
+        BASE_DOMAIN="bimeh.example",
+        SESSION_COOKIE_DOMAIN="bimeh.example",
+        CSRF_COOKIE_DOMAIN="bimeh.example",
+        ALLOWED_HOSTS=[".bimeh.example"],
+    ):
+        client.post("/accounts/login/", {"mobile": MOBILE}, HTTP_HOST="ar685.bimeh.example")
+        response = client.post(
+            "/accounts/login/verify/", {"code": last_code()}, HTTP_HOST="ar685.bimeh.example"
+        )
+    assert response.status_code == 302
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["domain"] == "bimeh.example"
+    assert cookie["httponly"] is True
+    assert cookie["path"] == "/"
+
+
+def test_on_bare_localhost_cookies_stay_on_their_host(client, agency):
+    """Browsers refuse a cookie for the whole of "localhost": there the cookie is host-only
+    rather than refused (which would break every form's CSRF check)."""
+    assert settings.BASE_DOMAIN == "localhost"
+    assert settings.SESSION_COOKIE_DOMAIN is None
+    assert settings.CSRF_COOKIE_DOMAIN is None
     client.post("/accounts/login/", {"mobile": MOBILE}, HTTP_HOST="ar685.localhost")
     response = client.post(
         "/accounts/login/verify/", {"code": last_code()}, HTTP_HOST="ar685.localhost"
     )
     assert response.status_code == 302
-    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
-    assert cookie["domain"] == "localhost"
-    assert cookie["httponly"] is True
-    assert cookie["path"] == "/"
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["domain"] == ""
 
 
 def test_login_on_an_agency_site_is_valid_on_main_site_and_panel(client, agency):
@@ -36,7 +59,7 @@ def test_login_on_an_agency_site_is_valid_on_main_site_and_panel(client, agency)
     assert response.status_code == 200
     session_id = response.cookies[settings.SESSION_COOKIE_NAME].value
 
-    # A browser sends the cookie to every *.localhost host; so does this fresh client.
+    # A browser sends a parent-domain cookie to every host; so does this fresh client.
     browser = Client()
     browser.cookies[settings.SESSION_COOKIE_NAME] = session_id
     me = browser.get("/api/auth/me/", HTTP_HOST="localhost")
