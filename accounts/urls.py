@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import hub, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     path("login/verify/", views.login_verify, name="verify"),
     path("logout/", views.logout_view, name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("hub/fetch/", hub.hub_fetch, name="hub-fetch"),
+    path("hub/adopt/", hub.hub_adopt, name="hub-adopt"),
 ]

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import hub, services
 from accounts.forms import CodeForm, MobileForm, ProfileForm
 from accounts.utils import client_ip, localized_number
 
@@ -53,6 +53,9 @@ def login_start(request):
     """Step 1: the mobile number. Sends a code and moves on to step 2."""
     if request.user.is_authenticated:
         return redirect(_next_url(request))
+    via_hub = hub.redirect_to_hub_for_login(request)
+    if via_hub is not None:
+        return via_hub
     form = MobileForm(
         request.POST or None, initial={"mobile": request.session.get(SESSION_MOBILE, "")}
     )
@@ -105,7 +108,7 @@ def login_verify(request):
             request.session.pop(SESSION_MOBILE, None)
             if result.created:
                 messages.success(request, _("Welcome! Your account was created."))
-            return redirect(_next_url(request))
+            return hub.share_with_hub(request, _next_url(request)) or redirect(_next_url(request))
     response = render(
         request,
         "accounts/verify.html",

@@ -153,6 +153,11 @@ SESSION_COOKIE_DOMAIN = env.str(
 )
 CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
 LANGUAGE_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
+# Where the cookie cannot cover every host, the main site hands the same session to the
+# other hosts (accounts/hub.py). Tests switch it on where they exercise it.
+LOGIN_HUB_ENABLED = env.bool(
+    "LOGIN_HUB_ENABLED", default=SESSION_COOKIE_DOMAIN is None and not TESTING
+)
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from core.sites import main_site_url, normalize_host, panel_url, site_url
 from tenants.models import Agency, Domain
+
+__all__ = ["main_site_url", "normalize_host", "panel_url", "site_url"]
 
 MAIN, AGENCY, PANEL, OPS, INACTIVE = "main", "agency", "panel", "ops", "inactive"
 _CACHE_PREFIX = "tenants:host:"
@@ -24,10 +27,6 @@ class HostMatch:
     site: str
     agency: Agency | None = None
     status_code: int = 200
-
-
-def normalize_host(host: str) -> str:
-    return host.split(":", 1)[0].strip().lower().rstrip(".")
 
 
 def host_cache_key(host: str) -> str:
@@ -84,16 +83,3 @@ def host_cache_forget_agency(agency_id: int) -> None:
 def agency_site_url(agency: Agency, path: str = "/") -> str:
     """The absolute URL of a page on an agency's site."""
     return site_url(f"{Agency.subdomain_for(agency.code)}.{settings.BASE_DOMAIN}", path)
-
-
-def site_url(host: str, path: str = "/") -> str:
-    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
-    return f"{settings.SITE_SCHEME}://{host}{port}{path}"
-
-
-def main_site_url(path: str = "/") -> str:
-    return site_url(settings.BASE_DOMAIN, path)
-
-
-def panel_url(path: str = "/") -> str:
-    return site_url(f"panel.{settings.BASE_DOMAIN}", path)

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.translation import get_language
 from django.utils.dateparse import parse_date, parse_datetime
 
 from core.digits import to_persian_digits
@@ -47,9 +48,11 @@ def jdate_long(value: dt.date | dt.datetime | str | None) -> str:
 
 @register.filter
 def fa_digits(value: object) -> str:
-    """Write Latin digits as Persian digits."""
+    """Write Latin digits as Persian digits (in the Persian interface; unchanged in English)."""
     if value is None:
         return ""
+    if not (get_language() or "fa").startswith("fa"):
+        return str(value)
     return to_persian_digits(value)
 
 

@@ -47,3 +47,17 @@ def test_demo_sites_answer(client):
         response = client.get("/", HTTP_HOST=f"ar{agency.code}.localhost")
         assert response.status_code == 200
         assert agency.name.encode() in response.content
+
+
+def test_a_new_agency_site_starts_with_persian_texts_whatever_the_callers_language():
+    from django.utils import translation
+    from django_tenants.utils import schema_context
+
+    from tenants.content.models import Page, SiteSettings
+    from tests.factories import create_agency
+
+    with translation.override("en"):
+        agency = create_agency(code=901, name="نمایندگی نمونه")
+    with schema_context(agency.schema_name):
+        assert SiteSettings.objects.get().headline == "بیمه آنلاین با نمایندگی نمونه"
+        assert set(Page.objects.values_list("title", flat=True)) == {"درباره ما", "تماس با ما"}
