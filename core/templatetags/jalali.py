@@ -6,8 +6,8 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.translation import get_language
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
 
 from core.digits import to_persian_digits
 from core.jalali import format_jalali_date, format_jalali_datetime, format_jalali_long
