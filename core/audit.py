@@ -39,6 +39,8 @@ def audit_record(
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
         agency_id=agency_id,
-        changes={field: [_plain(old), _plain(new)] for field, (old, new) in (changes or {}).items()},
+        changes={
+            field: [_plain(old), _plain(new)] for field, (old, new) in (changes or {}).items()
+        },
         ip_address=ip_address,
     )

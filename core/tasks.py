@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.models import SmsMessage
 from core.sms.base import PermanentSmsError, TransientSmsError, get_backend
+from core.sms.services import sms_clear_text, sms_clear_text_forget
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +20,10 @@ SMS_MAX_ATTEMPTS = 6
 SMS_CLAIM_TIMEOUT = dt.timedelta(minutes=5)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=SMS_MAX_ATTEMPTS, time_limit=60)
-def sms_send(self, *, message_id: int, clear_body: str | None = None) -> str:
+@shared_task(
+    bind=True, acks_late=True, max_retries=SMS_MAX_ATTEMPTS, soft_time_limit=50, time_limit=60
+)
+def sms_send(self, *, message_id: int) -> str:
     """Send one logged SMS. A sent message is never sent again; a provider that was not
     reached is retried with exponential back-off."""
     now = timezone.now()
@@ -35,10 +38,14 @@ def sms_send(self, *, message_id: int, clear_body: str | None = None) -> str:
         return f"skipped ({status or 'missing'})"
     message = SmsMessage.objects.get(pk=message_id)
     backend = get_backend()
-    try:
-        receipt = backend.send(
-            to=message.to, body=clear_body or message.body, local_id=str(message.pk)
+    body = sms_clear_text(message=message)
+    if body is None:
+        SmsMessage.objects.filter(pk=message_id).update(
+            status=SmsMessage.Status.FAILED, last_error="clear text expired", backend=backend.name
         )
+        return "failed"
+    try:
+        receipt = backend.send(to=message.to, body=body, local_id=str(message.pk))
     except TransientSmsError as error:
         SmsMessage.objects.filter(pk=message_id).update(
             status=SmsMessage.Status.QUEUED, last_error=str(error)[:500], backend=backend.name
@@ -52,6 +59,7 @@ def sms_send(self, *, message_id: int, clear_body: str | None = None) -> str:
             status=SmsMessage.Status.FAILED, last_error=str(error)[:500], backend=backend.name
         )
         logger.warning("SMS %s refused by provider: %s", message_id, error)
+        sms_clear_text_forget(message_id=message_id)
         return "failed"
     SmsMessage.objects.filter(pk=message_id).update(
         status=SmsMessage.Status.SENT,
@@ -60,4 +68,5 @@ def sms_send(self, *, message_id: int, clear_body: str | None = None) -> str:
         backend=backend.name,
         last_error="",
     )
+    sms_clear_text_forget(message_id=message_id)
     return "sent"

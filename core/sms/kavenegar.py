@@ -7,8 +7,16 @@ from kavenegar import APIException, HTTPException, KavenegarAPI
 
 from core.sms.base import PermanentSmsError, SmsBackend, SmsReceipt, TransientSmsError
 
-# Kavenegar status codes that are worth another try later (throttling, server trouble).
-_TRANSIENT_CODES = {"418", "429", "500", "502", "503", "504"}
+# Kavenegar status codes worth another try later: 409 "server cannot answer, try again
+# later", throttling and server trouble. Everything else (418 no credit, 411 bad number,
+# 403 bad key, …) will fail again the same way.
+_TRANSIENT_CODES = {"409", "429", "500", "502", "503", "504"}
+
+
+def _text(error: Exception) -> str:
+    """The SDK wraps its message in bytes; give back readable text."""
+    value = error.args[0] if error.args else error
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 class KavenegarBackend(SmsBackend):
@@ -27,12 +35,13 @@ class KavenegarBackend(SmsBackend):
         try:
             entries = self.api.sms_send(params)
         except HTTPException as error:
-            raise TransientSmsError(str(error)) from error
+            raise TransientSmsError(_text(error)) from error
         except APIException as error:
-            match = re.search(r"APIException\[(\d+)\]", str(error))
+            message = _text(error)
+            match = re.search(r"APIException\[(\d+)\]", message)
             code = match.group(1) if match else ""
             if code in _TRANSIENT_CODES:
-                raise TransientSmsError(str(error)) from error
-            raise PermanentSmsError(str(error)) from error
+                raise TransientSmsError(message) from error
+            raise PermanentSmsError(message) from error
         entry = entries[0] if isinstance(entries, list) and entries else {}
         return SmsReceipt(provider_message_id=str(entry.get("messageid", "")))
