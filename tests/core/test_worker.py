@@ -37,7 +37,7 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def worker_queue():
+def worker_queue(tmp_path):
     """A worker process of its own on a queue of its own, stopped at the end."""
     queue = f"test-{uuid.uuid4().hex[:12]}"
     env = {
@@ -49,7 +49,8 @@ def worker_queue():
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
     }
-    log = open(Path("/tmp") / f"{queue}.log", "w")  # noqa: SIM115 - closed below
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("w")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -77,7 +78,7 @@ def worker_queue():
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
     try:
-        yield queue
+        yield queue, log_path
     finally:
         app.conf.task_always_eager, app.conf.task_default_queue = previous
         os.killpg(worker.pid, signal.SIGTERM)
@@ -98,11 +99,12 @@ def _wait_for(predicate, timeout: float = 60.0) -> bool:
 
 
 def test_the_worker_sends_a_committed_message_once(worker_queue):
+    _queue, log_path = worker_queue
     with transaction.atomic():
         message = sms_queue(to="09121234567", body="از کارگر واقعی", kind="test")
     assert _wait_for(
         lambda: SmsMessage.objects.get(pk=message.pk).status == SmsMessage.Status.SENT
-    ), Path(f"/tmp/{worker_queue}.log").read_text()[-3000:]
+    ), log_path.read_text()[-3000:]
     message.refresh_from_db()
     assert message.attempts == 1
     assert message.provider_message_id == f"dev-{message.pk}"

@@ -16,7 +16,7 @@ MOBILE_TYPED = "۰۹۱۲۳۴۵۶۷۸۹"  # Persian digits, as a customer types t
 MOBILE = "09123456789"
 
 
-def test_sign_up_with_sms_code_on_agency_site(page, live_port, drop_schemas_after):
+def test_sign_up_with_sms_code_on_agency_site(page, live_port, drop_schemas_after, tmp_path):
     agency = create_agency(code=685, name="نمایندگی خلیلی", city="تهران", phone="021-88001234")
     site = f"http://ar685.localhost:{live_port}"
 
@@ -41,7 +41,7 @@ def test_sign_up_with_sms_code_on_agency_site(page, live_port, drop_schemas_afte
     assert page.inner_text("#agency-name") == "نمایندگی خلیلی"
     assert page.locator("#nav-profile").count() == 1
     assert page.locator("#nav-login").count() == 0
-    page.screenshot(path="/tmp/e2e-agency-home.png", full_page=True)
+    page.screenshot(path=str(tmp_path / "agency-home.png"), full_page=True)
 
     user = User.objects.get(mobile=MOBILE)
     assert user.signup_agency_id == agency.pk
