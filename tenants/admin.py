@@ -1,5 +1,10 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import MobileField
@@ -12,7 +17,22 @@ class AgencyAddForm(forms.ModelForm):
 
     class Meta:
         model = Agency
-        exclude = ["schema_name"]
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "licence_number",
+            "branch",
+            "status",
+            "latitude",
+            "longitude",
+            "address",
+            "city",
+            "province",
+            "phone",
+            "accepts_referrals",
+            "can_issue",
+        ]
 
 
 class DomainInline(admin.TabularInline):
@@ -24,22 +44,52 @@ class DomainInline(admin.TabularInline):
 class AgencyAdmin(admin.ModelAdmin):
     """Adding an agency here runs the same provisioning service as the command and the API."""
 
-    list_display = ["code", "name", "kind", "status", "city", "province", "accepts_referrals", "can_issue"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "status",
+        "city",
+        "province",
+        "accepts_referrals",
+        "can_issue",
+    ]
     list_filter = ["status", "kind", "province", "can_issue", "accepts_referrals"]
     search_fields = ["code", "name", "city", "licence_number"]
     inlines = [DomainInline]
     actions = ["suspend", "activate"]
     readonly_fields = ["schema_name", "created_at", "updated_at"]
     fields = [
-        "code", "name", "kind", "licence_number", "branch", "status", "latitude", "longitude",
-        "address", "city", "province", "phone", "accepts_referrals", "can_issue", "schema_name",
-        "created_at", "updated_at",
+        "code",
+        "name",
+        "kind",
+        "licence_number",
+        "branch",
+        "status",
+        "latitude",
+        "longitude",
+        "address",
+        "city",
+        "province",
+        "phone",
+        "accepts_referrals",
+        "can_issue",
+        "schema_name",
+        "created_at",
+        "updated_at",
     ]
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = AgencyAddForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # The code names the schema and the domain: it never changes after creation.
+        return [*readonly, "code"] if obj is not None else readonly
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
@@ -53,7 +103,20 @@ class AgencyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            # Edits go through the services too, so that every change is audited.
+            editable = [
+                name for name in form.changed_data if name in services.AGENCY_EDITABLE_FIELDS
+            ]
+            if editable:
+                services.agency_update(
+                    agency=obj,
+                    actor=request.user,
+                    **{name: form.cleaned_data[name] for name in editable},
+                )
+            if "status" in form.changed_data:
+                services.agency_set_status(
+                    agency=obj, status=form.cleaned_data["status"], actor=request.user
+                )
             return
         data = form.cleaned_data
         created = services.agency_create(
@@ -85,13 +148,17 @@ class AgencyAdmin(admin.ModelAdmin):
     @admin.action(description=_("Suspend the selected agencies' sites"))
     def suspend(self, request, queryset):
         for agency in queryset:
-            services.agency_set_status(agency=agency, status=Agency.Status.SUSPENDED, actor=request.user)
+            services.agency_set_status(
+                agency=agency, status=Agency.Status.SUSPENDED, actor=request.user
+            )
         messages.success(request, _("Suspended."))
 
     @admin.action(description=_("Activate the selected agencies' sites"))
     def activate(self, request, queryset):
         for agency in queryset:
-            services.agency_set_status(agency=agency, status=Agency.Status.ACTIVE, actor=request.user)
+            services.agency_set_status(
+                agency=agency, status=Agency.Status.ACTIVE, actor=request.user
+            )
         messages.success(request, _("Activated."))
 
 

@@ -9,82 +9,96 @@ millisecond whatever the number of agencies. See docs/decisions/002-agency-provi
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from functools import cache
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.utils import schema_exists
 
+from tenants.db import connection
 from tenants.models import SpareSchema
 
+logger = logging.getLogger(__name__)
+
 SPARE_PREFIX = "spare_"
+_COLLECTION_SCHEMA = "spare_sql_collection"
 
 
 class NonSqlTenantMigrationError(RuntimeError):
     """A tenant migration holds an operation (RunPython) that cannot be replayed as SQL."""
 
 
-def _graph_nodes() -> list[tuple[str, str]]:
-    executor = MigrationExecutor(connection)
-    return sorted(executor.loader.graph.nodes)
+class SchemaTakenError(RuntimeError):
+    """The schema a new agency would get already exists in the database."""
 
 
 @cache
-def migration_fingerprint() -> str:
-    """A hash of every migration known to the code and of the tenant app list."""
-    digest = hashlib.sha256()
-    for app_label, name in _graph_nodes():
-        digest.update(f"{app_label}.{name}\n".encode())
-    digest.update(",".join(settings.TENANT_APPS).encode())
-    return digest.hexdigest()
+def tenant_app_labels() -> frozenset[str]:
+    """The labels of the apps whose tables live in every agency schema."""
+    from django.apps import apps
+
+    return frozenset(
+        config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS
+    )
 
 
 @cache
 def tenant_schema_sql() -> tuple[str, tuple[tuple[str, str], ...]]:
-    """The DDL that builds one agency schema from nothing, and the migrations it applies.
+    """The DDL that builds one agency schema from nothing, and the migrations it records.
 
     Collected with the tenant router in force (so only TENANT_APPS produce SQL), in a
     throwaway schema name; the SQL itself names no schema and runs under search_path.
+    Raises ``NonSqlTenantMigrationError`` if a tenant-app migration holds an operation
+    that has no SQL (RunPython): such a migration would be skipped silently otherwise.
     """
-    previous = connection.schema_name
-    connection.set_schema("spare_sql_collection", include_public=True)
+    previous, include_public = connection.schema_name, connection.include_public_schema
+    connection.set_schema(_COLLECTION_SCHEMA, include_public=True)
     try:
         executor = MigrationExecutor(connection)
         targets = executor.loader.graph.leaf_nodes()
         plan = executor.migration_plan(targets, clean_start=True)
         for migration, _backwards in plan:
-            if migration.app_label not in _tenant_app_labels():
+            if migration.app_label not in tenant_app_labels():
                 continue
             for operation in migration.operations:
                 if not operation.reduces_to_sql:
                     raise NonSqlTenantMigrationError(
                         f"{migration.app_label}.{migration.name}: {operation.describe()} "
-                        "cannot be replayed as SQL in a tenant app."
+                        "cannot be replayed as SQL in a tenant app; write it as RunSQL."
                     )
         statements = executor.loader.collect_sql(plan)
+        # The migration recorder's own table, exactly as ``migrate`` creates it.
+        with connection.schema_editor(collect_sql=True, atomic=False) as editor:
+            editor.create_model(MigrationRecorder.Migration)
+        recorder_sql = list(editor.collected_sql)
     finally:
-        connection.set_schema(previous)
-    sql = "\n".join(line for line in statements if line and not line.startswith("--"))
+        connection.set_schema(previous, include_public=include_public)
+    sql = "\n".join(
+        line for line in [*recorder_sql, *statements] if line and not line.startswith("--")
+    )
     applied = tuple(sorted(executor.loader.graph.nodes))
     return sql, applied
 
 
 @cache
-def _tenant_app_labels() -> frozenset[str]:
-    from django.apps import apps
+def migration_fingerprint() -> str:
+    """A hash of the SQL that builds an agency schema and of the migrations it records.
 
-    labels = set()
-    for config in apps.get_app_configs():
-        if config.name in settings.TENANT_APPS:
-            labels.add(config.label)
-    return frozenset(labels)
+    Any new or edited migration changes it, which marks older spare schemas as stale.
+    """
+    sql, applied = tenant_schema_sql()
+    digest = hashlib.sha256(sql.encode())
+    for app_label, name in applied:
+        digest.update(f"\n{app_label}.{name}".encode())
+    return digest.hexdigest()
 
 
 def _quote(name: str) -> str:
-    if not name.replace("_", "").isalnum():
+    if not name or len(name) > 63 or not name.replace("_", "").isalnum() or not name.isascii():
         raise ValueError(f"Unsafe schema name: {name!r}")
     return f'"{name}"'
 
@@ -92,29 +106,25 @@ def _quote(name: str) -> str:
 def schema_build(*, schema_name: str) -> None:
     """Create ``schema_name`` with every tenant table, as ``migrate`` would leave it.
 
-    Must run inside a transaction; leaves the connection on the public schema.
+    Must run inside a transaction (the search_path change is ``SET LOCAL``). The
+    connection's selected schema is unchanged afterwards.
     """
     sql, applied = tenant_schema_sql()
     quoted = _quote(schema_name)
     recorder_table = MigrationRecorder.Migration._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {quoted}")
+        # Unqualified CREATEs land in the new schema; references to public tables
+        # (foreign keys to users) resolve through public, as under ``migrate``.
         cursor.execute(f"SET LOCAL search_path TO {quoted}, public")
+        cursor.execute(sql)
+        values = ",".join(["(%s, %s, now())"] * len(applied))
         cursor.execute(
-            f"CREATE TABLE {quoted}.{recorder_table} ("
-            '"id" bigint NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, '
-            '"app" varchar(255) NOT NULL, "name" varchar(255) NOT NULL, '
-            '"applied" timestamp with time zone NOT NULL)'
-        )
-        if sql.strip():
-            cursor.execute(sql)
-        values = ",".join(cursor.mogrify("(%s,%s,now())", node).decode() for node in applied)
-        cursor.execute(
-            f'INSERT INTO {quoted}.{recorder_table} ("app", "name", "applied") VALUES {values}'
+            f'INSERT INTO {quoted}.{recorder_table} ("app", "name", "applied") VALUES {values}',  # noqa: S608 -- quoted identifiers
+            [part for node in applied for part in node],
         )
     # The search_path was changed behind django-tenants' back: make it set it again.
     connection.search_path_set_schemas = None
-    connection.set_schema_to_public()
 
 
 def spare_schema_create() -> SpareSchema:
@@ -126,7 +136,11 @@ def spare_schema_create() -> SpareSchema:
 
 
 def spare_pool_drop_stale() -> int:
-    """Drop spare schemas built at an older migration state. Returns how many."""
+    """Drop spare schemas built at another migration state. Returns how many.
+
+    A stale spare is never claimed (``schema_claim`` filters on the fingerprint); this
+    frees the space. One transaction per spare; a spare being claimed is skipped.
+    """
     dropped = 0
     stale = SpareSchema.objects.exclude(fingerprint=migration_fingerprint())
     for spare_id in list(stale.values_list("id", flat=True)):
@@ -143,22 +157,34 @@ def spare_pool_drop_stale() -> int:
     return dropped
 
 
+def spare_pool_size() -> int:
+    """How many claimable (current) spares wait in the pool."""
+    return SpareSchema.objects.filter(fingerprint=migration_fingerprint()).count()
+
+
 def spare_pool_fill(*, size: int | None = None) -> int:
-    """Top the pool up to ``size`` spares (default TENANT_SPARE_POOL_SIZE). Idempotent."""
+    """Drop stale spares and top the pool up to ``size`` (default TENANT_SPARE_POOL_SIZE).
+
+    Returns how many spares were built; a second run builds none.
+    """
     size = settings.TENANT_SPARE_POOL_SIZE if size is None else size
     spare_pool_drop_stale()
-    built = 0
-    while SpareSchema.objects.filter(fingerprint=migration_fingerprint()).count() < size:
+    missing = max(size - spare_pool_size(), 0)
+    for _ in range(missing):
         spare_schema_create()
-        built += 1
-    return built
+    return missing
 
 
 def schema_claim(*, schema_name: str) -> str:
-    """Give ``schema_name`` a migrated schema: a spare from the pool renamed, or, if the pool
-    is empty, one built on the spot. Must run inside the caller's transaction."""
+    """Give ``schema_name`` a migrated schema: a current spare from the pool renamed, or,
+    if the pool is empty, one built on the spot. Runs inside the caller's transaction
+    (a rollback gives the spare back). Returns ``"claimed"`` or ``"built"``.
+
+    Raises ``SchemaTakenError`` if the schema already exists.
+    """
+    _quote(schema_name)
     if schema_exists(schema_name):
-        raise ValueError(f"Schema {schema_name!r} already exists.")
+        raise SchemaTakenError(schema_name)
     spare = (
         SpareSchema.objects.select_for_update(skip_locked=True)
         .filter(fingerprint=migration_fingerprint())
@@ -168,9 +194,16 @@ def schema_claim(*, schema_name: str) -> str:
     if spare is None:
         schema_build(schema_name=schema_name)
         return "built"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"ALTER SCHEMA {_quote(spare.schema_name)} RENAME TO {_quote(schema_name)}"
-        )
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint
+            cursor.execute(
+                f"ALTER SCHEMA {_quote(spare.schema_name)} RENAME TO {_quote(schema_name)}"
+            )
+    except DatabaseError:
+        # The spare's schema vanished (dropped by hand): forget it and build instead.
+        logger.warning("Spare schema %s is missing; building %s", spare.schema_name, schema_name)
+        spare.delete()
+        schema_build(schema_name=schema_name)
+        return "built"
     spare.delete()
     return "claimed"

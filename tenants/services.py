@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
@@ -15,8 +16,11 @@ from accounts.models import AgencyMembership, User
 from core.audit import audit_record
 from core.validators import normalize_mobile
 from tenants.content.models import Page, SiteSettings
+from tenants.db import connection
 from tenants.models import Agency, Branch, Domain
-from tenants.provisioning import schema_claim
+from tenants.provisioning import SchemaTakenError, schema_claim
+
+_MAX_CODE = 9_999_999
 
 
 def _default_content(agency: Agency) -> None:
@@ -33,6 +37,20 @@ def _default_content(agency: Agency) -> None:
             Page(slug="contact", title=_("Contact us"), body="", position=2),
         ]
     )
+
+
+_AGENCY_CODE_LOCK = 7_310_001  # first key of pg_advisory_xact_lock(key, code)
+
+
+def _decimal_or_error(value: Decimal | float | str, field: str, errors: dict) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite():
+        errors[field] = [_("Enter a number.")]
+        return None
+    return number
 
 
 def agency_create(
@@ -54,26 +72,37 @@ def agency_create(
     accepts_referrals: bool = True,
     can_issue: bool = False,
 ) -> Agency:
-    """Create an agency with its schema, domain ``arNNN.<BASE_DOMAIN>``, default site
-    content and its owner's membership, in one transaction.
+    """Create an agency (ایجاد نمایندگی) with its schema, domain ``arNNN.<BASE_DOMAIN>``,
+    default site content and its owner's membership, in one transaction.
 
-    The schema comes from the spare pool (a rename); the pool is refilled afterwards
-    by a Celery task.
+    The schema comes from the spare pool (a rename) or, if the pool is empty, is built
+    on the spot; the pool is refilled afterwards by a Celery task. Bad input or a taken
+    code raises ``ValidationError`` (translated messages per field) and changes nothing.
+    Two concurrent creations with the same code are serialised by an advisory lock on
+    the code: the first wins, the second gets the "already exists" error.
     """
     from tenants.tasks import spare_pool_refill
 
-    owner_mobile = normalize_mobile(owner_mobile)
-    if kind not in Agency.Kind.values:
-        raise ValidationError({"kind": _("Unknown agency kind.")})
-    if Agency.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("An agency with this code already exists.")})
+    errors: dict[str, list[str]] = {}
+    try:
+        owner_mobile = normalize_mobile(owner_mobile)
+    except ValidationError as error:
+        errors["owner_mobile"] = error.messages
+    lat = _decimal_or_error(latitude, "latitude", errors)
+    lon = _decimal_or_error(longitude, "longitude", errors)
+    try:
+        code = int(str(code).strip())
+    except ValueError:
+        code = 0
+    if not 1 <= code <= _MAX_CODE:
+        errors["code"] = [_("Enter an agency code between 1 and 9999999.")]
     agency = Agency(
         code=code,
         name=name,
         kind=kind,
         schema_name=Agency.schema_name_for(code),
-        latitude=Decimal(str(latitude)),
-        longitude=Decimal(str(longitude)),
+        latitude=lat,
+        longitude=lon,
         licence_number=licence_number,
         branch=branch,
         status=status,
@@ -84,16 +113,35 @@ def agency_create(
         accepts_referrals=accepts_referrals,
         can_issue=can_issue,
     )
-    agency.full_clean(exclude=["schema_name"], validate_unique=False)
+    try:
+        agency.full_clean(exclude=["schema_name", *errors], validate_unique=False)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+    taken = ValidationError({"code": [_("An agency with this code already exists.")]})
     with transaction.atomic():
-        schema_claim(schema_name=agency.schema_name)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_AGENCY_CODE_LOCK, code])
+        if Agency.objects.filter(code=code).exists():
+            raise taken
+        try:
+            schema_claim(schema_name=agency.schema_name)
+        except SchemaTakenError:
+            # A schema left behind by a deleted agency: never reuse another agency's data.
+            raise ValidationError(
+                {"code": [_("A database schema for this agency code already exists.")]}
+            ) from None
         agency.save()
         Domain.objects.create(
             domain=f"{Agency.subdomain_for(code)}.{settings.BASE_DOMAIN}",
             tenant=agency,
             is_primary=True,
         )
-        with schema_context(agency.schema_name):
+        # The site's starting texts are Persian whatever language the caller runs in.
+        with schema_context(agency.schema_name), translation.override(settings.LANGUAGE_CODE):
             _default_content(agency)
         owner, _created = User.objects.get_or_create(mobile=owner_mobile)
         AgencyMembership.objects.create(user=owner, agency=agency, role=AgencyMembership.Role.OWNER)
@@ -104,7 +152,8 @@ def agency_create(
             agency_id=agency.pk,
             changes={"status": (None, agency.status), "owner": (None, owner_mobile)},
         )
-        transaction.on_commit(lambda: spare_pool_refill.delay())
+        # robust: a broker outage must not turn a committed creation into an error.
+        transaction.on_commit(spare_pool_refill.delay, robust=True)
     return agency
 
 
@@ -129,9 +178,8 @@ def agency_set_status(*, agency: Agency, status: str, actor: Any, reason: str = 
     return locked
 
 
-def agency_update(*, agency: Agency, actor: Any, **fields: Any) -> Agency:
-    """Change an agency's details; every changed field is audited."""
-    allowed = {
+AGENCY_EDITABLE_FIELDS = frozenset(
+    {
         "name",
         "licence_number",
         "branch",
@@ -145,7 +193,13 @@ def agency_update(*, agency: Agency, actor: Any, **fields: Any) -> Agency:
         "can_issue",
         "kind",
     }
-    unknown = set(fields) - allowed
+)
+
+
+def agency_update(*, agency: Agency, actor: Any, **fields: Any) -> Agency:
+    """Change an agency's details (not its code, schema or status); every changed field
+    is audited. Invalid values raise ``ValidationError`` and change nothing."""
+    unknown = set(fields) - AGENCY_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
     with transaction.atomic():
@@ -160,7 +214,11 @@ def agency_update(*, agency: Agency, actor: Any, **fields: Any) -> Agency:
             locked.full_clean(exclude=["schema_name"], validate_unique=False)
             locked.save()
             audit_record(
-                actor=actor, action="agency.update", target=locked, agency_id=locked.pk, changes=changes
+                actor=actor,
+                action="agency.update",
+                target=locked,
+                agency_id=locked.pk,
+                changes=changes,
             )
     return locked
 

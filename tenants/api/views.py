@@ -21,7 +21,10 @@ class IsInsurerOperator(BasePermission):
         user = request.user
         return bool(
             user.is_authenticated
-            and (user.is_superuser or user.insurer_role in (User.InsurerRole.OPERATOR, User.InsurerRole.ADMIN))
+            and (
+                user.is_superuser
+                or user.insurer_role in (User.InsurerRole.OPERATOR, User.InsurerRole.ADMIN)
+            )
         )
 
 
@@ -35,8 +38,12 @@ class AgencyCreateApi(APIView):
         code = serializers.IntegerField(min_value=1, max_value=9_999_999)
         name = serializers.CharField(max_length=200)
         kind = serializers.ChoiceField(choices=Agency.Kind.choices)
-        latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90)
-        longitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180)
+        latitude = serializers.DecimalField(
+            max_digits=9, decimal_places=6, min_value=-90, max_value=90
+        )
+        longitude = serializers.DecimalField(
+            max_digits=9, decimal_places=6, min_value=-180, max_value=180
+        )
         owner_mobile = serializers.CharField(max_length=20)
         licence_number = serializers.CharField(max_length=50, required=False, default="")
         address = serializers.CharField(max_length=500, required=False, default="")

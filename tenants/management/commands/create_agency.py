@@ -44,5 +44,14 @@ class Command(BaseCommand):
                 accepts_referrals=not options["no_referrals"],
             )
         except ValidationError as error:
-            raise CommandError("; ".join(error.messages)) from error
-        self.stdout.write(self.style.SUCCESS(f"Agency {agency.code} created: {agency_site_url(agency)}"))
+            if hasattr(error, "error_dict"):
+                details = [
+                    f"{field}: {' '.join(messages)}"
+                    for field, messages in error.message_dict.items()
+                ]
+            else:
+                details = error.messages
+            raise CommandError("; ".join(details)) from error
+        self.stdout.write(
+            self.style.SUCCESS(f"Agency {agency.code} created: {agency_site_url(agency)}")
+        )
