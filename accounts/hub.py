@@ -63,7 +63,9 @@ def _stash(session_key: str) -> str:
 
 def _take(nonce: str) -> str | None:
     value = redis_client().getdel(_key(nonce)) if nonce else None
-    return value.decode() if value else None
+    if not value:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _adopt_url(host: str, *, nonce: str, next_url: str) -> str:
@@ -131,8 +133,8 @@ def hub_adopt(request):
                 max_age=settings.SESSION_COOKIE_AGE,
                 path=settings.SESSION_COOKIE_PATH,
                 domain=settings.SESSION_COOKIE_DOMAIN,
-                secure=settings.SESSION_COOKIE_SECURE or None,
-                httponly=settings.SESSION_COOKIE_HTTPONLY or None,
+                secure=bool(settings.SESSION_COOKIE_SECURE),
+                httponly=bool(settings.SESSION_COOKIE_HTTPONLY),
                 samesite=settings.SESSION_COOKIE_SAMESITE,
             )
     return response

@@ -61,11 +61,25 @@ def agency_factory(db):
 @pytest.fixture
 def agency(agency_factory):
     """Agency 685, "Khalili agency" in Tehran, with its schema and owner 09121234567."""
-    return agency_factory(code=685, name="نمایندگی خلیلی", latitude="35.700000", longitude="51.400000",
-                          owner_mobile="09121234567", city="تهران", province="تهران")
+    return agency_factory(
+        code=685,
+        name="نمایندگی خلیلی",
+        latitude="35.700000",
+        longitude="51.400000",
+        owner_mobile="09121234567",
+        city="تهران",
+        province="تهران",
+    )
 
 
 @pytest.fixture
 def other_agency(agency_factory):
-    return agency_factory(code=686, name="نمایندگی اصفهان", latitude="32.650000", longitude="51.670000",
-                          owner_mobile="09131234567", city="اصفهان", province="اصفهان")
+    return agency_factory(
+        code=686,
+        name="نمایندگی اصفهان",
+        latitude="32.650000",
+        longitude="51.670000",
+        owner_mobile="09131234567",
+        city="اصفهان",
+        province="اصفهان",
+    )
