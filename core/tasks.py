@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 
 from celery import shared_task
+from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -18,12 +19,13 @@ logger = logging.getLogger(__name__)
 SMS_MAX_ATTEMPTS = 6
 # A claim older than this belonged to a worker that died; the message may be taken again.
 SMS_CLAIM_TIMEOUT = dt.timedelta(minutes=5)
+SMS_MAX_BACKOFF_SECONDS = 300
 
 
 @shared_task(
     bind=True, acks_late=True, max_retries=SMS_MAX_ATTEMPTS, soft_time_limit=50, time_limit=60
 )
-def sms_send(self, *, message_id: int) -> str:
+def sms_send(self, *, message_id: int) -> str | Retry:
     """Send one logged SMS. A sent message is never sent again; a provider that was not
     reached is retried with exponential back-off."""
     now = timezone.now()
@@ -43,22 +45,34 @@ def sms_send(self, *, message_id: int) -> str:
         SmsMessage.objects.filter(pk=message_id).update(
             status=SmsMessage.Status.FAILED, last_error="clear text expired", backend=backend.name
         )
+        logger.warning("SMS %s not sent: its clear text expired", message_id)
         return "failed"
     try:
         receipt = backend.send(to=message.to, body=body, local_id=str(message.pk))
-    except TransientSmsError as error:
-        SmsMessage.objects.filter(pk=message_id).update(
-            status=SmsMessage.Status.QUEUED, last_error=str(error)[:500], backend=backend.name
+    except (TransientSmsError, SoftTimeLimitExceeded) as error:
+        # Not reached, or no answer in time: the ``localid`` makes the next try harmless
+        # even if this one got through.
+        exhausted = self.request.retries >= SMS_MAX_ATTEMPTS
+        status = SmsMessage.Status.FAILED if exhausted else SmsMessage.Status.QUEUED
+        SmsMessage.objects.filter(pk=message_id, status=SmsMessage.Status.SENDING).update(
+            status=status, last_error=_error_text(error), backend=backend.name
         )
-        if self.request.retries >= SMS_MAX_ATTEMPTS:
-            SmsMessage.objects.filter(pk=message_id).update(status=SmsMessage.Status.FAILED)
+        if exhausted:
+            logger.warning("SMS %s failed after %s tries", message_id, message.attempts)
+            sms_clear_text_forget(message_id=message_id)
             return "failed"
-        raise self.retry(countdown=min(2 ** (self.request.retries + 1), 300)) from error
+        countdown = min(2 ** (self.request.retries + 1), SMS_MAX_BACKOFF_SECONDS)
+        logger.info("SMS %s not sent (%s), retrying in %ss", message_id, backend.name, countdown)
+        if self.request.is_eager:
+            # Eager mode (tests): Celery runs a returned retry again at once, whereas a
+            # raised one escapes to the code that queued the message.
+            return self.retry(countdown=countdown, throw=False)
+        raise self.retry(countdown=countdown) from error
     except PermanentSmsError as error:
-        SmsMessage.objects.filter(pk=message_id).update(
-            status=SmsMessage.Status.FAILED, last_error=str(error)[:500], backend=backend.name
+        SmsMessage.objects.filter(pk=message_id, status=SmsMessage.Status.SENDING).update(
+            status=SmsMessage.Status.FAILED, last_error=_error_text(error), backend=backend.name
         )
-        logger.warning("SMS %s refused by provider: %s", message_id, error)
+        logger.warning("SMS %s refused by %s: %s", message_id, backend.name, error)
         sms_clear_text_forget(message_id=message_id)
         return "failed"
     SmsMessage.objects.filter(pk=message_id).update(
@@ -69,4 +83,9 @@ def sms_send(self, *, message_id: int) -> str:
         last_error="",
     )
     sms_clear_text_forget(message_id=message_id)
+    logger.info("SMS %s sent by %s", message_id, backend.name)
     return "sent"
+
+
+def _error_text(error: Exception) -> str:
+    return (str(error) or error.__class__.__name__)[:500]

@@ -21,7 +21,9 @@ def sms_clear_text(*, message: SmsMessage) -> str | None:
     if MASK not in message.body or not message.sensitive:
         return message.body
     value = redis_client().get(_clear_text_key(message.pk))
-    return value.decode() if value is not None else None
+    if value is None:
+        return None
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def sms_clear_text_forget(*, message_id: int) -> None:

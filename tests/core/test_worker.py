@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from django.db import transaction
 from config.celery import app
 from core.models import SmsMessage
 from core.sms import sms_queue
+from core.sms.base import SmsBackend, SmsReceipt
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -36,12 +39,30 @@ def _database_url() -> str:
     return f"{url}?host={quote(socket_dir)}" if socket_dir else url
 
 
+class DigestBackend(SmsBackend):
+    """A provider, in the worker process, whose receipt tells which text it was given."""
+
+    name = "digest"
+
+    def send(self, *, to: str, body: str, local_id: str) -> SmsReceipt:
+        return SmsReceipt(provider_message_id=_digest(body))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+DIGEST_BACKEND = f"{__name__}.DigestBackend"
+
+
 @pytest.fixture
-def worker_queue(tmp_path):
-    """A worker process of its own on a queue of its own, stopped at the end."""
+def worker_queue(request, tmp_path):
+    """A worker process of its own on a queue of its own, stopped at the end. The SMS
+    backend is "dev" unless the test passes another one as the fixture's parameter."""
     queue = f"test-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
+        "SMS_BACKEND": getattr(request, "param", "dev"),
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
@@ -89,7 +110,7 @@ def worker_queue(tmp_path):
         log.close()
 
 
-def _wait_for(predicate, timeout: float = 60.0) -> bool:
+def _wait_for(predicate, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -98,26 +119,68 @@ def _wait_for(predicate, timeout: float = 60.0) -> bool:
     return False
 
 
+def _handled(log_path: Path) -> list[str]:
+    """The worker's own account of the SMS tasks it finished."""
+    return re.findall(
+        r"Task core\.tasks\.sms_send\[[^\]]+\] succeeded in [^:]+: '([^']*)'", log_path.read_text()
+    )
+
+
 def test_the_worker_sends_a_committed_message_once(worker_queue):
     _queue, log_path = worker_queue
     with transaction.atomic():
         message = sms_queue(to="09121234567", body="از کارگر واقعی", kind="test")
+        time.sleep(0.5)
+        # Not before the commit: the task is not even queued yet.
+        assert SmsMessage.objects.get(pk=message.pk).status == SmsMessage.Status.QUEUED
     assert _wait_for(
         lambda: SmsMessage.objects.get(pk=message.pk).status == SmsMessage.Status.SENT
     ), log_path.read_text()[-3000:]
     message.refresh_from_db()
     assert message.attempts == 1
+    assert message.backend == "dev"
     assert message.provider_message_id == f"dev-{message.pk}"
+    assert _wait_for(lambda: _handled(log_path) == ["sent"], timeout=5), log_path.read_text()[
+        -3000:
+    ]
 
 
 def test_a_rolled_back_message_never_reaches_the_worker(worker_queue):
+    _queue, log_path = worker_queue
     with pytest.raises(RuntimeError), transaction.atomic():
         sms_queue(to="09121234567", body="rolled back")
         raise RuntimeError
+    time.sleep(3)
+    assert not SmsMessage.objects.exists()
+    assert _handled(log_path) == []
     # A committed message queued afterwards is processed: the worker is alive and the
     # rolled-back one was never enqueued.
     with transaction.atomic():
         later = sms_queue(to="09121234567", body="after")
-    assert _wait_for(lambda: SmsMessage.objects.get(pk=later.pk).status == SmsMessage.Status.SENT)
-    assert not SmsMessage.objects.filter(body="rolled back").exists()
-    assert SmsMessage.objects.count() == 1
+    assert _wait_for(
+        lambda: SmsMessage.objects.get(pk=later.pk).status == SmsMessage.Status.SENT
+    ), log_path.read_text()[-3000:]
+    assert _wait_for(lambda: _handled(log_path) == ["sent"], timeout=5), log_path.read_text()[
+        -3000:
+    ]
+    assert list(SmsMessage.objects.values_list("body", "status")) == [
+        ("after", SmsMessage.Status.SENT)
+    ]
+
+
+@pytest.mark.parametrize("worker_queue", [DIGEST_BACKEND], indirect=True)
+def test_the_worker_sends_the_clear_text_of_a_masked_message(worker_queue, settings):
+    """The clear text waits in Redis for the worker process; the row keeps the mask."""
+    _queue, log_path = worker_queue
+    settings.SMS_BACKEND = DIGEST_BACKEND
+    with transaction.atomic():
+        message = sms_queue(
+            to="09121234567", body="کد ورود: 135790", kind="otp", sensitive_parts=("135790",)
+        )
+    assert _wait_for(
+        lambda: SmsMessage.objects.get(pk=message.pk).status == SmsMessage.Status.SENT
+    ), log_path.read_text()[-3000:]
+    message.refresh_from_db()
+    assert message.body == "کد ورود: ******"
+    assert (message.backend, message.provider_message_id) == ("digest", _digest("کد ورود: 135790"))
+    assert "135790" not in log_path.read_text()

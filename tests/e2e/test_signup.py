@@ -41,6 +41,8 @@ def test_sign_up_with_sms_code_on_agency_site(page, live_port, drop_schemas_afte
     assert page.inner_text("#agency-name") == "نمایندگی خلیلی"
     assert page.locator("#nav-profile").count() == 1
     assert page.locator("#nav-login").count() == 0
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.get_attribute("html", "lang") == "fa"
     page.screenshot(path=str(tmp_path / "agency-home.png"), full_page=True)
 
     user = User.objects.get(mobile=MOBILE)
