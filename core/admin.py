@@ -22,7 +22,7 @@ class AuditLogAdmin(admin.ModelAdmin):
 
 @admin.register(SmsMessage)
 class SmsMessageAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "to", "kind", "status", "attempts", "backend"]
+    list_display = ["created_at", "to", "kind", "status", "attempts", "backend", "body"]
     list_filter = ["status", "kind", "backend"]
     search_fields = ["to"]
     readonly_fields = [field.name for field in SmsMessage._meta.fields]

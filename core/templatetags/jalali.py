@@ -66,3 +66,10 @@ def rials(value: Decimal | int | str | None) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     return to_persian_digits(text).replace(",", "٬")
+
+
+@register.filter
+def fa_decimal(value: object) -> str:
+    """A decimal number in the interface's digits, with the Persian decimal separator (٫)."""
+    text = fa_digits(value)
+    return text.replace(".", "٫") if (get_language() or "fa").startswith("fa") else text

@@ -158,3 +158,14 @@ def test_date_widget_shows_a_stored_date_in_jalali():
     assert not PersonForm(
         data={"birth_date": "1370/1/31"}, initial={"birth_date": dt.date(1991, 4, 20)}
     ).has_changed()
+
+
+def test_fa_decimal_uses_the_persian_separator_in_persian_only():
+    from django.utils import translation
+
+    from core.templatetags.jalali import fa_decimal
+
+    with translation.override("fa"):
+        assert fa_decimal("35.70000") == "۳۵٫۷۰۰۰۰"
+    with translation.override("en"):
+        assert fa_decimal("35.70000") == "35.70000"
