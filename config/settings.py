@@ -217,6 +217,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Quotes, accounts, agencies and sales of the insurer and its sales network.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the npm package installed at set-up, never from a CDN.
+    "SWAGGER_UI_DIST": f"{STATIC_URL}vendor/swagger-ui-dist",
+    "SWAGGER_UI_FAVICON_HREF": f"{STATIC_URL}vendor/swagger-ui-dist/favicon-32x32.png",
 }
 
 # Celery: at-least-once delivery, every task idempotent.
