@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from tenants.content.models import Page
 from tenants.content.selectors import site_banners_active, site_pages_published, site_settings_get
+from tenants.selectors import agency_directory
 
 
 def home(request):
@@ -17,6 +18,8 @@ def home(request):
         "agency": request.agency,
         "site_pages": site_pages_published(),
     }
+    if request.agency is None:
+        context["agencies"] = agency_directory(limit=12)
     template = "tenants/agency_home.html" if request.agency else "tenants/main_home.html"
     return render(request, template, context)
 

@@ -81,3 +81,11 @@ def test_healthz_answers_on_any_host(client):
     response = client.get("/healthz", HTTP_HOST="127.0.0.1")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def test_main_site_lists_active_agencies_with_their_addresses(client, agency, other_agency):
+    agency_set_status(agency=other_agency, status=Agency.Status.SUSPENDED, actor=None)
+    response = client.get("/", HTTP_HOST="localhost")
+    assert b'href="http://ar685.localhost:8000/"' in response.content
+    assert agency.name.encode() in response.content
+    assert other_agency.name.encode() not in response.content
