@@ -184,6 +184,8 @@ def cmd_run(_args) -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
 
+    # Ctrl-C must stop everything even when started from a shell that ignores SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: stop())
     try:
         while all(process.poll() is None for process in processes):
