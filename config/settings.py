@@ -183,10 +183,14 @@ TIME_ZONE = "Asia/Tehran"
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "static_collected"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "static_collected")
 # Front-end packages come from npm at set-up and are served from here; nothing is committed.
+_NODE = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
-    ("vendor", BASE_DIR / "node_modules"),
+    ("vendor/bootstrap/dist", _NODE / "bootstrap" / "dist"),
+    ("vendor/htmx.org/dist", _NODE / "htmx.org" / "dist"),
+    ("vendor/vazirmatn", _NODE / "vazirmatn"),
+    ("vendor/swagger-ui-dist", _NODE / "swagger-ui-dist"),
     BASE_DIR / "static",
 ]
 STORAGES = {
