@@ -12,27 +12,31 @@ from tenants import services
 from tenants.models import Agency, Branch, Domain, SpareSchema
 
 
+# What an operator fills in for an agency, in the order the forms show it.
+AGENCY_FIELDS = [
+    "code",
+    "name",
+    "kind",
+    "licence_number",
+    "branch",
+    "status",
+    "latitude",
+    "longitude",
+    "address",
+    "city",
+    "province",
+    "phone",
+    "accepts_referrals",
+    "can_issue",
+]
+
+
 class AgencyAddForm(forms.ModelForm):
     owner_mobile = MobileField(label=_("Owner's mobile number"))
 
     class Meta:
         model = Agency
-        fields = [
-            "code",
-            "name",
-            "kind",
-            "licence_number",
-            "branch",
-            "status",
-            "latitude",
-            "longitude",
-            "address",
-            "city",
-            "province",
-            "phone",
-            "accepts_referrals",
-            "can_issue",
-        ]
+        fields = AGENCY_FIELDS
 
 
 class DomainInline(admin.TabularInline):
@@ -59,25 +63,7 @@ class AgencyAdmin(admin.ModelAdmin):
     inlines = [DomainInline]
     actions = ["suspend", "activate"]
     readonly_fields = ["schema_name", "created_at", "updated_at"]
-    fields = [
-        "code",
-        "name",
-        "kind",
-        "licence_number",
-        "branch",
-        "status",
-        "latitude",
-        "longitude",
-        "address",
-        "city",
-        "province",
-        "phone",
-        "accepts_referrals",
-        "can_issue",
-        "schema_name",
-        "created_at",
-        "updated_at",
-    ]
+    fields = [*AGENCY_FIELDS, "schema_name", "created_at", "updated_at"]
 
     def get_form(
         self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any

@@ -89,3 +89,10 @@ def test_main_site_lists_active_agencies_with_their_addresses(client, agency, ot
     assert b'href="http://ar685.localhost:8000/"' in response.content
     assert agency.name.encode() in response.content
     assert other_agency.name.encode() not in response.content
+
+
+def test_main_site_title_is_plain_text(client, agency):
+    response = client.get("/", HTTP_HOST="localhost")
+    title = response.content.decode().split("<title>")[1].split("</title>")[0]
+    assert "<" not in title
+    assert title == "بیمه آنلاین — استعلام، خرید و دریافت بیمه‌نامه"
