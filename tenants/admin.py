@@ -11,7 +11,6 @@ from core.forms import MobileField
 from tenants import services
 from tenants.models import Agency, Branch, Domain, SpareSchema
 
-
 # What an operator fills in for an agency, in the order the forms show it.
 AGENCY_FIELDS = [
     "code",
