@@ -1,9 +1,12 @@
 """Run every benchmark section against a fresh ``bench_bimeh`` database and write
 docs/benchmarks.md.
 
-Usage: ``python -m benchmarks [section ...]`` (``make bench``). The database named in
-DATABASE_URL is never touched: the run creates ``bench_bimeh`` on the same server,
-migrates it, runs each section module (``ORDER``, ``run(report)``) and drops it.
+Usage: ``python -m benchmarks [section ...]`` (``make bench``). Naming sections (module
+names, e.g. ``routing``) runs only those and leaves the page as it was. The database
+named in DATABASE_URL is never touched: the run creates ``bench_bimeh`` on the same
+server, migrates it, runs each section module (``ORDER``, ``run(report)``) and drops it.
+Cache keys use the prefix ``bench`` and are deleted at the end; Celery goes to an
+in-memory broker, so nothing reaches a real worker.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ def _configure_environment() -> None:
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     os.environ["CACHE_KEY_PREFIX"] = "bench"
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
+    # Nothing may reach a real worker: it would run against its own database.
+    os.environ["CELERY_BROKER_URL"] = "memory://"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("DJANGO_ENV", "development")
     # DEBUG would keep every query in memory and slow the loops down.
@@ -56,6 +61,19 @@ def _recreate_database() -> None:
         cursor.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
     connection.close()
+
+
+def _forget_cache() -> None:
+    """Delete the run's own cache keys (host entries are cached without expiry)."""
+    from django.conf import settings
+
+    from core.redis import redis_client
+
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    client = redis_client()
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 def _drop_database() -> None:
@@ -88,8 +106,16 @@ def _machine() -> dict[str, str]:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         (postgres,) = cursor.fetchone()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                model = f" ({line.split(':', 1)[1].strip()})"
+                break
     return {
-        "CPUs (nproc)": str(os.cpu_count()),
+        "CPUs (nproc)": f"{cpus}{model}",
         "PostgreSQL": postgres,
         "Python": platform.python_version(),
         "Django": django.get_version(),
@@ -133,6 +159,7 @@ def main(argv: list[str]) -> int:
         import django
 
         django.setup()
+        _forget_cache()
         from django.core.management import call_command
 
         from benchmarks._report import Report
@@ -148,10 +175,18 @@ def main(argv: list[str]) -> int:
             report.section = getattr(module, "TITLE", module.__name__.rsplit(".", 1)[-1])
             print(f"== {report.section}", flush=True)
             module.run(report)
-        _write(report, machine, started, time.monotonic() - clock)
-        print(f"Wrote {OUTPUT.relative_to(ROOT)}", flush=True)
+        if argv:
+            # A partial run must not replace the page of the full one.
+            print(f"Sections {', '.join(argv)} only: {OUTPUT.relative_to(ROOT)} left as it was")
+        else:
+            _write(report, machine, started, time.monotonic() - clock)
+            print(f"Wrote {OUTPUT.relative_to(ROOT)}", flush=True)
         return 1 if report.failed else 0
     finally:
+        from django.apps import apps
+
+        if apps.ready:
+            _forget_cache()
         _drop_database()
 
 

@@ -58,8 +58,15 @@ def run(report: Report) -> None:
 
     forget_only = _per_call(lambda: host_cache_forget(host), COLD_CALLS)
     cold_call = _per_call(cold, COLD_CALLS) - forget_only
+    with CaptureQueriesContext(connection) as warm_queries:
+        resolve_host(host)
+    host_cache_forget(host)
+    with CaptureQueriesContext(connection) as cold_queries:
+        resolve_host(host)
     report.add(f"resolve_host warm (cache hit, {WARM_CALLS} calls)", us(warm) + " per call")
+    report.add("resolve_host warm, database queries per call", str(len(warm_queries)))
     report.add(f"resolve_host cold (cache miss, {COLD_CALLS} calls)", us(cold_call) + " per call")
+    report.add("resolve_host cold, database queries per call", str(len(cold_queries)))
 
     client = Client()
     main_host = settings.BASE_DOMAIN

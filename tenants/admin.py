@@ -4,8 +4,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import schema_exists
 
 from core.forms import MobileField
 from tenants import services
@@ -37,6 +39,13 @@ class AgencyAddForm(forms.ModelForm):
         model = Agency
         fields = AGENCY_FIELDS
 
+    def clean_code(self) -> int:
+        code = self.cleaned_data["code"]
+        # Shown on the form; agency_create refuses it too (decision 002).
+        if code and schema_exists(Agency.schema_name_for(code)):
+            raise ValidationError(_("A database schema for this agency code already exists."))
+        return code
+
 
 class DomainInline(admin.TabularInline):
     model = Domain
@@ -63,6 +72,19 @@ class AgencyAdmin(admin.ModelAdmin):
     actions = ["suspend", "activate"]
     readonly_fields = ["schema_name", "created_at", "updated_at"]
     fields = [*AGENCY_FIELDS, "schema_name", "created_at", "updated_at"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ValidationError as error:
+            # Refused by the service at save time (a creation of the same code that won a
+            # race, a leftover schema): the admin's transaction rolled back, nothing changed.
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def has_delete_permission(self, request, obj=None):
+        # An agency is suspended, never deleted: its schema, sales and members stay.
+        return False
 
     def get_form(
         self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any

@@ -25,6 +25,7 @@ from tenants.models import SpareSchema
 logger = logging.getLogger(__name__)
 
 SPARE_PREFIX = "spare_"
+_INVALID_SCHEMA_NAME = "3F000"  # SQLSTATE of "schema … does not exist"
 _COLLECTION_SCHEMA = "spare_sql_collection"
 
 
@@ -55,7 +56,7 @@ def tenant_schema_sql() -> tuple[str, tuple[tuple[str, str], ...]]:
     Raises ``NonSqlTenantMigrationError`` if a tenant-app migration holds an operation
     that has no SQL (RunPython): such a migration would be skipped silently otherwise.
     """
-    previous, include_public = connection.schema_name, connection.include_public_schema
+    previous, include_public = connection.tenant, connection.include_public_schema
     connection.set_schema(_COLLECTION_SCHEMA, include_public=True)
     try:
         executor = MigrationExecutor(connection)
@@ -76,12 +77,19 @@ def tenant_schema_sql() -> tuple[str, tuple[tuple[str, str], ...]]:
             editor.create_model(MigrationRecorder.Migration)
         recorder_sql = list(editor.collected_sql)
     finally:
-        connection.set_schema(previous, include_public=include_public)
+        # The caller's tenant object itself, not a stand-in with its name.
+        connection.set_tenant(previous, include_public=include_public)
     sql = "\n".join(
         line for line in [*recorder_sql, *statements] if line and not line.startswith("--")
     )
-    applied = tuple(sorted(executor.loader.graph.nodes))
-    return sql, applied
+    # What ``migrate`` records: every migration of the graph and, for a squashed one,
+    # also each migration it replaces (MigrationExecutor.record_migration and
+    # check_replacements); otherwise a later stock migrate would apply the squash again.
+    applied: set[tuple[str, str]] = set()
+    for key, migration in executor.loader.graph.nodes.items():
+        applied.add(key)
+        applied.update(migration.replaces or ())
+    return sql, tuple(sorted(applied))
 
 
 @cache
@@ -157,18 +165,39 @@ def spare_pool_drop_stale() -> int:
     return dropped
 
 
+def spare_pool_drop_orphans() -> int:
+    """Drop ``spare_…`` schemas that no pool row names (a row deleted by hand). Returns how many.
+
+    The schemas are read before the rows: a spare committed in between is then in both
+    lists, and a spare being built or claimed is invisible or still has its row.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s)", [SPARE_PREFIX]
+        )
+        schemas = {row[0] for row in cursor.fetchall()}
+    known = set(SpareSchema.objects.values_list("schema_name", flat=True))
+    orphans = sorted(schemas - known)
+    for name in orphans:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(name)} CASCADE")
+    return len(orphans)
+
+
 def spare_pool_size() -> int:
     """How many claimable (current) spares wait in the pool."""
     return SpareSchema.objects.filter(fingerprint=migration_fingerprint()).count()
 
 
 def spare_pool_fill(*, size: int | None = None) -> int:
-    """Drop stale spares and top the pool up to ``size`` (default TENANT_SPARE_POOL_SIZE).
+    """Drop stale and orphaned spares and top the pool up to ``size`` (default
+    TENANT_SPARE_POOL_SIZE).
 
     Returns how many spares were built; a second run builds none.
     """
     size = settings.TENANT_SPARE_POOL_SIZE if size is None else size
     spare_pool_drop_stale()
+    spare_pool_drop_orphans()
     missing = max(size - spare_pool_size(), 0)
     for _ in range(missing):
         spare_schema_create()
@@ -199,7 +228,12 @@ def schema_claim(*, schema_name: str) -> str:
             cursor.execute(
                 f"ALTER SCHEMA {_quote(spare.schema_name)} RENAME TO {_quote(schema_name)}"
             )
-    except DatabaseError:
+    except DatabaseError as error:
+        cause = error.__cause__
+        if (getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)) != (
+            _INVALID_SCHEMA_NAME
+        ):
+            raise
         # The spare's schema vanished (dropped by hand): forget it and build instead.
         logger.warning("Spare schema %s is missing; building %s", spare.schema_name, schema_name)
         spare.delete()

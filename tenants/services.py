@@ -6,11 +6,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from accounts.models import AgencyMembership, User
 from core.audit import audit_record
@@ -98,18 +99,18 @@ def agency_create(
         errors["code"] = [_("Enter an agency code between 1 and 9999999.")]
     agency = Agency(
         code=code,
-        name=name,
+        name=" ".join(str(name).split()),
         kind=kind,
         schema_name=Agency.schema_name_for(code),
         latitude=lat,
         longitude=lon,
-        licence_number=licence_number,
+        licence_number=str(licence_number).strip(),
         branch=branch,
         status=status,
-        address=address,
-        city=city,
-        province=province,
-        phone=phone,
+        address=str(address).strip(),
+        city=str(city).strip(),
+        province=str(province).strip(),
+        phone=str(phone).strip(),
         accepts_referrals=accepts_referrals,
         can_issue=can_issue,
     )
@@ -122,7 +123,8 @@ def agency_create(
         raise ValidationError(errors)
 
     taken = ValidationError({"code": [_("An agency with this code already exists.")]})
-    with transaction.atomic():
+    # Agencies live in public; django-tenants refuses to create one from an agency schema.
+    with schema_context(get_public_schema_name()), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_AGENCY_CODE_LOCK, code])
         if Agency.objects.filter(code=code).exists():
@@ -143,7 +145,10 @@ def agency_create(
         # The site's starting texts are Persian whatever language the caller runs in.
         with schema_context(agency.schema_name), translation.override(settings.LANGUAGE_CODE):
             _default_content(agency)
-        owner, _created = User.objects.get_or_create(mobile=owner_mobile)
+        # A new owner signs in by one-time code: no password until they choose one.
+        owner, _created = User.objects.get_or_create(
+            mobile=owner_mobile, defaults={"password": make_password(None)}
+        )
         AgencyMembership.objects.create(user=owner, agency=agency, role=AgencyMembership.Role.OWNER)
         audit_record(
             actor=actor,

@@ -62,6 +62,24 @@ def test_operator_creates_an_agency(client):
     assert AuditLog.objects.get(action="agency.create").actor_id == operator.pk
 
 
+def test_persian_digits_are_accepted(client):
+    client.force_login(create_user(insurer_role=User.InsurerRole.OPERATOR))
+    response = _post(
+        client,
+        {
+            **PAYLOAD,
+            "code": "۶۸۵",
+            "latitude": "۳۵.۷",
+            "longitude": "۵۱.۴",
+            "owner_mobile": "۰۹۱۲۱۲۳۴۵۶۷",
+        },
+    )
+    assert response.status_code == 201, response.content
+    agency = Agency.objects.get(code=685)
+    assert (str(agency.latitude), str(agency.longitude)) == ("35.700000", "51.400000")
+    assert AgencyMembership.objects.get(agency=agency).user.mobile == "09121234567"
+
+
 @pytest.mark.parametrize("role", ["", "marketing"])
 def test_customers_and_other_staff_get_403(client, role):
     client.force_login(create_user(insurer_role=role))

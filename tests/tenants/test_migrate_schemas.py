@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, migrations
 from django_tenants.signals import schema_migrated
 
@@ -111,6 +112,27 @@ def test_stale_spares_are_dropped_and_a_refill_enqueued(drop_schemas_after, no_r
     assert list(SpareSchema.objects.values_list("schema_name", flat=True)) == [current.schema_name]
     assert _tables(stale.schema_name) == set()
     assert no_refill == ["refill"]
+
+
+def test_an_agency_without_a_schema_fails_the_run_after_the_others(
+    drop_schemas_after, no_refill, migrated_schemas
+):
+    create_agency(code=831)
+    create_agency(code=832)
+    with connection.cursor() as cursor:
+        cursor.execute('DROP SCHEMA "ar831" CASCADE')
+        cursor.execute(
+            "DROP TABLE ar832.content_page, ar832.content_banner, ar832.content_sitesettings"
+        )
+        cursor.execute("DELETE FROM ar832.django_migrations WHERE app = 'content'")
+    out = StringIO()
+    with pytest.raises(CommandError, match=r"^1 agencies have no database schema: ar831\.$"):
+        call_command("migrate_schemas", interactive=False, verbosity=1, stdout=out)
+    assert "2 agency schemas: 0 up to date, 0 to record shared migrations in, 1 to migrate" in (
+        out.getvalue()
+    )
+    assert migrated_schemas == ["public", "ar832"]
+    assert pending_schemas(["ar832"]) == []
 
 
 def test_migrate_refuses_a_tenant_migration_that_is_not_sql(monkeypatch, db):

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import connection, connections, migrations
 from django.test import override_settings
 from django.utils import translation
 from django_tenants.utils import schema_context, schema_exists
@@ -169,6 +169,41 @@ def test_suspension_keeps_the_agency_schema_and_its_data(agency):
     assert audit.changes == {"status": ["active", "suspended"], "reason": [None, "audit"]}
 
 
+def test_new_owner_has_no_password_and_an_existing_user_is_reused(agency):
+    owner = User.objects.get(mobile="09121234567")
+    assert not owner.has_usable_password()
+    users = User.objects.count()
+    second = agency_create(
+        code=686,
+        name="  نمایندگی   دوم ",
+        latitude="35",
+        longitude="51",
+        owner_mobile="09121234567",
+        city=" تهران ",
+    )
+    assert (second.name, second.city) == ("نمایندگی دوم", "تهران")
+    assert User.objects.count() == users
+    assert sorted(
+        AgencyMembership.objects.filter(user=owner).values_list("agency__code", "role")
+    ) == [(685, "owner"), (686, "owner")]
+
+
+def test_creation_from_inside_an_agency_schema_lands_in_public(agency):
+    with schema_context(agency.schema_name):
+        created = agency_create(
+            code=687, name="سوم", latitude="35", longitude="51", owner_mobile="09121110010"
+        )
+        assert connection.schema_name == agency.schema_name
+    assert Agency.objects.get(code=687) == created
+    assert Domain.objects.filter(tenant=created, domain="ar687.localhost").exists()
+    with schema_context("ar687"):
+        assert Page.objects.count() == 2
+    # The other agency's site content is untouched.
+    with schema_context(agency.schema_name):
+        assert Page.objects.count() == 2
+        assert SiteSettings.objects.get().headline == "بیمه آنلاین با نمایندگی خلیلی"
+
+
 # --- the admin -------------------------------------------------------------------------------
 
 
@@ -200,6 +235,59 @@ def test_admin_add_view_creates_through_the_service(client):
     assert audit.actor_id == admin_user.pk
     with schema_context("ar701"):
         assert SiteSettings.objects.count() == 1
+
+
+ADMIN_ADD = {
+    "code": "777",
+    "name": "نمایندگی ادمین",
+    "kind": "agent",
+    "status": "active",
+    "latitude": "36.300000",
+    "longitude": "59.600000",
+    "owner_mobile": "09151234567",
+}
+
+
+@pytest.mark.django_db
+def test_admin_add_view_shows_a_leftover_schema_on_the_form(client):
+    client.force_login(User.objects.create_superuser("09120000004", "secret-pass-4"))
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE SCHEMA "ar777"')
+    before = _counts()
+    with translation.override("fa"):
+        response = client.post("/admin/tenants/agency/add/", ADMIN_ADD, HTTP_HOST="localhost")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "code": ["طرح‌واره پایگاه داده‌ای برای این کد نمایندگی وجود دارد."]
+    }
+    assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_admin_add_view_reports_a_refusal_at_save_time_and_changes_nothing(client, monkeypatch):
+    client.force_login(User.objects.create_superuser("09120000005", "secret-pass-5"))
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE SCHEMA "ar777"')
+    # The schema appears after the form was checked (as in a race): the service refuses.
+    monkeypatch.setattr("tenants.admin.schema_exists", lambda name: False)
+    before = _counts()
+    response = client.post("/admin/tenants/agency/add/", ADMIN_ADD, HTTP_HOST="localhost")
+    assert (response.status_code, response["Location"]) == (302, "/admin/tenants/agency/add/")
+    shown = [str(m) for m in response.wsgi_request._messages]
+    assert shown == ["طرح‌واره پایگاه داده‌ای برای این کد نمایندگی وجود دارد."]
+    assert _counts() == before
+    assert not User.objects.filter(mobile="09151234567").exists()
+
+
+@pytest.mark.django_db
+def test_admin_never_deletes_an_agency(client, agency):
+    client.force_login(User.objects.create_superuser("09120000006", "secret-pass-6"))
+    response = client.post(
+        f"/admin/tenants/agency/{agency.pk}/delete/", {"post": "yes"}, HTTP_HOST="localhost"
+    )
+    assert response.status_code == 403
+    assert Agency.objects.filter(pk=agency.pk).exists()
+    assert schema_exists(agency.schema_name)
 
 
 @pytest.mark.django_db
@@ -352,6 +440,51 @@ def test_stale_spares_are_dropped_and_never_claimed(drop_schemas_after, refills)
     assert not SpareSchema.objects.exists()
 
 
+def test_refill_after_a_new_migration_replaces_stale_spares(drop_schemas_after):
+    with override_settings(TENANT_SPARE_POOL_SIZE=2):
+        assert spare_pool_refill() == 2
+        old_first, old_second = SpareSchema.objects.order_by("id")
+        # A new migration changes the fingerprint the code expects.
+        SpareSchema.objects.filter(pk=old_first.pk).update(fingerprint="0" * 64)
+        assert spare_pool_refill() == 1
+        assert spare_pool_refill() == 0
+    names = list(SpareSchema.objects.order_by("id").values_list("schema_name", flat=True))
+    assert len(names) == 2
+    assert names[0] == old_second.schema_name
+    assert not schema_exists(old_first.schema_name)
+    assert provisioning.spare_pool_size() == 2
+
+
+def test_orphaned_spare_schemas_are_dropped_by_the_refill(drop_schemas_after):
+    kept = provisioning.spare_schema_create()
+    orphan = provisioning.spare_schema_create()
+    SpareSchema.objects.filter(pk=orphan.pk).delete()
+    assert provisioning.spare_pool_drop_orphans() == 1
+    assert not schema_exists(orphan.schema_name)
+    assert schema_exists(kept.schema_name)
+    assert provisioning.spare_pool_drop_orphans() == 0
+
+
+def test_squashed_tenant_migrations_are_recorded_as_migrate_records_them(monkeypatch, db):
+    squashed = migrations.Migration("0099_squashed", "content")
+    squashed.replaces = [("content", "0097_a"), ("content", "0098_b")]
+
+    class Executor(provisioning.MigrationExecutor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.loader.graph.add_node(("content", "0099_squashed"), squashed)
+
+    monkeypatch.setattr(provisioning, "MigrationExecutor", Executor)
+    _sql, applied = provisioning.tenant_schema_sql.__wrapped__()
+    assert {
+        ("content", "0097_a"),
+        ("content", "0098_b"),
+        ("content", "0099_squashed"),
+        ("content", "0001_initial"),
+    } <= set(applied)
+    assert list(applied) == sorted(applied)
+
+
 def test_spare_whose_schema_vanished_is_forgotten(drop_schemas_after, refills):
     spare = provisioning.spare_schema_create()
     with connection.cursor() as cursor:
@@ -406,3 +539,36 @@ def test_concurrent_creations_with_the_same_code_one_wins(drop_schemas_after, re
     # The loser waited on the code's lock and never touched the pool.
     assert SpareSchema.objects.count() == 1
     assert schema_exists(SpareSchema.objects.get().schema_name)
+
+
+def test_concurrent_creations_of_two_codes_share_a_one_spare_pool(drop_schemas_after, refills):
+    provisioning.spare_pool_fill(size=1)
+    spare = SpareSchema.objects.get()
+    barrier = threading.Barrier(2)
+    results: dict[int, object] = {}
+
+    def create(code: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[code] = agency_create(
+                code=code, name="هم‌زمان", latitude="35", longitude="51", owner_mobile="09121110008"
+            )
+        except Exception as error:  # noqa: BLE001 -- reported by the assertion below
+            results[code] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=create, args=(code,)) for code in (807, 808)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(type(result).__name__ for result in results.values()) == ["Agency", "Agency"]
+    # One took the spare (skipping the row the other had locked), the other built its own.
+    assert not SpareSchema.objects.exists()
+    assert not schema_exists(spare.schema_name)
+    for code in (807, 808):
+        with schema_context(f"ar{code}"):
+            assert Page.objects.count() == 2
+    assert User.objects.filter(mobile="09121110008").count() == 1
+    assert AgencyMembership.objects.filter(user__mobile="09121110008").count() == 2
