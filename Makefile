@@ -40,7 +40,7 @@ typecheck: setup
 	$(VENV)/bin/mypy
 
 messages: setup
-	for app in core tenants accounts; do (cd $$app && ../$(PY) ../manage.py makemessages -l fa --no-obsolete && ../$(PY) ../manage.py compilemessages -l fa); done
+	for app in core tenants accounts policies; do (cd $$app && ../$(PY) ../manage.py makemessages -l fa --no-obsolete && ../$(PY) ../manage.py compilemessages -l fa); done
 
 clean-data:
 	rm -rf .data media

@@ -46,6 +46,7 @@ SHARED_APPS = [
     "core",
     "accounts",
     "tenants.content",
+    "policies",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

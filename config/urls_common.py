@@ -16,9 +16,11 @@ api_patterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/auth/", include("accounts.api.urls")),
     path("api/agencies/", include("tenants.api.urls")),
+    path("api/", include("policies.api.urls")),
 ]
 
 storefront_patterns = [
     path("", include("tenants.urls")),
     path("accounts/", include("accounts.urls")),
+    path("", include("policies.urls")),
 ]

@@ -123,6 +123,7 @@ def cmd_run(_args) -> int:
     env.setdefault("DJANGO_ENV", "development")
     log("Migrating the public schema and every agency schema")
     manage(env, "migrate_schemas", "--noinput", "-v", "0")
+    manage(env, "catalog_load")
     manage(env, "load_demo")
     processes: list[subprocess.Popen] = []
 

@@ -8,6 +8,8 @@ from django.db import connection
 
 from core.redis import redis_client
 
+pytest_plugins = ["tests.policies.fixtures_sales"]
+
 
 def _drop_agency_schemas() -> None:
     with connection.cursor() as cursor:

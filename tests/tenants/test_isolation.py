@@ -6,20 +6,27 @@ on B's site and on the panel, with agency A's ids in the path; A's name must nev
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import schema_context
 
+from policies.models import Order, Payment, Policy
 from tenants.content.models import Page
 from tests.factories import create_user
+from tests.policies.fixtures_sales import make_order
 
 pytestmark = pytest.mark.django_db
 
 # Infrastructure pages that show no agency data at all.
 SKIP = {"admin/", "api/schema/", "api/docs/", "i18n/", "healthz", "static/", "media/"}
+# Public on purpose: the policy verification page names the issuing agency (and nothing
+# personal) to whoever holds the code printed on the policy; tested in tests/policies.
+PUBLIC_BY_DESIGN = ("verify/",)
 
 
 def _walk(patterns, prefix=""):
@@ -30,11 +37,18 @@ def _walk(patterns, prefix=""):
             yield prefix + str(entry.pattern)
 
 
-def _fill(route: str, agency_a, page_a) -> str:
+def _fill(route: str, agency_a, page_a, sale_a=None) -> str:
     route = route.lstrip("^").rstrip("$").replace("\\Z", "")
 
     def value(match: re.Match) -> str:
         converter, name = (match.group(1) or "str"), match.group(2)
+        if sale_a is not None and converter == "uuid":
+            owner = {"order_id": sale_a.order, "quote_id": sale_a.order.quote}.get(name)
+            if name == "payment_id":
+                owner = sale_a.payment
+            return str((owner or sale_a.order).public_id)
+        if sale_a is not None and name == "number":
+            return sale_a.policy.number
         if converter == "int" or name.endswith("_id") or name in {"pk", "id"}:
             return str(agency_a.pk if "agency" in name else page_a.pk)
         return page_a.slug
@@ -48,6 +62,45 @@ def _routes(urlconf: str):
             yield route
 
 
+@dataclass
+class Sale:
+    order: Order
+    payment: Payment
+    policy: Policy
+
+
+@pytest.fixture
+def sale_a(agency, line, tariff):
+    """An issued policy sold by agency A, with its payment and a document."""
+    buyer = create_user(first_name="SECRET-BUYER", last_name="OF-A")
+    order = make_order(line=line, tariff=tariff, customer=buyer, agency=agency, state="issued")
+    order.insured_first_name = "SECRET-BUYER"
+    order.save()
+    payment = Payment.objects.create(
+        order=order,
+        attempt=1,
+        gateway="sandbox",
+        amount=order.premium,
+        token="tok-a",
+        state=Payment.State.SUCCEEDED,
+    )
+    policy = Policy.objects.create(
+        order=order,
+        number="1405-99-000001",
+        line=line,
+        jalali_year=1405,
+        sequence=1,
+        agency=agency,
+        customer=buyer,
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2027, 1, 1),
+        premium=order.premium,
+        tariff_version=tariff,
+        verification_code="ABCDEFGHJK",
+    )
+    return Sale(order=order, payment=payment, policy=policy)
+
+
 @pytest.fixture
 def two_agencies(agency, other_agency):
     with schema_context(agency.schema_name):
@@ -58,23 +111,40 @@ def two_agencies(agency, other_agency):
 @pytest.mark.parametrize(
     "site,urlconf", [("agency", "config.urls_agency"), ("panel", "config.urls_panel")]
 )
-def test_agency_b_never_sees_agency_a(client, two_agencies, site, urlconf):
+def test_agency_b_never_sees_agency_a(client, two_agencies, sale_a, site, urlconf):
     agency_a, agency_b, page_a = two_agencies
     owner_b = agency_b.memberships.get().user
     client.force_login(owner_b)
     host = "ar686.localhost" if site == "agency" else f"panel.{settings.BASE_DOMAIN}"
     walked = 0
     for route in _routes(urlconf):
-        path = _fill(route, agency_a, page_a)
+        if route.startswith(PUBLIC_BY_DESIGN):
+            continue
+        path = _fill(route, agency_a, page_a, sale_a)
         response = client.get(path, HTTP_HOST=host)
         walked += 1
         body = response.content.decode(errors="ignore")
         assert agency_a.name not in body, f"{host}{path} shows agency A"
         assert "SECRET-OF-A" not in body, f"{host}{path} shows agency A's content"
+        assert "SECRET-BUYER" not in body, f"{host}{path} shows agency A's customer"
+        assert sale_a.policy.number not in body, f"{host}{path} shows agency A's policy"
         assert response.status_code in (200, 302, 400, 403, 404, 405), (
             f"{host}{path}: {response.status_code}"
         )
     assert walked >= 3
+
+
+@pytest.mark.parametrize("host", ["ar686.localhost", "localhost"])
+def test_a_buyer_on_agency_a_finds_nothing_of_it_on_other_sites(client, two_agencies, sale_a, host):
+    """The same customer account works everywhere, but a sale is shown only where it was made."""
+    agency_a, _agency_b, page_a = two_agencies
+    client.force_login(sale_a.order.customer)
+    for route in _routes("config.urls_agency"):
+        if route.startswith(PUBLIC_BY_DESIGN) or "<" not in route:
+            continue
+        path = _fill(route, agency_a, page_a, sale_a)
+        response = client.get(path, HTTP_HOST=host)
+        assert response.status_code in (302, 400, 404, 405), f"{host}{path}: {response.status_code}"
 
 
 def test_agency_a_page_is_not_reachable_on_agency_b_site(client, two_agencies):

@@ -1,0 +1,35 @@
+"""The sale itself (S-2): catalog and tariffs, quotes, orders, payments, policies."""
+
+from policies.models.catalog import (
+    AgencyLine,
+    DocumentRequirement,
+    Line,
+    Question,
+    TariffRule,
+    TariffVersion,
+)
+from policies.models.sales import (
+    Order,
+    OrderDocument,
+    Payment,
+    Policy,
+    PolicySequence,
+    Quote,
+    SalesEvent,
+)
+
+__all__ = [
+    "AgencyLine",
+    "DocumentRequirement",
+    "Line",
+    "Order",
+    "OrderDocument",
+    "Payment",
+    "Policy",
+    "PolicySequence",
+    "Question",
+    "Quote",
+    "SalesEvent",
+    "TariffRule",
+    "TariffVersion",
+]

@@ -1,0 +1,230 @@
+"""The catalog: lines of insurance, their questions, and versioned tariffs as data (S-2.1)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Line(models.Model):
+    """A line of insurance (رشته), e.g. third-party motor, with what a sale of it needs."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    number_code = models.PositiveSmallIntegerField(
+        _("number code"),
+        unique=True,
+        help_text=_("Two digits that identify the line inside policy numbers."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    term_days = models.PositiveSmallIntegerField(
+        _("term in days"),
+        default=365,
+        help_text=_("Cover length when the tariff does not set it (travel does)."),
+    )
+    is_active = models.BooleanField(_("on sale"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("line of insurance")
+        verbose_name_plural = _("lines of insurance")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    """A question the customer answers, for the quote or as the line's extra purchase data."""
+
+    class Stage(models.TextChoices):
+        QUOTE = "quote", _("Premium inquiry")
+        DETAILS = "details", _("Purchase details")
+
+    class Kind(models.TextChoices):
+        CHOICE = "choice", _("Choice")
+        INTEGER = "integer", _("Whole number")
+        AMOUNT = "amount", _("Amount in rials")
+        BOOLEAN = "boolean", _("Yes / no")
+        TEXT = "text", _("Text")
+
+    line = models.ForeignKey(
+        Line, verbose_name=_("line"), on_delete=models.CASCADE, related_name="questions"
+    )
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.QUOTE)
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("label"), max_length=200)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    required = models.BooleanField(_("required"), default=True)
+    choices = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_('For a choice: a list of {"value": ..., "label": ...}.'),
+    )
+    min_value = models.DecimalField(
+        _("minimum"), max_digits=18, decimal_places=0, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("maximum"), max_digits=18, decimal_places=0, null=True, blank=True
+    )
+    pattern = models.CharField(
+        _("pattern"), max_length=200, blank=True, help_text=_("For text: a regular expression.")
+    )
+    default = models.CharField(_("default"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["line", "stage", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "code"], name="unique_question_code_per_line")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line.code}.{self.code}"
+
+
+class DocumentRequirement(models.Model):
+    """A document a buyer of the line uploads (vehicle card, previous policy, passport)."""
+
+    line = models.ForeignKey(
+        Line, verbose_name=_("line"), on_delete=models.CASCADE, related_name="document_requirements"
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("label"), max_length=200)
+    required = models.BooleanField(_("required"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        ordering = ["line", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "code"], name="unique_document_code_per_line")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class TariffVersion(models.Model):
+    """One version of a line's tariff. Quotes record the version they were priced with."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        RETIRED = "retired", _("Retired")
+
+    line = models.ForeignKey(
+        Line, verbose_name=_("line"), on_delete=models.PROTECT, related_name="tariff_versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    source = models.CharField(_("source file"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tariff version")
+        verbose_name_plural = _("tariff versions")
+        ordering = ["line", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "number"], name="unique_tariff_version"),
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=Q(status="active"),
+                name="one_active_tariff_per_line",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line} v{self.number}"
+
+
+class TariffRule(models.Model):
+    """One step of a tariff: read an answer, look it up in ``table``, change the premium."""
+
+    class Kind(models.TextChoices):
+        BASE = "base", _("Base premium from a table")
+        RATE = "rate", _("Rate on an insured amount")
+        FACTOR = "factor", _("Factor")
+        DISCOUNT = "discount", _("Discount")
+        SURCHARGE = "surcharge", _("Surcharge")
+        COVER = "cover", _("Optional cover")
+        TAX = "tax", _("Tax or duty")
+
+    version = models.ForeignKey(
+        TariffVersion,
+        verbose_name=_("tariff version"),
+        on_delete=models.CASCADE,
+        related_name="rules",
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("label"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    question = models.CharField(
+        _("question"),
+        max_length=200,
+        blank=True,
+        help_text=_("Answer codes it reads, '|' separated."),
+    )
+    basis = models.CharField(
+        _("applies to"), max_length=40, blank=True, help_text=_("The amount it applies to.")
+    )
+    table = models.JSONField(_("table"), default=dict, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("tariff rule")
+        verbose_name_plural = _("tariff rules")
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="unique_rule_code_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} #{self.position} {self.code}"
+
+
+class AgencyLine(models.Model):
+    """Whether an agency may sell a line (the insurer's word) and offers it (the agency's).
+
+    No row means allowed and offered.
+    """
+
+    agency = models.ForeignKey(
+        "tenants.Agency", verbose_name=_("agency"), on_delete=models.CASCADE, related_name="lines"
+    )
+    line = models.ForeignKey(
+        Line, verbose_name=_("line"), on_delete=models.CASCADE, related_name="agency_settings"
+    )
+    allowed = models.BooleanField(_("allowed by the insurer"), default=True)
+    offered = models.BooleanField(_("offered by the agency"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("agency line")
+        verbose_name_plural = _("agency lines")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "line"], name="unique_agency_line")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} / {self.line}"
