@@ -255,6 +255,26 @@ if PRODUCTION and SMS_BACKEND == "dev":
 if SMS_BACKEND == "kavenegar" and PRODUCTION and not KAVENEGAR_API_KEY:
     raise ImproperlyConfigured("KAVENEGAR_API_KEY is required for the Kavenegar SMS backend.")
 
+# Online payment (S-2.4): the sandbox bank in development, Zarinpal in production.
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="zarinpal" if PRODUCTION else "sandbox")
+PAYMENT_SANDBOX_ENABLED = env.bool("PAYMENT_SANDBOX_ENABLED", default=not PRODUCTION)
+PAYMENT_TIMEOUT = env.float("PAYMENT_TIMEOUT", default=10.0)
+ZARINPAL_MERCHANT_ID = env.str("ZARINPAL_MERCHANT_ID", default="")
+ZARINPAL_SANDBOX = env.bool("ZARINPAL_SANDBOX", default=not PRODUCTION)
+_ZARINPAL_HOST = "sandbox.zarinpal.com" if ZARINPAL_SANDBOX else "payment.zarinpal.com"
+ZARINPAL_API_BASE = env.str("ZARINPAL_API_BASE", default=f"https://{_ZARINPAL_HOST}")
+ZARINPAL_STARTPAY_BASE = env.str("ZARINPAL_STARTPAY_BASE", default=f"https://{_ZARINPAL_HOST}")
+if PRODUCTION and (PAYMENT_GATEWAY == "sandbox" or PAYMENT_SANDBOX_ENABLED):
+    raise ImproperlyConfigured("The sandbox bank cannot be used in production.")
+if PRODUCTION and PAYMENT_GATEWAY == "zarinpal" and not ZARINPAL_MERCHANT_ID:
+    raise ImproperlyConfigured("ZARINPAL_MERCHANT_ID is required for the Zarinpal gateway.")
+# Uploaded documents (S-2.3): at most 5 MB each; a larger body is refused with a clear
+# message by the form, not by Django's request limit, so the limit here is a little higher.
+DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+INSURER_NAME = env.str("INSURER_NAME", default="بیمه نمونه")
+
 # One-time codes (S-2.2).
 OTP_LENGTH = 6
 OTP_TTL_SECONDS = 120

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import AuditLog, SmsMessage
+from core.models import AuditLog, SandboxPayment, SmsMessage
 
 
 @admin.register(AuditLog)
@@ -28,4 +28,17 @@ class SmsMessageAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in SmsMessage._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SandboxPayment)
+class SandboxPaymentAdmin(admin.ModelAdmin):
+    list_display = ["token", "amount", "state", "created_at", "verified_at"]
+    list_filter = ["state"]
+    search_fields = ["token", "reference", "bank_reference"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.money import RialField
+
 
 class AuditLog(models.Model):
     """Who changed what, from which value to which, and when. Written by services only."""
@@ -73,3 +75,36 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"SMS #{self.pk} to {self.to} ({self.status})"
+
+
+class SandboxPayment(models.Model):
+    """A payment at the development sandbox bank (see core.payments.sandbox)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    token = models.CharField(max_length=100, unique=True)
+    amount = RialField(_("amount"))
+    reference = models.CharField(_("merchant reference"), max_length=100)
+    callback_url = models.URLField(max_length=500)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    mobile = models.CharField(_("mobile number"), max_length=11, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    bank_reference = models.CharField(_("bank reference"), max_length=20, blank=True)
+    card_mask = models.CharField(_("card"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sandbox bank payment")
+        verbose_name_plural = _("sandbox bank payments")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.token} {self.amount} ({self.state})"

@@ -1,15 +1,17 @@
-"""Infrastructure pages: health check and the development SMS outbox."""
+"""Infrastructure pages: health check, the development SMS outbox and sandbox bank."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from core.models import SmsMessage
+from core.models import SandboxPayment, SmsMessage
 
 
 @never_cache
@@ -41,3 +43,26 @@ def dev_sms_outbox(request):
         raise Http404
     messages = SmsMessage.objects.all()[:100]
     return render(request, "core/dev_sms.html", {"sms_messages": messages})
+
+
+@never_cache
+def dev_bank(request, token: str):
+    """The sandbox bank's payment page: pay, fail or cancel, then back to the merchant."""
+    from core.payments.sandbox import sandbox_decide
+
+    if not settings.PAYMENT_SANDBOX_ENABLED:
+        raise Http404
+    payment = SandboxPayment.objects.filter(token=token).first()
+    if payment is None:
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in {"pay", "fail", "cancel"}:
+            return HttpResponseBadRequest("unknown action")
+        payment = sandbox_decide(token=token, action=action) or payment
+        status = "OK" if payment.state == SandboxPayment.State.PAID else "NOK"
+        separator = "&" if "?" in payment.callback_url else "?"
+        return HttpResponseRedirect(
+            f"{payment.callback_url}{separator}{urlencode({'token': token, 'status': status})}"
+        )
+    return render(request, "core/dev_bank.html", {"payment": payment})

@@ -50,6 +50,31 @@ def test_production_boots_when_configured():
         SECRET_KEY="x" * 50,
         SMS_BACKEND="kavenegar",
         KAVENEGAR_API_KEY="key",
+        ZARINPAL_MERCHANT_ID="merchant",
     )
     assert result.returncode == 0, result.stderr
     assert "booted" in result.stdout
+
+
+def test_production_refuses_the_sandbox_bank():
+    result = _boot(
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 50,
+        SMS_BACKEND="kavenegar",
+        KAVENEGAR_API_KEY="key",
+        PAYMENT_GATEWAY="sandbox",
+    )
+    assert result.returncode != 0
+    assert "sandbox bank" in result.stderr
+
+
+def test_production_requires_the_zarinpal_merchant():
+    result = _boot(
+        DJANGO_ENV="production",
+        SECRET_KEY="x" * 50,
+        SMS_BACKEND="kavenegar",
+        KAVENEGAR_API_KEY="key",
+        ZARINPAL_MERCHANT_ID="",
+    )
+    assert result.returncode != 0
+    assert "ZARINPAL_MERCHANT_ID" in result.stderr

@@ -42,7 +42,9 @@ def snapshot(order):
 
 
 @pytest.mark.django_db
-def test_a_paid_payment_is_verified_once_and_pays_the_order(awaiting_order, customer):
+def test_a_paid_payment_is_verified_once_and_pays_the_order(
+    awaiting_order, customer, django_capture_on_commit_callbacks
+):
     payment, redirect = start(awaiting_order, customer)
     assert (payment.attempt, payment.amount, payment.state) == (1, Decimal("12345000"), "started")
     assert redirect.url.endswith(f"/dev/bank/{payment.token}/")
@@ -50,7 +52,10 @@ def test_a_paid_payment_is_verified_once_and_pays_the_order(awaiting_order, cust
     received = []
     order_paid.connect(lambda sender, order, **kw: received.append(order.pk), weak=False)
     try:
-        result = payment_complete(payment=payment, params={"token": payment.token, "status": "OK"})
+        with django_capture_on_commit_callbacks(execute=True):
+            result = payment_complete(
+                payment=payment, params={"token": payment.token, "status": "OK"}
+            )
     finally:
         order_paid.receivers.clear()
     assert (result.state, result.reference) == ("succeeded", "123456789012")
