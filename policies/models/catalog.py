@@ -24,6 +24,12 @@ class Line(models.Model):
         default=365,
         help_text=_("Cover length when the tariff does not set it (travel does)."),
     )
+    term_question = models.SlugField(
+        _("term question"),
+        max_length=40,
+        blank=True,
+        help_text=_("The question whose answer is the cover length in days (travel)."),
+    )
     is_active = models.BooleanField(_("on sale"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

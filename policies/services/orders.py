@@ -405,9 +405,7 @@ def order_delivery_save(
         errors["date"] = [_("Choose a date from tomorrow within 30 days (not a Friday).")]
     if slot not in Order.Slot.values:
         errors["slot"] = [_("Choose a time slot.")]
-    if (latitude is None) != (longitude is None):
-        errors["latitude"] = [_("Pick the location on the map again.")]
-    elif (
+    if (latitude is None) != (longitude is None) or (
         latitude is not None
         and longitude is not None
         and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)

@@ -1,0 +1,292 @@
+"""The quote engine: answers + a tariff version (data) → premium with its breakdown (S-2.1).
+
+A tariff is a list of rules applied in order (docs/tariffs.md). Each rule
+
+* looks a number up in its ``table`` by the answers named in ``question`` (exact value,
+  then a numeric band ``a-b`` / ``a-`` / ``-b``, then ``*``; no table means 1),
+* multiplies it by its ``basis``: a product of terms separated by ``*`` — a number,
+  ``answer:<code>``, ``age:<code>`` (Jalali years since that year), ``rule:<code>`` (an
+  earlier line of the breakdown), ``subtotal`` (the breakdown so far) or ``net`` (the
+  breakdown so far without taxes); an empty basis is 1,
+* and adds the result as one breakdown line: ``discount`` subtracts it, ``factor`` adds
+  ``basis × (number − 1)``, every other kind adds it. ``params`` may hold ``when``
+  (``code``, ``code=value`` or ``code!=value``: skip the rule otherwise), ``min`` and ``max``
+  (expressions like the basis, bounding the line).
+
+Each line is rounded to whole rials (half up); the premium is the sum of the lines.
+Everything is ``Decimal``: the same answers and version always give the same rials.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from core.digits import to_latin_digits
+from core.jalali import jalali_today, to_jalali
+from policies.models import Line, Question, TariffRule, TariffVersion
+
+ONE = Decimal(1)
+
+
+@dataclass(frozen=True)
+class BreakdownItem:
+    code: str
+    label: str
+    amount: Decimal
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "label": self.label, "amount": str(self.amount)}
+
+
+@dataclass(frozen=True)
+class Pricing:
+    premium: Decimal
+    breakdown: tuple[BreakdownItem, ...]
+    term_days: int
+
+    def breakdown_json(self) -> list[dict[str, str]]:
+        return [item.as_dict() for item in self.breakdown]
+
+
+class TariffError(ValidationError):
+    """The answers fall outside what the tariff covers."""
+
+
+# --- answers ---------------------------------------------------------------------------
+
+_TRUE = {"1", "true", "on", "yes", "بله"}
+_FALSE = {"0", "false", "off", "no", "خیر", ""}
+
+
+def _number(raw: Any) -> Decimal:
+    if isinstance(raw, (bool, float)):
+        raise InvalidOperation
+    text = to_latin_digits(str(raw)).strip().replace(",", "").replace("٬", "").replace("،", "")
+    if not re.fullmatch(r"-?\d+", text):
+        raise InvalidOperation
+    return Decimal(text)
+
+
+def answers_clean(
+    *, line: Line, answers: Mapping[str, Any], stage: str = Question.Stage.QUOTE
+) -> dict[str, Any]:
+    """Check answers against the line's questions of ``stage``; every bad field is reported.
+
+    Persian and Arabic digits and thousands separators are accepted. Returns JSON-ready
+    values: whole numbers as ``int``, amounts as ``str`` of whole rials, yes/no as ``bool``.
+    """
+    questions = [q for q in _questions(line.pk) if q.stage == stage]
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for question in questions:
+        raw = answers.get(question.code)
+        if isinstance(raw, str):
+            raw = raw.strip()
+        empty = raw is None or raw == ""
+        if question.kind == Question.Kind.BOOLEAN:
+            text = str(raw).lower() if not isinstance(raw, bool) else ("1" if raw else "0")
+            if raw is None or text in _FALSE:
+                cleaned[question.code] = False
+            elif text in _TRUE:
+                cleaned[question.code] = True
+            else:
+                errors[question.code] = [_("Answer yes or no.")]
+            continue
+        if empty and question.default:
+            raw, empty = question.default, False
+        if empty:
+            if question.required:
+                errors[question.code] = [_("This field is required.")]
+            continue
+        if question.kind == Question.Kind.CHOICE:
+            values = {str(choice["value"]) for choice in question.choices}
+            value = to_latin_digits(str(raw))
+            if value not in values:
+                errors[question.code] = [_("Choose one of the options.")]
+            else:
+                cleaned[question.code] = value
+        elif question.kind in (Question.Kind.INTEGER, Question.Kind.AMOUNT):
+            try:
+                number = _number(raw)
+            except (InvalidOperation, ValueError):
+                errors[question.code] = [_("Enter a whole number.")]
+                continue
+            low, high = question.min_value, question.max_value
+            if low is not None and number < low:
+                errors[question.code] = [
+                    _("Enter at least %(value)s.") % {"value": f"{int(low):,}"}
+                ]
+            elif high is not None and number > high:
+                errors[question.code] = [
+                    _("Enter at most %(value)s.") % {"value": f"{int(high):,}"}
+                ]
+            else:
+                cleaned[question.code] = (
+                    int(number) if question.kind == Question.Kind.INTEGER else str(number)
+                )
+        else:
+            text = " ".join(to_latin_digits(str(raw)).split())
+            if question.pattern and not re.fullmatch(question.pattern, text):
+                errors[question.code] = [_("The format is not valid.")]
+            elif len(text) > 200:
+                errors[question.code] = [_("Too long.")]
+            else:
+                cleaned[question.code] = text
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+# --- rules -----------------------------------------------------------------------------
+
+
+def _questions(line_id: int) -> list[Question]:
+    return list(Question.objects.filter(line_id=line_id).order_by("stage", "position", "id"))
+
+
+def _lookup(rule: TariffRule, answers: Mapping[str, Any], year: int) -> Decimal | None:
+    """The rule's number for these answers; None if the table has no row for them."""
+    if not rule.table:
+        return ONE
+    codes = [code for code in rule.question.split("|") if code]
+    if codes:
+        values = [_term_value(code, answers, year) for code in codes]
+        key = "|".join(str(value) for value in values)
+        if key in rule.table:
+            return Decimal(str(rule.table[key]))
+        if len(values) == 1:
+            number = _as_decimal(values[0])
+            if number is not None:
+                for band, result in rule.table.items():
+                    if _in_band(number, band):
+                        return Decimal(str(result))
+    if "*" in rule.table:
+        return Decimal(str(rule.table["*"]))
+    return None
+
+
+def _term_value(code: str, answers: Mapping[str, Any], year: int) -> Any:
+    if code.startswith("age:"):
+        return year - int(answers.get(code[4:], year))
+    value = answers.get(code, "")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _in_band(number: Decimal, band: str) -> bool:
+    match = re.fullmatch(r"(-?\d+)?-(\d+)?", band)
+    if not match or band == "-":
+        return False
+    low, high = match.groups()
+    return (low is None or number >= Decimal(low)) and (high is None or number <= Decimal(high))
+
+
+def _condition(text: str, answers: Mapping[str, Any]) -> bool:
+    if not text:
+        return True
+    if "!=" in text:
+        code, value = text.split("!=", 1)
+        return str(_term_value(code, answers, 0)) != value
+    if "=" in text:
+        code, value = text.split("=", 1)
+        return str(_term_value(code, answers, 0)) == value
+    return bool(answers.get(text))
+
+
+def _expression(
+    text: str, *, answers: Mapping[str, Any], amounts: dict[str, Decimal], net: Decimal, year: int
+) -> Decimal:
+    value = ONE
+    for term in (part.strip() for part in text.split("*") if part.strip()):
+        if term == "subtotal":
+            value *= sum(amounts.values(), Decimal(0))
+        elif term == "net":
+            value *= net
+        elif term.startswith("rule:"):
+            value *= amounts.get(term[5:], Decimal(0))
+        elif term.startswith("answer:"):
+            value *= Decimal(str(answers.get(term[7:], 0) or 0))
+        elif term.startswith("age:"):
+            value *= Decimal(year - int(answers.get(term[4:], year)))
+        else:
+            value *= Decimal(term)
+    return value
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(ONE, rounding=ROUND_HALF_UP)
+
+
+def premium_calculate(
+    *, version: TariffVersion, answers: Mapping[str, Any], on: dt.date | None = None
+) -> Pricing:
+    """Price cleaned ``answers`` with ``version``'s rules (``on`` sets the Jalali year)."""
+    year = to_jalali(on).year if on else jalali_today().year
+    amounts: dict[str, Decimal] = {}
+    net = Decimal(0)
+    items: list[BreakdownItem] = []
+    for rule in _rules(version):
+        if not _condition(rule.params.get("when", ""), answers):
+            continue
+        number = _lookup(rule, answers, year)
+        if number is None:
+            field = rule.question.split("|")[0].removeprefix("age:") or "__all__"
+            raise TariffError(
+                {field: [_("This combination is not covered: %(rule)s.") % {"rule": rule.label}]}
+            )
+        basis = _expression(rule.basis, answers=answers, amounts=amounts, net=net, year=year)
+        if rule.kind == TariffRule.Kind.FACTOR:
+            amount = basis * (number - ONE)
+        elif rule.kind == TariffRule.Kind.DISCOUNT:
+            amount = -(basis * number)
+        else:
+            amount = basis * number
+        bounds = {k: rule.params.get(k) for k in ("min", "max")}
+        for key, text in bounds.items():
+            if text:
+                bound = _expression(str(text), answers=answers, amounts=amounts, net=net, year=year)
+                if (key == "max" and abs(amount) > bound) or (key == "min" and abs(amount) < bound):
+                    amount = bound if amount >= 0 else -bound
+        amount = _round(amount)
+        amounts[rule.code] = amount
+        if rule.kind != TariffRule.Kind.TAX:
+            net += amount
+        if amount or rule.kind in (TariffRule.Kind.BASE, TariffRule.Kind.RATE):
+            items.append(BreakdownItem(code=rule.code, label=rule.label, amount=amount))
+    premium = sum((item.amount for item in items), Decimal(0))
+    if premium <= 0:
+        raise TariffError(_("The tariff gives no premium for these answers."))
+    term_question = version.line.term_question
+    term_days = int(answers.get(term_question, 0) or 0) if term_question else 0
+    return Pricing(
+        premium=premium, breakdown=tuple(items), term_days=term_days or version.line.term_days
+    )
+
+
+_RULES: dict[int, list[TariffRule]] = {}
+
+
+def _rules(version: TariffVersion) -> list[TariffRule]:
+    """A version's rules, kept per process: a version in use never changes (docs/tariffs.md)."""
+    rules = _RULES.get(version.pk)
+    if rules is None:
+        rules = list(version.rules.order_by("position", "id"))
+        if version.status != TariffVersion.Status.DRAFT:
+            _RULES[version.pk] = rules
+    return rules

@@ -1,0 +1,278 @@
+"""The catalog as data: lines, questions, documents and versioned tariffs from CSV files.
+
+File formats are in docs/tariffs.md. A tariff version is never edited once imported: a
+change is a new version, and activating it retires the previous one; quotes keep the
+version they were priced with.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from policies.models import DocumentRequirement, Line, Question, TariffRule, TariffVersion
+
+TARIFF_DIR = Path(__file__).resolve().parent.parent / "tariffs"
+TARIFF_COLUMNS = ["position", "code", "label", "kind", "question", "basis", "table", "params"]
+_TERM = re.compile(r"^(subtotal|net|rule:[\w-]+|answer:[\w-]+|age:[\w-]+|\d+(\.\d+)?)$")
+
+
+def _yes(value: str) -> bool:
+    return value.strip().lower() in {"yes", "1", "true", "بله"}
+
+
+def _pairs(text: str, *, line_no: int, column: str) -> dict[str, str]:
+    """``a=1;b=2`` → {"a": "1", "b": "2"}."""
+    result: dict[str, str] = {}
+    for item in (part.strip() for part in text.split(";") if part.strip()):
+        if "=" not in item:
+            raise ValidationError(
+                _("Line %(line)s, column %(column)s: “%(item)s” is not key=value.")
+                % {"line": line_no, "column": column, "item": item}
+            )
+        key, value = item.split("=", 1)
+        result[key.strip()] = value.strip()
+    return result
+
+
+def tariff_rules_parse(*, line: Line, text: str) -> list[dict[str, Any]]:
+    """Read a tariff CSV; every problem is reported with its line number, nothing is written."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if reader.fieldnames != TARIFF_COLUMNS:
+        raise ValidationError(
+            _("Line 1: the header must be %(columns)s.") % {"columns": ",".join(TARIFF_COLUMNS)}
+        )
+    known_answers = set(line.questions.values_list("code", flat=True))
+    errors: list[str] = []
+    rules: list[dict[str, Any]] = []
+    codes: set[str] = set()
+    for line_no, row in enumerate(reader, start=2):
+        try:
+            if None in row or any(value is None for value in row.values()):
+                raise ValidationError(
+                    _("Line %(line)s: wrong number of columns.") % {"line": line_no}
+                )
+            try:
+                position = int(row["position"])
+            except ValueError:
+                raise ValidationError(
+                    _("Line %(line)s: position must be a whole number.") % {"line": line_no}
+                ) from None
+            code = row["code"].strip()
+            if not re.fullmatch(r"[a-z0-9_]+", code) or code in codes:
+                raise ValidationError(
+                    _("Line %(line)s: the code “%(code)s” is missing, invalid or repeated.")
+                    % {"line": line_no, "code": code}
+                )
+            if row["kind"] not in TariffRule.Kind.values:
+                raise ValidationError(
+                    _("Line %(line)s: unknown kind “%(kind)s”.")
+                    % {"line": line_no, "kind": row["kind"]}
+                )
+            table = _pairs(row["table"], line_no=line_no, column="table")
+            for key, value in table.items():
+                try:
+                    Decimal(value)
+                except InvalidOperation:
+                    raise ValidationError(
+                        _("Line %(line)s: “%(value)s” for “%(key)s” is not a number.")
+                        % {"line": line_no, "value": value, "key": key}
+                    ) from None
+            params = _pairs(row["params"], line_no=line_no, column="params")
+            for term in [*row["basis"].split("*"), *params.get("max", "").split("*")]:
+                term = term.strip()
+                if term and not _TERM.match(term):
+                    raise ValidationError(
+                        _("Line %(line)s: “%(term)s” is not a valid term.")
+                        % {"line": line_no, "term": term}
+                    )
+                if term.startswith(("rule:",)) and term[5:] not in codes:
+                    raise ValidationError(
+                        _("Line %(line)s: rule “%(rule)s” must come earlier.")
+                        % {"line": line_no, "rule": term[5:]}
+                    )
+                if (
+                    term.startswith(("answer:", "age:"))
+                    and term.split(":", 1)[1] not in known_answers
+                ):
+                    raise ValidationError(
+                        _("Line %(line)s: the line has no question “%(code)s”.")
+                        % {"line": line_no, "code": term.split(":", 1)[1]}
+                    )
+            for answer in (q.removeprefix("age:") for q in row["question"].split("|") if q):
+                if answer not in known_answers:
+                    raise ValidationError(
+                        _("Line %(line)s: the line has no question “%(code)s”.")
+                        % {"line": line_no, "code": answer}
+                    )
+            codes.add(code)
+            rules.append(
+                {
+                    "position": position,
+                    "code": code,
+                    "label": row["label"].strip(),
+                    "kind": row["kind"],
+                    "question": row["question"].strip(),
+                    "basis": row["basis"].strip(),
+                    "table": table,
+                    "params": params,
+                }
+            )
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if not rules and not errors:
+        errors.append(_("The file has no rules."))
+    if errors:
+        raise ValidationError(errors)
+    return rules
+
+
+def tariff_version_import(
+    *, line: Line, text: str, actor: Any = None, activate: bool = False, source: str = ""
+) -> TariffVersion:
+    """Create the next tariff version of ``line`` from CSV text (optionally activate it)."""
+    rules = tariff_rules_parse(line=line, text=text)
+    with transaction.atomic():
+        Line.objects.select_for_update().get(pk=line.pk)
+        number = (line.tariff_versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        version = TariffVersion.objects.create(
+            line=line,
+            number=number,
+            source=source[:200],
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        TariffRule.objects.bulk_create(TariffRule(version=version, **rule) for rule in rules)
+        audit_record(
+            actor=actor,
+            action="tariff.imported",
+            target=version,
+            changes={"rules": (None, len(rules))},
+        )
+        if activate:
+            tariff_version_activate(version=version, actor=actor)
+    return version
+
+
+def tariff_version_activate(*, version: TariffVersion, actor: Any = None) -> TariffVersion:
+    """Make ``version`` the one new quotes use; the previously active one is retired."""
+    with transaction.atomic():
+        previous = list(
+            TariffVersion.objects.select_for_update().filter(
+                line_id=version.line_id, status=TariffVersion.Status.ACTIVE
+            )
+        )
+        for old in previous:
+            if old.pk != version.pk:
+                old.status = TariffVersion.Status.RETIRED
+                old.save(update_fields=["status"])
+        TariffVersion.objects.filter(pk=version.pk).update(
+            status=TariffVersion.Status.ACTIVE, activated_at=timezone.now()
+        )
+        version.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="tariff.activated",
+            target=version,
+            changes={"status": (None, version.status)},
+        )
+        transaction.on_commit(lambda: cache.delete(active_version_cache_key(version.line_id)))
+    return version
+
+
+def active_version_cache_key(line_id: int) -> str:
+    return f"tariff:active:{line_id}"
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    with (TARIFF_DIR / name).open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _choices(text: str) -> list[dict[str, str]]:
+    return [
+        {"value": key, "label": label}
+        for key, label in _pairs(text, line_no=0, column="choices").items()
+    ]
+
+
+def _decimal_or_none(text: str) -> Decimal | None:
+    return Decimal(text) if text.strip() else None
+
+
+def catalog_load(*, lines: Iterable[str] | None = None) -> None:
+    """Load (or update) the lines, questions and documents, and give each line its first
+    tariff from policies/tariffs/ if it has none. Running it again changes nothing."""
+    wanted = set(lines) if lines else None
+    with transaction.atomic():
+        by_code: dict[str, Line] = {}
+        for row in _read("lines.csv"):
+            if wanted and row["code"] not in wanted:
+                continue
+            line, _created = Line.objects.update_or_create(
+                code=row["code"],
+                defaults={
+                    "number_code": int(row["number_code"]),
+                    "name": row["name"],
+                    "summary": row["summary"],
+                    "term_days": int(row["term_days"]),
+                    "term_question": row["term_question"],
+                    "position": int(row["position"]),
+                },
+            )
+            by_code[line.code] = line
+        for row in _read("questions.csv"):
+            line = by_code.get(row["line"])
+            if line is None:
+                continue
+            Question.objects.update_or_create(
+                line=line,
+                code=row["code"],
+                defaults={
+                    "stage": row["stage"],
+                    "position": int(row["position"]),
+                    "label": row["label"],
+                    "kind": row["kind"],
+                    "required": _yes(row["required"]),
+                    "choices": _choices(row["choices"]) if row["choices"] else [],
+                    "min_value": _decimal_or_none(row["min"]),
+                    "max_value": _decimal_or_none(row["max"]),
+                    "pattern": row["pattern"],
+                    "default": row["default"],
+                    "help_text": row["help"],
+                },
+            )
+        for row in _read("documents.csv"):
+            line = by_code.get(row["line"])
+            if line is None:
+                continue
+            DocumentRequirement.objects.update_or_create(
+                line=line,
+                code=row["code"],
+                defaults={
+                    "position": int(row["position"]),
+                    "label": row["label"],
+                    "required": _yes(row["required"]),
+                },
+            )
+        for code, line in by_code.items():
+            if not line.tariff_versions.exists():
+                path = TARIFF_DIR / f"{code}-v1.csv"
+                tariff_version_import(
+                    line=line,
+                    text=path.read_text(encoding="utf-8"),
+                    activate=True,
+                    source=path.name,
+                )
