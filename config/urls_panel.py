@@ -7,5 +7,6 @@ from config.urls_common import common_patterns
 urlpatterns = [
     *common_patterns,
     path("accounts/", include("accounts.urls")),
+    path("sales/", include("policies.panel_urls")),
     path("", include("tenants.panel.urls")),
 ]

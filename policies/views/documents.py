@@ -1,1 +1,68 @@
-"""documents pages."""
+"""The e-policy PDF download and the public verification page (S-2.5)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from accounts.utils import client_ip
+from policies.models import Policy
+from policies.selectors import policy_for_site
+from policies.services.documents import (
+    policy_for_verification,
+    policy_pdf_content,
+    policy_validity,
+    verification_throttled,
+)
+from policies.services.events import Origin, sales_event_record
+
+
+def _may_download(user, policy: Policy) -> bool:
+    if policy.customer_id == user.pk or user.is_insurer_staff:
+        return True
+    return (
+        policy.agency_id is not None
+        and user.memberships.filter(agency_id=policy.agency_id, is_active=True).exists()
+    )
+
+
+@login_required
+@require_GET
+def policy_pdf(request, number: str):
+    """The policy's PDF, for its customer, the selling agency's staff and insurer staff.
+    Anyone else gets 404: the number's existence is not revealed."""
+    policy = policy_for_site(number=number, agency=request.agency)
+    if policy is None or not _may_download(request.user, policy):
+        raise Http404
+    content = policy_pdf_content(policy=policy)
+    sales_event_record(
+        event="pdf_downloaded", order=policy.order, actor=request.user, origin=Origin.of(request)
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="policy-{policy.number}.pdf"'
+    return response
+
+
+@require_GET
+def verify_form(request):
+    code = request.GET.get("code", "").strip()
+    if code:
+        return redirect("policies:verify", code=code[:32])
+    return render(request, "policies/verify_form.html")
+
+
+@require_GET
+def verify(request, code: str):
+    """Whether a policy is valid, for whoever holds its printed code; nothing personal."""
+    if verification_throttled(ip_address=client_ip(request)):
+        return render(request, "policies/verify.html", {"throttled": True}, status=429)
+    policy = policy_for_verification(code=code)
+    if policy is None:
+        return render(request, "policies/verify.html", {"code": code}, status=404)
+    return render(
+        request,
+        "policies/verify.html",
+        {"policy": policy, "validity": policy_validity(policy=policy), "code": code},
+    )

@@ -1,0 +1,121 @@
+"""Forms of the sale. They collect what was typed; the services decide what is valid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import JalaliDateField
+from policies.models import Line, Order, Question
+
+
+def answers_form_class(*, line: Line, stage: str) -> type[forms.Form]:
+    """A form with one field per question of the line's ``stage``; values are kept as typed."""
+    fields: dict[str, forms.Field] = {}
+    for question in line.questions.filter(stage=stage).order_by("position", "id"):
+        common: dict[str, Any] = {
+            "label": question.label,
+            "help_text": question.help_text,
+            "required": False,
+        }
+        if question.kind == Question.Kind.CHOICE:
+            choices = [("", "—")] + [(str(c["value"]), c["label"]) for c in question.choices]
+            fields[question.code] = forms.ChoiceField(choices=choices, **common)
+        elif question.kind == Question.Kind.BOOLEAN:
+            fields[question.code] = forms.BooleanField(
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input", "role": "switch"}),
+                **common,
+            )
+        else:
+            attrs = {"dir": "ltr"}
+            if question.kind in (Question.Kind.INTEGER, Question.Kind.AMOUNT):
+                attrs["inputmode"] = "numeric"
+            if question.kind == Question.Kind.AMOUNT:
+                attrs["data-thousands"] = "1"
+            fields[question.code] = forms.CharField(
+                widget=forms.TextInput(attrs=attrs), max_length=200, **common
+            )
+        fields[question.code].kind = question.kind  # type: ignore[attr-defined]
+        fields[question.code].initial = question.default or None
+    return type(f"{line.code.title()}{stage.title()}Form", (forms.Form,), fields)
+
+
+def form_add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError next to the fields it names (else at the top)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class InsuredForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    national_code = forms.CharField(
+        label=_("National code"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric"}),
+    )
+    birth_date = JalaliDateField(label=_("Birth date"), required=False)
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "tel"}),
+    )
+
+
+class DeliveryForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Delivery"),
+        choices=Order.Delivery.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    province = forms.CharField(label=_("Province"), max_length=100, required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    address = forms.CharField(
+        label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric"}),
+    )
+    date = forms.ChoiceField(label=_("Delivery date"), required=False)
+    slot = forms.ChoiceField(
+        label=_("Time slot"), choices=[("", "—"), *Order.Slot.choices], required=False
+    )
+    latitude = forms.DecimalField(
+        required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6
+    )
+    longitude = forms.DecimalField(
+        required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6
+    )
+
+    def __init__(self, *args, dates: list[tuple[str, str]], agency_site: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].choices = [("", "—"), *dates]
+        if not agency_site:
+            self.fields["method"].choices = [
+                c for c in Order.Delivery.choices if c[0] != Order.Delivery.AGENCY_COURIER
+            ]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the customer)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+
+class IssueForm(forms.Form):
+    start_date = JalaliDateField(label=_("Start date (empty: today)"), required=False)

@@ -1,0 +1,246 @@
+"""The virtual branch (S-5.1, §9): the issuance queue, an order's page with issue / reject
+and print, and the sales record. Only the insurer's own staff see any of it."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from core.digits import to_latin_digits
+from core.forms import JalaliDateField
+from policies.models import Order
+from policies.panel_views import (
+    IssueForm,
+    RejectForm,
+    document_response,
+    error_messages,
+    policy_pdf_response,
+)
+from policies.selectors_issuance import (
+    order_document_get_for_insurer,
+    order_get_for_insurer,
+    order_timeline,
+    sales_event_kinds,
+    sales_events,
+    virtual_branch_orders,
+)
+from policies.services.events import Origin
+from policies.services.issuance import ISSUER_ROLES, issuer_kind, order_reject, policy_issue
+
+VIEWER_ROLES = ("operator", "branch_manager", "admin")
+QUEUE_PAGE_SIZE = 50
+RECORD_PAGE_SIZE = 50
+
+
+def ops_view(view):
+    """Decorate a virtual-branch page: anonymous visitors log in first; anyone without an
+    insurer role gets 404, as for any page they may not know about."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url=settings.LOGIN_URL)
+        if not request.user.has_insurer_role(*VIEWER_ROLES):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@ops_view
+def home(request) -> HttpResponse:
+    return render(
+        request,
+        "policies/ops/home.html",
+        {"queue_size": virtual_branch_orders().count()},
+    )
+
+
+QUEUE_STATES = (Order.State.PAID, Order.State.REJECTED, Order.State.ISSUED)
+
+
+@ops_view
+def queue(request) -> HttpResponse:
+    state = request.GET.get("state", Order.State.PAID)
+    if state not in QUEUE_STATES:
+        state = Order.State.PAID
+    page = Paginator(virtual_branch_orders(state=state), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "policies/ops/queue.html",
+        {
+            "page": page,
+            "orders": page.object_list,
+            "state": state,
+            "states": [(value, Order.State(value).label) for value in QUEUE_STATES],
+        },
+    )
+
+
+def _order_or_404(order_id) -> Order:
+    order = order_get_for_insurer(public_id=order_id)
+    if order is None:
+        raise Http404
+    return order
+
+
+def _policy_of(order: Order):
+    try:
+        return order.policy
+    except Order.policy.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+        return None
+
+
+def _order_context(request, order: Order) -> dict:
+    can_act = (
+        order.state == Order.State.PAID
+        and request.user.has_insurer_role(*ISSUER_ROLES)
+        and issuer_kind(user=request.user, order=order) == "virtual_branch"
+    )
+    return {
+        "order": order,
+        "policy": _policy_of(order),
+        "documents": order.documents.all(),
+        "payments": order.payments.all(),
+        "timeline": order_timeline(order=order),
+        "can_act": can_act,
+        "agency_issues": order.agency is not None and order.agency.can_issue,
+    }
+
+
+def _detail(request, order: Order, *, issue_form=None, reject_form=None) -> HttpResponse:
+    context = _order_context(request, order)
+    context["issue_form"] = issue_form or IssueForm()
+    context["reject_form"] = reject_form or RejectForm()
+    status = 400 if (issue_form or reject_form) else 200
+    return render(request, "policies/ops/order_detail.html", context, status=status)
+
+
+@ops_view
+def order_detail(request, order_id) -> HttpResponse:
+    return _detail(request, _order_or_404(order_id))
+
+
+@ops_view
+def order_print(request, order_id) -> HttpResponse:
+    return render(
+        request, "policies/ops/order_print.html", _order_context(request, _order_or_404(order_id))
+    )
+
+
+@ops_view
+def order_issue(request, order_id) -> HttpResponse:
+    order = _order_or_404(order_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = IssueForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, order, issue_form=form)
+    try:
+        policy = policy_issue(
+            order=order,
+            actor=request.user,
+            start_date=form.cleaned_data["start_date"],
+            origin=Origin.of(request),
+        )
+    except ValidationError as error:
+        for message in error_messages(error):
+            form.add_error(None, message)
+        return _detail(request, order, issue_form=form)
+    messages.success(request, _("Policy %(number)s was issued.") % {"number": policy.number})
+    return redirect("ops:order", order_id=order.public_id)
+
+
+@ops_view
+def order_reject_view(request, order_id) -> HttpResponse:
+    order = _order_or_404(order_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, order, reject_form=form)
+    try:
+        order_reject(
+            order=order,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            origin=Origin.of(request),
+        )
+    except ValidationError as error:
+        for message in error_messages(error):
+            form.add_error(None, message)
+        return _detail(request, order, reject_form=form)
+    messages.success(request, _("The order was rejected; the customer was told by SMS."))
+    return redirect("ops:order", order_id=order.public_id)
+
+
+@ops_view
+def order_document(request, order_id, document_id: int) -> FileResponse:
+    document = order_document_get_for_insurer(public_id=order_id, document_id=document_id)
+    if document is None:
+        raise Http404
+    return document_response(document)
+
+
+@ops_view
+def order_policy_pdf(request, order_id) -> FileResponse:
+    return policy_pdf_response(_policy_of(_order_or_404(order_id)))
+
+
+class SalesRecordFilter(forms.Form):
+    event = forms.ChoiceField(label=_("Event"), required=False)
+    agency = forms.CharField(label=_("Agency code"), required=False, max_length=10)
+    order = forms.CharField(label=_("Order number"), required=False, max_length=20)
+    date_from = JalaliDateField(label=_("From"), required=False)
+    date_to = JalaliDateField(label=_("To"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("All"))] + [(kind, kind) for kind in sales_event_kinds()]
+        self.fields["event"].choices = choices  # type: ignore[attr-defined]
+
+    def clean_agency(self) -> int | None:
+        value = to_latin_digits(self.cleaned_data["agency"] or "").strip()
+        if not value:
+            return None
+        value = value.removeprefix("ar")
+        if not value.isdigit():
+            raise ValidationError(_("Enter the agency's number, e.g. 685."))
+        return int(value)
+
+
+@ops_view
+def sales_record(request) -> HttpResponse:
+    form = SalesRecordFilter(request.GET or None)
+    filters: dict = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "event": data["event"] or None,
+            "agency_code": data["agency"],
+            "order_number": data["order"] or None,
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+        }
+    events = sales_events(**filters)
+    if form.is_bound and not form.is_valid():
+        events = events.none()
+    page = Paginator(events, RECORD_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {key: value for key, value in request.GET.items() if key != "page" and value}
+    return render(
+        request,
+        "policies/ops/sales_record.html",
+        {"form": form, "page": page, "events": page.object_list, "query": urlencode(query)},
+    )

@@ -1,0 +1,199 @@
+"""The agency panel's sales pages (S-2.5, S-4.2): the agency's orders, and issuing them
+when it holds issuing rights. The agency comes from ``panel_view`` and nowhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import JalaliDateField
+from policies.models import Order
+from policies.selectors_issuance import (
+    agency_order_document_get,
+    agency_order_get,
+    agency_orders,
+    order_timeline,
+)
+from policies.services.events import Origin
+from policies.services.issuance import order_reject, policy_issue
+from tenants.panel.base import panel_view
+
+PAGE_SIZE = 50
+
+
+class IssueForm(forms.Form):
+    start_date = JalaliDateField(
+        label=_("Start date"),
+        required=False,
+        help_text=_("Leave empty to start the cover today."),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the customer by SMS; the payment is refunded."),
+    )
+
+
+def error_messages(error: ValidationError) -> list[str]:
+    """The messages of a service's refusal, whatever its shape."""
+    if hasattr(error, "error_dict"):
+        return [str(message) for messages_ in error.message_dict.values() for message in messages_]
+    return [str(message) for message in error.messages]
+
+
+def document_response(document: Any) -> FileResponse:
+    """An uploaded document, shown in the browser (never as HTML: jpg, png or pdf only)."""
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        filename=document.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def policy_pdf_response(policy: Any) -> FileResponse:
+    if policy is None or not policy.pdf:
+        raise Http404
+    response = FileResponse(
+        policy.pdf.open("rb"), content_type="application/pdf", filename=f"{policy.number}.pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _order_or_404(request, order_id) -> Order:
+    order = agency_order_get(agency=request.agency, public_id=order_id)
+    if order is None:
+        raise Http404
+    return order
+
+
+def _policy_of(order: Order) -> Any:
+    try:
+        return order.policy
+    except Order.policy.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+        return None
+
+
+@panel_view
+def order_list(request) -> HttpResponse:
+    state = request.GET.get("state", "")
+    if state not in Order.State.values:
+        state = ""
+    orders = agency_orders(agency=request.agency, state=state or None)[:PAGE_SIZE]
+    return render(
+        request,
+        "policies/panel/order_list.html",
+        {
+            "agency": request.agency,
+            "orders": orders,
+            "state": state,
+            "states": [(value, label) for value, label in Order.State.choices if value != "draft"],
+        },
+    )
+
+
+def _detail(request, order: Order, *, issue_form=None, reject_form=None) -> HttpResponse:
+    can_act = request.agency.can_issue and order.state == Order.State.PAID
+    return render(
+        request,
+        "policies/panel/order_detail.html",
+        {
+            "agency": request.agency,
+            "order": order,
+            "policy": _policy_of(order),
+            "documents": order.documents.all(),
+            "payments": order.payments.all(),
+            "timeline": order_timeline(order=order),
+            "can_act": can_act,
+            "issue_form": issue_form or IssueForm(),
+            "reject_form": reject_form or RejectForm(),
+        },
+        status=400 if (issue_form or reject_form) else 200,
+    )
+
+
+@panel_view
+def order_detail(request, order_id) -> HttpResponse:
+    return _detail(request, _order_or_404(request, order_id))
+
+
+def _issuing_order(request, order_id) -> Order:
+    """An order this agency may act on: its own, and only when it holds issuing rights."""
+    order = _order_or_404(request, order_id)
+    if not request.agency.can_issue:
+        raise Http404
+    return order
+
+
+@panel_view
+def order_issue(request, order_id) -> HttpResponse:
+    order = _issuing_order(request, order_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = IssueForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, order, issue_form=form)
+    try:
+        policy = policy_issue(
+            order=order,
+            actor=request.user,
+            start_date=form.cleaned_data["start_date"],
+            origin=Origin.of(request),
+        )
+    except ValidationError as error:
+        for message in error_messages(error):
+            form.add_error(None, message)
+        return _detail(request, order, issue_form=form)
+    messages.success(request, _("Policy %(number)s was issued.") % {"number": policy.number})
+    return redirect("panel-sales:detail", order_id=order.public_id)
+
+
+@panel_view
+def order_reject_view(request, order_id) -> HttpResponse:
+    order = _issuing_order(request, order_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, order, reject_form=form)
+    try:
+        order_reject(
+            order=order,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            origin=Origin.of(request),
+        )
+    except ValidationError as error:
+        for message in error_messages(error):
+            form.add_error(None, message)
+        return _detail(request, order, reject_form=form)
+    messages.success(request, _("The order was rejected; the customer was told by SMS."))
+    return redirect("panel-sales:detail", order_id=order.public_id)
+
+
+@panel_view
+def order_document(request, order_id, document_id: int) -> FileResponse:
+    document = agency_order_document_get(
+        agency=request.agency, public_id=order_id, document_id=document_id
+    )
+    if document is None:
+        raise Http404
+    return document_response(document)
+
+
+@panel_view
+def order_policy_pdf(request, order_id) -> FileResponse:
+    return policy_pdf_response(_policy_of(_order_or_404(request, order_id)))

@@ -1,0 +1,140 @@
+"""Reads for issuance: an agency's sales in its panel, the virtual branch's queue and the
+sales record (S-2.5, S-5.1, §9). Agency filters are written here and nowhere else."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from core.digits import to_latin_digits
+from core.jalali import tehran
+from policies.models import Order, OrderDocument, SalesEvent
+
+State = Order.State
+
+# Where the virtual branch issues: main-site orders that no agency took, and the orders of
+# agencies without issuing rights.
+_VIRTUAL_BRANCH = Q(agency__isnull=True) | Q(agency__can_issue=False)
+_ORDER_RELATED = ("line", "customer", "agency", "policy")
+
+
+def agency_orders(*, agency: Any, state: str | None = None) -> QuerySet[Order]:
+    """The agency's orders past the draft stage, newest first; ``state`` narrows them."""
+    orders = (
+        Order.objects.filter(agency=agency)
+        .exclude(state=State.DRAFT)
+        .select_related(*_ORDER_RELATED)
+        .order_by("-created_at", "-id")
+    )
+    if state:
+        orders = orders.filter(state=state)
+    return orders
+
+
+def agency_order_get(*, agency: Any, public_id: uuid.UUID | str) -> Order | None:
+    """One of the agency's orders with what its page shows, or ``None`` for any other."""
+    return (
+        Order.objects.filter(agency=agency, public_id=public_id)
+        .select_related(*_ORDER_RELATED, "tariff_version")
+        .prefetch_related("documents", "payments")
+        .first()
+    )
+
+
+def agency_order_document_get(
+    *, agency: Any, public_id: uuid.UUID | str, document_id: int
+) -> OrderDocument | None:
+    """A document of one of the agency's orders; another agency's is ``None``."""
+    return OrderDocument.objects.filter(
+        pk=document_id, order__public_id=public_id, order__agency=agency
+    ).first()
+
+
+def issuance_queue() -> QuerySet[Order]:
+    """Paid orders the virtual branch must issue, oldest payment first."""
+    return (
+        Order.objects.filter(_VIRTUAL_BRANCH, state=State.PAID)
+        .select_related(*_ORDER_RELATED)
+        .order_by("paid_at", "id")
+    )
+
+
+def virtual_branch_orders(*, state: str | None = None) -> QuerySet[Order]:
+    """The virtual branch's orders in one state: ``paid`` is the queue, ``rejected`` shows
+    the refunds due, ``issued`` what it issued (newest first)."""
+    if state in (None, "", State.PAID):
+        return issuance_queue()
+    return (
+        Order.objects.filter(_VIRTUAL_BRANCH, state=state)
+        .select_related(*_ORDER_RELATED)
+        .order_by("-closed_at", "-id")
+    )
+
+
+def order_get_for_insurer(*, public_id: uuid.UUID | str) -> Order | None:
+    """Any order, for the insurer's own staff (the ledger is theirs)."""
+    return (
+        Order.objects.filter(public_id=public_id)
+        .exclude(state=State.DRAFT)
+        .select_related(*_ORDER_RELATED, "tariff_version")
+        .prefetch_related("documents", "payments")
+        .first()
+    )
+
+
+def order_document_get_for_insurer(
+    *, public_id: uuid.UUID | str, document_id: int
+) -> OrderDocument | None:
+    return OrderDocument.objects.filter(pk=document_id, order__public_id=public_id).first()
+
+
+def order_timeline(*, order: Order) -> QuerySet[SalesEvent]:
+    """Every recorded step of one order, oldest first."""
+    return (
+        SalesEvent.objects.filter(order=order)
+        .select_related("actor", "agency")
+        .order_by("created_at", "id")
+    )
+
+
+def _order_pk(number: str) -> int | None:
+    digits = to_latin_digits(number or "").strip()
+    return int(digits) if digits.isdigit() else None
+
+
+def _tehran_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=tehran())
+
+
+def sales_events(
+    *,
+    event: str | None = None,
+    agency_code: int | None = None,
+    order_number: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[SalesEvent]:
+    """The sales record, newest first; dates are whole days in Tehran, both included."""
+    events = SalesEvent.objects.select_related("order", "agency", "actor").order_by(
+        "-created_at", "-id"
+    )
+    if event:
+        events = events.filter(event=event)
+    if agency_code is not None:
+        events = events.filter(agency__code=agency_code)
+    if order_number:
+        pk = _order_pk(order_number)
+        events = events.filter(order_id=pk) if pk is not None else events.none()
+    if date_from is not None:
+        events = events.filter(created_at__gte=_tehran_midnight(date_from))
+    if date_to is not None:
+        events = events.filter(created_at__lt=_tehran_midnight(date_to + dt.timedelta(days=1)))
+    return events
+
+
+def sales_event_kinds() -> list[str]:
+    """The event names recorded so far, for the filter."""
+    return list(SalesEvent.objects.order_by("event").values_list("event", flat=True).distinct())

@@ -1,0 +1,141 @@
+"""The electronic policy (S-2.5): PDF rendered once at issuance, sent by SMS, verifiable."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.pdf import qr_svg, render_pdf
+from core.sites import main_site_url
+from core.sms.services import sms_queue
+from policies.models import Order, Policy
+from tenants.hosts import agency_site_url
+
+logger = logging.getLogger(__name__)
+
+VERIFY_LIMIT_PER_IP = 60  # lookups per IP address per ten minutes
+VERIFY_WINDOW_SECONDS = 600
+
+
+def policy_verification_url(*, policy: Policy) -> str:
+    return main_site_url(reverse("policies:verify", args=[policy.verification_code]))
+
+
+def policy_site_url(*, policy: Policy, path: str) -> str:
+    """A page on the site that sold the policy (where its customer sees it)."""
+    if policy.agency is not None and policy.order.channel == Order.Channel.AGENCY:
+        return agency_site_url(policy.agency, path)
+    return main_site_url(path)
+
+
+def _details(policy: Policy) -> list[tuple[str, str]]:
+    shown = []
+    answers = {**policy.order.quote.answers, **policy.order.details}
+    for question in policy.line.questions.all():
+        if question.code not in answers:
+            continue
+        value = answers[question.code]
+        choices = {str(c["value"]): c["label"] for c in question.choices}
+        if isinstance(value, bool):
+            if not value:
+                continue
+            value = "✓"
+        shown.append((question.label, choices.get(str(value), str(value))))
+    return shown
+
+
+def policy_pdf_bytes(*, policy: Policy) -> bytes:
+    """The e-policy as PDF bytes (rendered now)."""
+    verification_url = policy_verification_url(policy=policy)
+    return render_pdf(
+        template_name="policies/policy_pdf.html",
+        context={
+            "policy": policy,
+            "order": policy.order,
+            "insurer_name": settings.INSURER_NAME,
+            "details": _details(policy),
+            "verification_url": verification_url,
+            "qr": qr_svg(verification_url),
+        },
+    )
+
+
+def policy_pdf_render(*, policy_id: int) -> bool:
+    """Render and store a policy's PDF, then send the customer the link. Returns False if
+    it was already done (a task run twice renders and sends once)."""
+    policy = (
+        Policy.objects.select_related("order__quote", "line", "agency", "customer")
+        .filter(pk=policy_id)
+        .first()
+    )
+    if policy is None or policy.pdf_rendered_at is not None:
+        return False
+    content = policy_pdf_bytes(policy=policy)
+    with transaction.atomic():
+        locked = Policy.objects.select_for_update().get(pk=policy_id)
+        if locked.pdf_rendered_at is not None:
+            return False
+        locked.pdf.save(f"{locked.verification_code}.pdf", ContentFile(content), save=False)
+        locked.pdf_rendered_at = timezone.now()
+        locked.save(update_fields=["pdf", "pdf_rendered_at"])
+        link = policy_site_url(policy=policy, path=reverse("policies:account"))
+        sms_queue(
+            to=policy.customer.mobile,
+            body=_("Your policy %(number)s (%(line)s) is issued. Download it: %(link)s")
+            % {"number": policy.number, "line": policy.line.name, "link": link},
+            kind="policy_issued",
+            agency_id=policy.agency_id,
+        )
+    return True
+
+
+def policy_pdf_content(*, policy: Policy) -> bytes:
+    """The stored PDF, or a fresh rendering if the file is missing."""
+    if policy.pdf:
+        try:
+            with policy.pdf.open("rb") as handle:
+                return handle.read()
+        except OSError:
+            logger.warning("Policy %s: stored PDF missing, rendering again", policy.pk)
+    return policy_pdf_bytes(policy=policy)
+
+
+def verification_throttled(*, ip_address: str | None) -> bool:
+    """Count a verification lookup from this address; True when it is over the limit."""
+    key = f"policies:verify:{ip_address or 'unknown'}"
+    cache.add(key, 0, VERIFY_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, VERIFY_WINDOW_SECONDS)
+        count = 1
+    return count > VERIFY_LIMIT_PER_IP
+
+
+def policy_for_verification(*, code: str) -> Policy | None:
+    code = "".join(ch for ch in code.upper() if ch.isalnum())[:16]
+    if not code:
+        return None
+    return Policy.objects.select_related("line", "agency").filter(verification_code=code).first()
+
+
+def policy_validity(*, policy: Policy, today: Any = None) -> str:
+    """``valid``, ``not_started``, ``expired`` or ``cancelled``."""
+    from core.jalali import tehran
+
+    today = today or timezone.localdate(timezone=tehran())
+    if policy.state == Policy.State.CANCELLED:
+        return "cancelled"
+    if today < policy.start_date:
+        return "not_started"
+    if today > policy.end_date:
+        return "expired"
+    return "valid"

@@ -1,0 +1,38 @@
+"""Celery tasks of the sale: thin, idempotent, enqueued on commit."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from policies.models import Payment
+
+
+@shared_task(
+    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5, time_limit=120
+)
+def policy_pdf_render(policy_id: int) -> bool:
+    """Render a policy's PDF and text the customer its link (once, however often it runs)."""
+    from policies.services.documents import policy_pdf_render as render
+
+    return render(policy_id=policy_id)
+
+
+@shared_task(acks_late=True, time_limit=300)
+def payments_reconcile() -> int:
+    """Ask the bank about payments whose customers never came back; returns how many."""
+    from core.payments.base import PaymentGatewayError
+    from policies.services.payments import (
+        PaymentUnavailable,
+        payment_reconcile,
+        payments_to_reconcile,
+    )
+
+    done = 0
+    for payment_id in payments_to_reconcile():
+        payment = Payment.objects.get(pk=payment_id)
+        try:
+            payment_reconcile(payment=payment)
+        except (PaymentUnavailable, PaymentGatewayError):
+            continue
+        done += 1
+    return done

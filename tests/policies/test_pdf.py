@@ -1,0 +1,155 @@
+"""The e-policy PDF: Persian, Vazirmatn, verification code and QR; rendered once; who may download."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pypdf
+import pytest
+from django.core.cache import cache
+
+from accounts.models import User
+from core.digits import to_persian_digits
+from core.models import SmsMessage
+from policies.models import Order, Policy, SalesEvent
+from policies.services.documents import (
+    VERIFY_LIMIT_PER_IP,
+    policy_pdf_bytes,
+    policy_pdf_render,
+)
+from policies.services.issuance import policy_issue
+from tests.factories import create_user
+from tests.policies.fixtures_sales import make_order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator(db):
+    return create_user(insurer_role=User.InsurerRole.OPERATOR)
+
+
+@pytest.fixture
+def issued(catalog, agency, operator, customer, django_capture_on_commit_callbacks):
+    """Third-party policy sold on ar685 and issued by the virtual branch... or the agency."""
+    from policies.models import Line, TariffVersion
+
+    line = Line.objects.get(code="third_party")
+    tariff = TariffVersion.objects.get(line=line, status="active")
+    order = make_order(line=line, tariff=tariff, customer=customer, agency=agency, state="paid")
+    order.details = {
+        "plate_number": "12ب345-67",
+        "chassis_number": "NAS12345678",
+        "engine_number": "M1234567",
+    }
+    order.save()
+    agency.can_issue = False
+    agency.save()
+    with django_capture_on_commit_callbacks(execute=False):
+        policy = policy_issue(order=order, actor=operator)
+    return policy
+
+
+def _text(content: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_pdf_is_persian_with_vazirmatn_the_code_and_a_qr(issued):
+    content = policy_pdf_bytes(policy=issued)
+    assert content.startswith(b"%PDF")
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    assert len(reader.pages) == 1
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert any("Vazirmatn" in name for name in fonts), fonts
+    text = _text(content)
+    assert issued.verification_code in text
+    assert to_persian_digits(issued.number) in text  # Persian digits in the document
+    assert re.search(r"[\u0600-\u06FF]{3,}", text)  # Persian words
+    assert "<svg" not in text  # the QR is drawn, not printed as text
+
+
+def test_rendering_twice_stores_one_file_and_sends_one_sms(
+    issued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert policy_pdf_render(policy_id=issued.pk) is True
+        assert policy_pdf_render(policy_id=issued.pk) is False
+    issued.refresh_from_db()
+    assert issued.pdf.name.endswith(f"{issued.verification_code}.pdf")
+    assert issued.pdf_rendered_at is not None
+    sms = SmsMessage.objects.filter(kind="policy_issued")
+    assert sms.count() == 1
+    assert issued.number in sms.get().body
+    assert "ar685.localhost" in sms.get().body  # the link points to the selling site
+
+
+def _download(client, user, policy, host="ar685.localhost"):
+    if user is not None:
+        client.force_login(user)
+    return client.get(f"/policies/{policy.number}/pdf/", HTTP_HOST=host)
+
+
+def test_download_rights(client, issued, agency, other_agency, customer):
+    response = _download(client, customer, issued)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert SalesEvent.objects.filter(event="pdf_downloaded", order=issued.order).count() == 1
+    client.logout()
+    owner = agency.memberships.get().user
+    assert _download(client, owner, issued).status_code == 200
+    client.logout()
+    stranger = create_user()
+    assert _download(client, stranger, issued).status_code == 404
+    client.logout()
+    other_owner = other_agency.memberships.get().user
+    assert _download(client, other_owner, issued).status_code == 404
+    client.logout()
+    # On another agency's site or the main site the policy does not exist.
+    assert _download(client, customer, issued, host="ar686.localhost").status_code == 404
+    assert _download(client, None, issued, host="localhost").status_code == 404
+    client.logout()
+    assert _download(client, None, issued).status_code == 302  # anonymous: log in first
+
+
+def test_verification_page_shows_validity_and_nothing_personal(client, issued):
+    response = client.get(f"/verify/{issued.verification_code}/", HTTP_HOST="localhost")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-validity="valid"' in body
+    assert issued.line.name in body
+    order = issued.order
+    for secret in (
+        order.insured_first_name,
+        order.insured_last_name,
+        order.insured_national_code,
+        issued.customer.mobile,
+    ):
+        assert secret not in body
+    assert "65,314,000" not in body and "۶۵٬۳۱۴٬۰۰۰" not in body
+
+
+def test_unknown_code_is_404_and_guessing_is_throttled(client):
+    assert client.get("/verify/ZZZZZZZZZZ/", HTTP_HOST="localhost").status_code == 404
+    cache.clear()
+    statuses = [
+        client.get(f"/verify/AAAA{n:06d}/", HTTP_HOST="localhost").status_code
+        for n in range(VERIFY_LIMIT_PER_IP + 1)
+    ]
+    assert statuses[:-1] == [404] * VERIFY_LIMIT_PER_IP
+    assert statuses[-1] == 429
+
+
+def test_a_cancelled_policy_is_not_confirmed(client, issued):
+    Policy.objects.filter(pk=issued.pk).update(state=Policy.State.CANCELLED)
+    body = client.get(
+        f"/verify/{issued.verification_code}/", HTTP_HOST="localhost"
+    ).content.decode()
+    assert 'data-validity="cancelled"' in body
+    assert Order.objects.get(pk=issued.order_id).state == "issued"
