@@ -1,1 +1,307 @@
-"""orders API."""
+"""Orders API (S-2.3, S-2.4): the purchase steps for a logged-in customer, on this site only.
+
+Another customer's order, or an order made on another site, is a 404. A refused step is a
+400 with a Persian message per field; nothing already saved is lost.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.jalali import parse_jalali_date
+from policies.models import Order, Quote
+from policies.selectors import order_for_customer, orders_of_customer, policies_of_customer
+from policies.services import orders as services
+from policies.services.events import Origin
+from policies.services.payments import payment_start
+
+
+class FlexibleDateField(serializers.DateField):
+    """ISO ``2026-01-31`` or Jalali ``1404/11/11`` (Persian digits too)."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and "/" in value:
+            try:
+                return parse_jalali_date(value)
+            except ValueError:
+                raise serializers.ValidationError(
+                    self.error_messages["invalid"].format(format="1370/01/31")
+                ) from None
+        return super().to_internal_value(value)
+
+
+class DocumentOutputSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class PaymentOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    attempt = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=0)
+    state = serializers.CharField()
+    reference = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class OrderOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    number = serializers.CharField()
+    line = serializers.CharField(source="line.code")
+    state = serializers.CharField()
+    premium = serializers.DecimalField(max_digits=18, decimal_places=0)
+    breakdown = serializers.JSONField()
+    missing_steps = serializers.SerializerMethodField()
+    insured = serializers.SerializerMethodField()
+    details = serializers.JSONField()
+    delivery = serializers.SerializerMethodField()
+    documents = DocumentOutputSerializer(many=True)
+    payments = PaymentOutputSerializer(many=True)
+    policy_number = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_missing_steps(self, order) -> list[str]:
+        return services.order_missing_steps(order=order)
+
+    def get_insured(self, order) -> dict:
+        return {
+            "first_name": order.insured_first_name,
+            "last_name": order.insured_last_name,
+            "national_code": order.insured_national_code,
+            "birth_date": order.insured_birth_date.isoformat()
+            if order.insured_birth_date
+            else None,
+            "mobile": order.insured_mobile,
+        }
+
+    def get_delivery(self, order) -> dict:
+        return {
+            "method": order.delivery_method,
+            "province": order.delivery_province,
+            "city": order.delivery_city,
+            "address": order.delivery_address,
+            "postal_code": order.delivery_postal_code,
+            "date": order.delivery_date.isoformat() if order.delivery_date else None,
+            "slot": order.delivery_slot,
+        }
+
+    def get_policy_number(self, order) -> str | None:
+        policy = getattr(order, "policy", None) if order.state == Order.State.ISSUED else None
+        return policy.number if policy else None
+
+
+class OrderSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    number = serializers.CharField()
+    line = serializers.CharField(source="line.code")
+    state = serializers.CharField()
+    premium = serializers.DecimalField(max_digits=18, decimal_places=0)
+    created_at = serializers.DateTimeField()
+
+
+class _OrderApi(APIView):
+    def order(self, request, order_id) -> Order:
+        order = order_for_customer(public_id=order_id, customer=request.user, agency=request.agency)
+        if order is None:
+            raise Http404
+        return order
+
+    def answer(self, order: Order, code: int = status.HTTP_200_OK) -> Response:
+        order = (
+            Order.objects.prefetch_related("documents", "payments")
+            .select_related("line")
+            .get(pk=order.pk)
+        )
+        return Response(OrderOutputSerializer(order).data, status=code)
+
+
+class OrderListCreateApi(_OrderApi):
+    """My orders on this site; POST opens (or resumes) the order of a quote made here."""
+
+    class InputSerializer(serializers.Serializer):
+        quote = serializers.UUIDField()
+
+    @extend_schema(responses=OrderSummarySerializer(many=True))
+    def get(self, request):
+        orders = orders_of_customer(customer=request.user, agency=request.agency)[:200]
+        return Response(OrderSummarySerializer(orders, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        quote = Quote.objects.filter(
+            public_id=data.validated_data["quote"], agency=request.agency
+        ).first()
+        if quote is None:
+            raise Http404
+        order = services.order_start(
+            quote=quote, customer=request.user, agency=request.agency, origin=Origin.of(request)
+        )
+        return self.answer(order, status.HTTP_201_CREATED)
+
+
+class OrderDetailApi(_OrderApi):
+    @extend_schema(responses=OrderOutputSerializer)
+    def get(self, request, order_id):
+        return self.answer(self.order(request, order_id))
+
+
+class OrderInsuredApi(_OrderApi):
+    class InputSerializer(serializers.Serializer):
+        first_name = serializers.CharField(allow_blank=True)
+        last_name = serializers.CharField(allow_blank=True)
+        national_code = serializers.CharField(allow_blank=True)
+        birth_date = FlexibleDateField(allow_null=True)
+        mobile = serializers.CharField(allow_blank=True)
+
+    @extend_schema(request=InputSerializer, responses=OrderOutputSerializer)
+    def put(self, request, order_id):
+        order = self.order(request, order_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.order_insured_save(
+            order=order, actor=request.user, origin=Origin.of(request), **data.validated_data
+        )
+        return self.answer(order)
+
+
+class OrderDetailsApi(_OrderApi):
+    class InputSerializer(serializers.Serializer):
+        answers = serializers.DictField()
+
+    @extend_schema(request=InputSerializer, responses=OrderOutputSerializer)
+    def put(self, request, order_id):
+        order = self.order(request, order_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.order_details_save(
+            order=order,
+            actor=request.user,
+            answers=data.validated_data["answers"],
+            origin=Origin.of(request),
+        )
+        return self.answer(order)
+
+
+class OrderDocumentApi(_OrderApi):
+    parser_classes = [MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.SlugField()
+        file = serializers.FileField(allow_empty_file=True)
+
+    @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
+    def post(self, request, order_id):
+        order = self.order(request, order_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.order_document_add(
+            order=order,
+            actor=request.user,
+            kind=data.validated_data["kind"],
+            uploaded=data.validated_data["file"],
+            origin=Origin.of(request),
+        )
+        return self.answer(order, status.HTTP_201_CREATED)
+
+
+class OrderDeliveryApi(_OrderApi):
+    class InputSerializer(serializers.Serializer):
+        method = serializers.CharField(allow_blank=True)
+        province = serializers.CharField(allow_blank=True, required=False, default="")
+        city = serializers.CharField(allow_blank=True, required=False, default="")
+        address = serializers.CharField(allow_blank=True, required=False, default="")
+        postal_code = serializers.CharField(allow_blank=True, required=False, default="")
+        date = FlexibleDateField(allow_null=True)
+        slot = serializers.CharField(allow_blank=True)
+        latitude = serializers.DecimalField(
+            max_digits=9, decimal_places=6, required=False, allow_null=True
+        )
+        longitude = serializers.DecimalField(
+            max_digits=9, decimal_places=6, required=False, allow_null=True
+        )
+
+    @extend_schema(request=InputSerializer, responses=OrderOutputSerializer)
+    def put(self, request, order_id):
+        order = self.order(request, order_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.order_delivery_save(
+            order=order, actor=request.user, origin=Origin.of(request), **data.validated_data
+        )
+        return self.answer(order)
+
+
+class OrderSubmitApi(_OrderApi):
+    @extend_schema(request=None, responses=OrderOutputSerializer)
+    def post(self, request, order_id):
+        order = self.order(request, order_id)
+        services.order_submit(order=order, actor=request.user, origin=Origin.of(request))
+        return self.answer(order)
+
+
+class OrderPayApi(_OrderApi):
+    class OutputSerializer(serializers.Serializer):
+        payment = serializers.UUIDField()
+        redirect_url = serializers.CharField()
+        method = serializers.CharField()
+        form = serializers.DictField()
+
+    @extend_schema(request=None, responses=OutputSerializer)
+    def post(self, request, order_id):
+        order = self.order(request, order_id)
+        payment, redirect = payment_start(
+            order=order,
+            actor=request.user,
+            callback_url=lambda p: request.build_absolute_uri(
+                reverse("policies:payment-callback", args=[p.public_id])
+            ),
+            origin=Origin.of(request),
+        )
+        return Response(
+            {
+                "payment": payment.public_id,
+                "redirect_url": redirect.url,
+                "method": redirect.method,
+                "form": redirect.form,
+            }
+        )
+
+
+class OrderCancelApi(_OrderApi):
+    @extend_schema(request=None, responses=OrderOutputSerializer)
+    def post(self, request, order_id):
+        order = self.order(request, order_id)
+        services.order_cancel(order=order, actor=request.user, origin=Origin.of(request))
+        return self.answer(order)
+
+
+class PolicyOutputSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    line = serializers.CharField(source="line.code")
+    state = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    premium = serializers.DecimalField(max_digits=18, decimal_places=0)
+    pdf_url = serializers.SerializerMethodField()
+
+    def get_pdf_url(self, policy) -> str:
+        return reverse("policies:policy-pdf", args=[policy.number])
+
+
+class PolicyListApi(APIView):
+    """My policies (on an agency site: those it sold)."""
+
+    @extend_schema(responses=PolicyOutputSerializer(many=True))
+    def get(self, request):
+        policies = policies_of_customer(customer=request.user, agency=request.agency)[:200]
+        return Response(PolicyOutputSerializer(policies, many=True).data)
