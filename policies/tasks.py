@@ -8,7 +8,12 @@ from policies.models import Payment
 
 
 @shared_task(
-    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5, time_limit=120
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=100,
+    time_limit=120,
 )
 def policy_pdf_render(policy_id: int) -> bool:
     """Render a policy's PDF and text the customer its link (once, however often it runs)."""
@@ -17,7 +22,7 @@ def policy_pdf_render(policy_id: int) -> bool:
     return render(policy_id=policy_id)
 
 
-@shared_task(acks_late=True, time_limit=300)
+@shared_task(acks_late=True, soft_time_limit=280, time_limit=300)
 def payments_reconcile() -> int:
     """Ask the bank about payments whose customers never came back; returns how many."""
     from core.payments.base import PaymentGatewayError
