@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.pdf import qr_svg, render_pdf
+from core.pdf import qr_data_uri, render_pdf
 from core.sites import main_site_url
 from core.sms.services import sms_queue
 from policies.models import Order, Policy
@@ -21,6 +22,7 @@ from tenants.hosts import agency_site_url
 
 logger = logging.getLogger(__name__)
 
+POLICY_CSS = Path(__file__).resolve().parent.parent / "pdf" / "policy.css"
 VERIFY_LIMIT_PER_IP = 60  # lookups per IP address per ten minutes
 VERIFY_WINDOW_SECONDS = 600
 
@@ -57,13 +59,14 @@ def policy_pdf_bytes(*, policy: Policy) -> bytes:
     verification_url = policy_verification_url(policy=policy)
     return render_pdf(
         template_name="policies/policy_pdf.html",
+        stylesheet=POLICY_CSS,
         context={
             "policy": policy,
             "order": policy.order,
             "insurer_name": settings.INSURER_NAME,
             "details": _details(policy),
             "verification_url": verification_url,
-            "qr": qr_svg(verification_url),
+            "qr": qr_data_uri(verification_url),
         },
     )
 
