@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from core.models import AuditLog
 from policies.models import Line, TariffRule, TariffVersion
@@ -268,7 +269,7 @@ def test_a_new_version_leaves_quotes_on_their_own(catalog):
 def test_a_malformed_tariff_file_is_refused_and_changes_nothing(catalog, text, message):
     line = Line.objects.get(code="travel")
     before = (TariffVersion.objects.count(), TariffRule.objects.count())
-    with pytest.raises(ValidationError) as error:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
         tariff_version_import(line=line, text=text, activate=True)
     assert any(message in text_ for text_ in error.value.messages)
     assert (TariffVersion.objects.count(), TariffRule.objects.count()) == before
