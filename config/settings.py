@@ -267,6 +267,9 @@ ZARINPAL_API_BASE = env.str("ZARINPAL_API_BASE", default=f"https://{_ZARINPAL_HO
 ZARINPAL_STARTPAY_BASE = env.str("ZARINPAL_STARTPAY_BASE", default=f"https://{_ZARINPAL_HOST}")
 if PRODUCTION and (PAYMENT_GATEWAY == "sandbox" or PAYMENT_SANDBOX_ENABLED):
     raise ImproperlyConfigured("The sandbox bank cannot be used in production.")
+if PRODUCTION and PAYMENT_GATEWAY == "zarinpal" and ZARINPAL_SANDBOX:
+    # Zarinpal's sandbox accepts any card and moves no money: policies would be sold for free.
+    raise ImproperlyConfigured("ZARINPAL_SANDBOX cannot be on in production.")
 if PRODUCTION and PAYMENT_GATEWAY == "zarinpal" and not ZARINPAL_MERCHANT_ID:
     raise ImproperlyConfigured("ZARINPAL_MERCHANT_ID is required for the Zarinpal gateway.")
 # Uploaded documents (S-2.3): at most 5 MB each; a larger body is refused with a clear

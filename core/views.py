@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -65,4 +65,5 @@ def dev_bank(request, token: str):
         return HttpResponseRedirect(
             f"{payment.callback_url}{separator}{urlencode({'token': token, 'status': status})}"
         )
-    return render(request, "core/dev_bank.html", {"payment": payment})
+    merchant = urlsplit(payment.callback_url).hostname or ""
+    return render(request, "core/dev_bank.html", {"payment": payment, "merchant": merchant})

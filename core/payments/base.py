@@ -42,10 +42,10 @@ class PaymentGatewayError(Exception):
 
 def amount_check(amount: Decimal) -> int:
     """A positive whole number of rials, as the gateways want it."""
-    if isinstance(amount, float):
+    if isinstance(amount, float | bool):
         raise TypeError("Amounts must be Decimal or int, never float.")
     value = Decimal(amount)
-    if value <= 0 or value != value.to_integral_value():
+    if not value.is_finite() or value <= 0 or value != value.to_integral_value():
         raise ValueError(f"Payment amount must be a positive whole number of rials: {amount}")
     return int(value)
 

@@ -65,7 +65,11 @@ class SandboxGateway(PaymentGateway):
                 return _refused("-51", f"not paid ({payment.state})")
             if payment.amount != amount:
                 return _refused("-50", "amount differs from the paid amount")
-            if payment.verified_at is not None:
+            # Conditional UPDATE: only the call that moves verified_at from null confirms.
+            confirmed = SandboxPayment.objects.filter(
+                pk=payment.pk, state=SandboxPayment.State.PAID, verified_at__isnull=True
+            ).update(verified_at=timezone.now())
+            if not confirmed:
                 return Verification(
                     ok=False,
                     already_verified=True,
@@ -74,8 +78,6 @@ class SandboxGateway(PaymentGateway):
                     code="101",
                     message="already verified",
                 )
-            payment.verified_at = timezone.now()
-            payment.save(update_fields=["verified_at"])
         return Verification(
             ok=True,
             already_verified=False,

@@ -108,6 +108,9 @@ class ZarinpalGateway(PaymentGateway):
             "/pg/v4/payment/verify.json", {"amount": amount_check(amount), "authority": token}
         )
         code, message = self._code(body)
+        if not code:
+            # No answer we can read (e.g. a throttling page): the payment may have moved.
+            raise PaymentGatewayError("Zarinpal sent no status code")
         data = body.get("data") or {}
         reference = str(data.get("ref_id", "")) if isinstance(data, dict) else ""
         card = str(data.get("card_pan", "")) if isinstance(data, dict) else ""

@@ -285,3 +285,28 @@ def test_catalog_load_twice_changes_nothing(catalog):
         TariffRule.objects.count(),
     ) == counts
     assert counts[0] == 4
+
+
+def test_tariff_import_from_the_admin(client, catalog):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import create_user
+
+    client.force_login(create_user(is_staff=True, is_superuser=True))
+    line = Line.objects.get(code="travel")
+    text = (Path(__file__).resolve().parents[2] / "policies/tariffs/travel-v1.csv").read_bytes()
+    bad = client.post(
+        "/admin/policies/tariffversion/import/",
+        {"line": line.pk, "file": SimpleUploadedFile("t.csv", b"position,code\n1,a\n")},
+        HTTP_HOST="localhost",
+    )
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+    assert line.tariff_versions.count() == 1
+    good = client.post(
+        "/admin/policies/tariffversion/import/",
+        {"line": line.pk, "file": SimpleUploadedFile("travel-v2.csv", text), "activate": "on"},
+        HTTP_HOST="localhost",
+    )
+    assert good.status_code == 302
+    assert line.tariff_versions.get(status="active").number == 2
+    assert client.get("/admin/policies/tariffversion/", HTTP_HOST="localhost").status_code == 200
