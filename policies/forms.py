@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -101,9 +101,9 @@ class DeliveryForm(forms.Form):
 
     def __init__(self, *args, dates: list[tuple[str, str]], agency_site: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["date"].choices = [("", "—"), *dates]
+        cast(forms.ChoiceField, self.fields["date"]).choices = [("", "—"), *dates]
         if not agency_site:
-            self.fields["method"].choices = [
+            cast(forms.ChoiceField, self.fields["method"]).choices = [
                 c for c in Order.Delivery.choices if c[0] != Order.Delivery.AGENCY_COURIER
             ]
 

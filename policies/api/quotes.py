@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -16,14 +18,14 @@ from policies.services.quotes import quote_create
 
 class QuestionOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     kind = serializers.CharField()
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]
     choices = serializers.JSONField()
     min_value = serializers.DecimalField(max_digits=18, decimal_places=0, allow_null=True)
     max_value = serializers.DecimalField(max_digits=18, decimal_places=0, allow_null=True)
-    default = serializers.CharField()
-    help_text = serializers.CharField()
+    default = serializers.CharField()  # type: ignore[assignment]
+    help_text = serializers.CharField()  # type: ignore[assignment]
 
 
 class LineOutputSerializer(serializers.Serializer):
@@ -33,14 +35,14 @@ class LineOutputSerializer(serializers.Serializer):
     questions = serializers.SerializerMethodField()
 
     @extend_schema(responses=QuestionOutputSerializer(many=True))
-    def get_questions(self, line) -> list:
+    def get_questions(self, line) -> Any:
         questions = [q for q in line.questions.all() if q.stage == "quote"]
         return QuestionOutputSerializer(questions, many=True).data
 
 
 class BreakdownItemSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     amount = serializers.DecimalField(max_digits=18, decimal_places=0)
 
 

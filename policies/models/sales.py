@@ -181,7 +181,7 @@ class Order(models.Model):
 def document_upload_to(instance: OrderDocument, filename: str) -> str:
     """Documents are kept per agency (main-site orders under ``main``), never by their name."""
     order = instance.order
-    owner = f"ar{order.agency.code}" if order.agency_id else "main"
+    owner = f"ar{order.agency.code}" if order.agency is not None else "main"
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"documents/{owner}/{order.public_id}/{uuid.uuid4().hex}.{extension}"
 
@@ -283,7 +283,7 @@ class PolicySequence(models.Model):
 
 
 def policy_pdf_upload_to(instance: Policy, filename: str) -> str:
-    owner = f"ar{instance.agency.code}" if instance.agency_id else "main"
+    owner = f"ar{instance.agency.code}" if instance.agency is not None else "main"
     return f"policies/{owner}/{instance.jalali_year}/{instance.verification_code}.pdf"
 
 

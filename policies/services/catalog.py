@@ -234,11 +234,11 @@ def catalog_load(*, lines: Iterable[str] | None = None) -> None:
             )
             by_code[line.code] = line
         for row in _read("questions.csv"):
-            line = by_code.get(row["line"])
-            if line is None:
+            owner = by_code.get(row["line"])
+            if owner is None:
                 continue
             Question.objects.update_or_create(
-                line=line,
+                line=owner,
                 code=row["code"],
                 defaults={
                     "stage": row["stage"],
@@ -255,11 +255,11 @@ def catalog_load(*, lines: Iterable[str] | None = None) -> None:
                 },
             )
         for row in _read("documents.csv"):
-            line = by_code.get(row["line"])
-            if line is None:
+            owner = by_code.get(row["line"])
+            if owner is None:
                 continue
             DocumentRequirement.objects.update_or_create(
-                line=line,
+                line=owner,
                 code=row["code"],
                 defaults={
                     "position": int(row["position"]),

@@ -81,7 +81,11 @@ def policy_issue(
     if start < today:
         raise ValidationError({"start_date": [_("The policy cannot start in the past.")]})
     with transaction.atomic():
-        locked = Order.objects.select_for_update().select_related("line").get(pk=order.pk)
+        # Lock the order row only: a FOR UPDATE on the joined line would queue every quote
+        # and order of that line (their foreign-key checks) behind each issuance.
+        locked = (
+            Order.objects.select_for_update(of=("self",)).select_related("line").get(pk=order.pk)
+        )
         if locked.state != Order.State.PAID:
             raise ValidationError(
                 _("Only a paid order can be issued; this one is %(state)s.")

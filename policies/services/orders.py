@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -314,9 +315,9 @@ def order_document_add(
         document.file.save(uploaded.name or "document", uploaded, save=False)
         document.save()
         for earlier in previous:
-            storage, name = earlier.file.storage, earlier.file.name
+            storage, name = earlier.file.storage, earlier.file.name or ""
             earlier.delete()
-            transaction.on_commit(lambda s=storage, n=name: s.delete(n))
+            transaction.on_commit(partial(storage.delete, name))
         audit_record(
             actor=actor,
             action="order.document_added",

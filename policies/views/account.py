@@ -16,7 +16,7 @@ def account(request):
     for order in orders:
         if order.state == Order.State.DRAFT:
             missing = order_missing_steps(order=order)
-            order.next_step = missing[0] if missing else "review"
+            order.next_step = missing[0] if missing else "review"  # type: ignore[attr-defined]
     return render(
         request,
         "policies/account.html",

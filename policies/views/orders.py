@@ -204,9 +204,9 @@ def order_documents(request, order_id):
 def order_delivery(request, order_id):
     order = _order(request, order_id)
     dates = [(day.isoformat(), format_jalali_date(day)) for day in services.delivery_dates()]
-    kwargs = {"dates": dates, "agency_site": order.agency_id is not None}
+    agency_site = order.agency_id is not None
     if request.method == "POST":
-        form = DeliveryForm(request.POST, **kwargs)
+        form = DeliveryForm(request.POST, dates=dates, agency_site=agency_site)
         form.is_valid()
         data = form.cleaned_data
         if not form.errors:
@@ -243,7 +243,8 @@ def order_delivery(request, order_id):
                 "latitude": order.latitude,
                 "longitude": order.longitude,
             },
-            **kwargs,
+            dates=dates,
+            agency_site=agency_site,
         )
     return render(request, "policies/order_step_form.html", _context(order, "delivery", form=form))
 
