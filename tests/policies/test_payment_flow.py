@@ -232,3 +232,44 @@ def test_concurrent_callbacks_verify_exactly_once(drop_schemas_after, line, tari
     assert SalesEvent.objects.filter(order=order, event="payment_verified").count() == 1
     assert SmsMessage.objects.filter(kind="payment_received").count() == 1
     assert Order.objects.get(pk=order.pk).state == State.PAID
+
+
+@pytest.mark.django_db
+def test_reconciliation_pays_an_order_whose_customer_never_came_back(awaiting_order, customer):
+    import datetime as dt
+
+    from policies.tasks import payments_reconcile
+
+    payment, _ = start(awaiting_order, customer)
+    bank(payment.token)
+    assert payments_reconcile() == 0  # too recent to ask about
+    Payment.objects.filter(pk=payment.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=20)
+    )
+    assert payments_reconcile() == 1
+    payment.refresh_from_db()
+    assert payment.state == "succeeded"
+    assert Order.objects.get(pk=awaiting_order.pk).state == State.PAID
+    assert payments_reconcile() == 0  # nothing left; running it again changes nothing
+
+
+@pytest.mark.django_db
+def test_reconciliation_closes_an_abandoned_attempt_and_keeps_the_order_payable(
+    awaiting_order, customer
+):
+    import datetime as dt
+
+    from policies.tasks import payments_reconcile
+
+    payment, _ = start(awaiting_order, customer)
+    Payment.objects.filter(pk=payment.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=20)
+    )
+    payments_reconcile()
+    payment.refresh_from_db()
+    assert payment.state == "started"  # the customer may still be at the bank
+    Payment.objects.filter(pk=payment.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    payments_reconcile()
+    payment.refresh_from_db()
+    assert payment.state == "cancelled"
+    assert Order.objects.get(pk=awaiting_order.pk).is_payable
