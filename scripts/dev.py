@@ -125,6 +125,7 @@ def cmd_run(_args) -> int:
     manage(env, "migrate_schemas", "--noinput", "-v", "0")
     manage(env, "catalog_load")
     manage(env, "load_demo")
+    manage(env, "load_sales_demo")
     processes: list[subprocess.Popen] = []
 
     def start(*command: str) -> None:
