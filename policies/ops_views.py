@@ -121,11 +121,13 @@ def _order_context(request, order: Order) -> dict:
 
 
 def _detail(request, order: Order, *, issue_form=None, reject_form=None) -> HttpResponse:
+    failed = issue_form or reject_form
     context = _order_context(request, order)
     context["issue_form"] = issue_form or IssueForm()
     context["reject_form"] = reject_form or RejectForm()
-    status = 400 if (issue_form or reject_form) else 200
-    return render(request, "policies/ops/order_detail.html", context, status=status)
+    if failed and not context["can_act"]:
+        context["action_errors"] = failed.non_field_errors()
+    return render(request, "policies/ops/order_detail.html", context, status=400 if failed else 200)
 
 
 @ops_view
@@ -158,7 +160,8 @@ def order_issue(request, order_id) -> HttpResponse:
     except ValidationError as error:
         for message in error_messages(error):
             form.add_error(None, message)
-        return _detail(request, order, issue_form=form)
+        # Shown as it is now: the refusal may come from someone else's change.
+        return _detail(request, _order_or_404(order_id), issue_form=form)
     messages.success(request, _("Policy %(number)s was issued.") % {"number": policy.number})
     return redirect("ops:order", order_id=order.public_id)
 
@@ -181,7 +184,8 @@ def order_reject_view(request, order_id) -> HttpResponse:
     except ValidationError as error:
         for message in error_messages(error):
             form.add_error(None, message)
-        return _detail(request, order, reject_form=form)
+        # Shown as it is now: the refusal may come from someone else's change.
+        return _detail(request, _order_or_404(order_id), reject_form=form)
     messages.success(request, _("The order was rejected; the customer was told by SMS."))
     return redirect("ops:order", order_id=order.public_id)
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -92,13 +93,16 @@ def order_list(request) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in Order.State.values:
         state = ""
-    orders = agency_orders(agency=request.agency, state=state or None)[:PAGE_SIZE]
+    page = Paginator(agency_orders(agency=request.agency, state=state or None), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "policies/panel/order_list.html",
         {
             "agency": request.agency,
-            "orders": orders,
+            "page": page,
+            "orders": page.object_list,
             "state": state,
             "states": [(value, label) for value, label in Order.State.choices if value != "draft"],
         },
@@ -106,6 +110,7 @@ def order_list(request) -> HttpResponse:
 
 
 def _detail(request, order: Order, *, issue_form=None, reject_form=None) -> HttpResponse:
+    failed = issue_form or reject_form
     can_act = request.agency.can_issue and order.state == Order.State.PAID
     return render(
         request,
@@ -120,8 +125,9 @@ def _detail(request, order: Order, *, issue_form=None, reject_form=None) -> Http
             "can_act": can_act,
             "issue_form": issue_form or IssueForm(),
             "reject_form": reject_form or RejectForm(),
+            "action_errors": failed.non_field_errors() if failed and not can_act else [],
         },
-        status=400 if (issue_form or reject_form) else 200,
+        status=400 if failed else 200,
     )
 
 
@@ -156,7 +162,8 @@ def order_issue(request, order_id) -> HttpResponse:
     except ValidationError as error:
         for message in error_messages(error):
             form.add_error(None, message)
-        return _detail(request, order, issue_form=form)
+        # Shown as it is now: the refusal may come from someone else's change.
+        return _detail(request, _order_or_404(request, order_id), issue_form=form)
     messages.success(request, _("Policy %(number)s was issued.") % {"number": policy.number})
     return redirect("panel-sales:detail", order_id=order.public_id)
 
@@ -179,7 +186,8 @@ def order_reject_view(request, order_id) -> HttpResponse:
     except ValidationError as error:
         for message in error_messages(error):
             form.add_error(None, message)
-        return _detail(request, order, reject_form=form)
+        # Shown as it is now: the refusal may come from someone else's change.
+        return _detail(request, _order_or_404(request, order_id), reject_form=form)
     messages.success(request, _("The order was rejected; the customer was told by SMS."))
     return redirect("panel-sales:detail", order_id=order.public_id)
 

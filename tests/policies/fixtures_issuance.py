@@ -13,12 +13,14 @@ from accounts.models import User
 from policies.models import Line, Order, OrderDocument, Payment, Quote, TariffVersion
 from tests.factories import create_user
 
+__all__ = ["buyer", "motor_line", "motor_tariff", "operator"]
+
 _tokens = itertools.count(1)
 
 
 @pytest.fixture
 def motor_line(db):
-    return Line.objects.create(code="third_party", number_code=1, name="بیمه شخص ثالث")
+    return Line.objects.create(code="issuance_motor", number_code=1, name="بیمه شخص ثالث")
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from accounts.models import User
 from core.jalali import format_jalali_date, tehran, to_jalali
@@ -26,19 +27,20 @@ from policies.models import Order, Policy, PolicySequence, SalesEvent
 from policies.selectors_issuance import issuance_queue, sales_events
 from policies.services.issuance import order_reject, policy_issue
 from tests.factories import create_user
-from tests.policies.fixtures_issuance import (  # noqa: F401 - fixtures
-    buyer,
-    motor_line,
-    motor_tariff,
-    operator,
-    paid_order,
-)
+from tests.policies.fixtures_issuance import *  # noqa: F403 - its fixtures
+from tests.policies.fixtures_issuance import paid_order
 
 pytestmark = pytest.mark.django_db
 
 PANEL = "panel.localhost"
 OPS = "ops.localhost"
 State = Order.State
+
+
+def shown(text: str) -> str:
+    """``text`` as a Persian page shows it (translated once the catalogue has it)."""
+    with translation.override("fa"):
+        return escape(translation.gettext(text))
 
 
 def _today() -> dt.date:
@@ -181,7 +183,7 @@ def test_panel_numbers_follow_on_and_a_past_start_date_is_refused(
         f"/sales/{second.public_id}/issue/", {"start_date": yesterday}, HTTP_HOST=PANEL
     )
     assert response.status_code == 400
-    assert "The policy cannot start in the past." in response.content.decode()
+    assert shown("The policy cannot start in the past.") in response.content.decode()
     assert snapshot(second) == before
 
     client.post(f"/sales/{second.public_id}/issue/", {}, HTTP_HOST=PANEL)
@@ -401,7 +403,7 @@ def test_an_operator_issues_and_rejects_from_the_queue(
     assert str(main_old.public_id) not in queue and str(plain_old.public_id) not in queue
     rejected = client.get("/issuance/?state=rejected", HTTP_HOST=OPS).content.decode()
     assert str(main_old.public_id) in rejected
-    assert "refund due" in rejected or "بازپرداخت" in rejected
+    assert shown("refund due") in rejected
 
     # The order page has its timeline and a printable version.
     page = client.get(f"/issuance/{main_old.public_id}/", HTTP_HOST=OPS).content.decode()
@@ -426,7 +428,9 @@ def test_a_non_paid_order_cannot_be_issued(client, operator, queue_orders):
     before = snapshot(order)
     response = client.post(f"/issuance/{order.public_id}/issue/", {}, HTTP_HOST=OPS)
     assert response.status_code == 400
-    assert "Only a paid order can be issued" in response.content.decode()
+    body = response.content.decode()
+    errors = re.search(r'id="action-errors">(.*?)</div></div>', body, re.S)
+    assert errors is not None and shown("Awaiting payment") in errors.group(1)
     assert snapshot(order) == before
     with pytest.raises(ValidationError):
         policy_issue(order=order, actor=operator)
@@ -549,7 +553,7 @@ class _Boom(Exception):
 def test_policy_numbers_are_gapless_and_unique_under_concurrent_issuance():
     from policies.models import Line, TariffVersion
 
-    line = Line.objects.create(code="fire", number_code=7, name="آتش‌سوزی")
+    line = Line.objects.create(code="issuance_fire", number_code=7, name="آتش‌سوزی")
     tariff = TariffVersion.objects.create(line=line, number=1, status="active")
     customer = create_user()
     issuer = create_user(insurer_role=User.InsurerRole.OPERATOR)
@@ -612,3 +616,52 @@ def test_policy_numbers_are_gapless_and_unique_under_concurrent_issuance():
     # The doomed order, issued again, takes the next number.
     with pdf_task_spy():
         assert policy_issue(order=doomed, actor=issuer).number == f"{year}-07-000021"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_issuance_in_progress_does_not_hold_up_quotes_of_its_line():
+    """Only the order and the line's number counter are locked while a policy is issued:
+    customers keep getting quotes for the line meanwhile."""
+    from policies.models import Line, Quote, TariffVersion
+
+    line = Line.objects.create(code="issuance_travel", number_code=8, name="مسافرتی")
+    tariff = TariffVersion.objects.create(line=line, number=1, status="active")
+    customer = create_user()
+    issuer = create_user(insurer_role=User.InsurerRole.OPERATOR)
+    order = paid_order(line=line, tariff=tariff, customer=customer)
+    issuing, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def issue_slowly() -> None:
+        try:
+            with transaction.atomic():
+                policy_issue(order=order, actor=issuer)
+                issuing.set()
+                release.wait(10)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+            issuing.set()
+        finally:
+            connection.close()
+
+    with pdf_task_spy():
+        thread = threading.Thread(target=issue_slowly)
+        thread.start()
+        try:
+            assert issuing.wait(10)
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
+                Quote.objects.create(
+                    line=line,
+                    tariff_version=tariff,
+                    premium=1000,
+                    term_days=365,
+                    expires_at=timezone.now() + dt.timedelta(days=1),
+                )
+        finally:
+            release.set()
+            thread.join(30)
+    assert errors == []
+    assert Quote.objects.filter(line=line, premium=1000).count() == 1
+    assert Order.objects.get(pk=order.pk).state == State.ISSUED

@@ -1,0 +1,309 @@
+"""The quote API under load (S-2.1): real gunicorn processes, 50 concurrent keep-alive clients.
+
+Two endpoints in the same run, for the same duration, with the same client: ``POST
+/api/quotes/`` (third-party motor on the main site, priced and stored with its sales-record
+row) and ``GET /bench/ping``, a bare Django JSON view through the same middleware that
+exists only in this benchmark's server (``benchmarks/_server_settings.py``). The ratio of
+their throughput tells how much of the server the quote itself costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks._report import Report, ms, percentile
+
+ORDER = 60
+TITLE = "Quote API under load"
+CLIENTS = 50
+ROUNDS = 3  # the two endpoints alternate, so both meet the same background noise
+SLICE = 5.0  # seconds of recorded load per endpoint and round
+DURATION = ROUNDS * SLICE
+WARM_UP = 2.0
+SWEEP_DURATION = 6.0
+RATIO_TARGET = 0.7
+P99_TARGET = 0.050
+HOST = "localhost"
+ROOT = Path(__file__).resolve().parent.parent
+# Server shapes tried on this machine (quote API, shorter runs); the best is measured fully.
+SHAPES: tuple[tuple[str, int, int], ...] = (
+    ("sync", 2, 1),
+    ("sync", 3, 1),
+    ("sync", 4, 1),
+    ("gthread", 2, 4),
+)
+QUOTE_BODY = json.dumps(
+    {
+        "line": "third_party",
+        "answers": {
+            "vehicle_group": "sedan4",
+            "usage": "personal",
+            "production_year": 1400,
+            "previous_insurer": "iran",
+            "no_claim_years": 3,
+            "days_since_expiry": 0,
+            "extra_cover": "none",
+        },
+    }
+).encode()
+
+
+def _request(method: str, path: str, body: bytes = b"") -> bytes:
+    head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", "Connection: keep-alive"]
+    if body:
+        head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+QUOTE_REQUEST = _request("POST", "/api/quotes/", QUOTE_BODY)
+PING_REQUEST = _request("GET", "/bench/ping")
+
+
+@dataclass
+class LoadResult:
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    def merge(self, other: LoadResult) -> None:
+        self.seconds += other.seconds
+        self.latencies += other.latencies
+        self.errors += other.errors
+        for status, count in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + count
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+
+async def _one_client(
+    port: int, request: bytes, expect: int, deadline: float, record_from: float, out: LoadResult
+) -> None:
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
+    while (now := time.perf_counter()) < deadline:
+        started = now
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            assert reader is not None
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length, close = 0, False
+            for line in head.split(b"\r\n")[1:]:
+                name, _sep, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            if length:
+                await reader.readexactly(length)
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            # The server closed an idle keep-alive connection: open a new one and retry.
+            if writer is not None:
+                writer.close()
+            reader = writer = None
+            out.errors += started >= record_from
+            await asyncio.sleep(0.001)
+            continue
+        if started >= record_from:
+            out.statuses[status] = out.statuses.get(status, 0) + 1
+            if status == expect:
+                out.latencies.append(time.perf_counter() - started)
+            else:
+                out.errors += 1
+        if close:
+            writer.close()
+            reader = writer = None
+    if writer is not None:
+        writer.close()
+
+
+def load(port: int, request: bytes, *, expect: int, seconds: float) -> LoadResult:
+    """``CLIENTS`` clients in a closed loop for ``WARM_UP`` + ``seconds``; the warm-up is
+    not recorded."""
+
+    async def main() -> LoadResult:
+        record_from = time.perf_counter() + WARM_UP
+        deadline = record_from + seconds
+        out = LoadResult(seconds=seconds)
+        await asyncio.gather(
+            *(
+                _one_client(port, request, expect, deadline, record_from, out)
+                for _ in range(CLIENTS)
+            )
+        )
+        return out
+
+    return asyncio.run(main())
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Server:
+    """gunicorn serving the product (plus ``/bench/ping``) on the bench database."""
+
+    def __init__(self, worker_class: str, workers: int, threads: int) -> None:
+        self.shape = (worker_class, workers, threads)
+        self.port = _free_port()
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "config.wsgi:application",
+            f"--bind=127.0.0.1:{self.port}",
+            f"--workers={workers}",
+            f"--worker-class={worker_class}",
+            f"--threads={threads}",
+            "--backlog=2048",
+            "--keep-alive=30",
+            "--log-level=warning",
+        ]
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks._server_settings"}
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
+            try:
+                request = urllib.request.Request(  # noqa: S310 - our own server
+                    f"http://127.0.0.1:{self.port}/healthz", headers={"Host": HOST}
+                )
+                with urllib.request.urlopen(request, timeout=1) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start in 30 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _check(port: int) -> None:
+    """The quote API answers 201 with a premium before any load is put on it."""
+    request = urllib.request.Request(  # noqa: S310 - our own server
+        f"http://127.0.0.1:{port}/api/quotes/",
+        data=QUOTE_BODY,
+        headers={"Host": HOST, "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+        body = json.loads(response.read())
+        assert response.status == 201 and int(body["premium"]) > 0, body
+
+
+def _shape_label(shape: tuple[str, int, int]) -> str:
+    worker_class, workers, threads = shape
+    if worker_class == "sync":
+        return f"{workers} sync workers"
+    return f"{workers} gthread workers × {threads} threads"
+
+
+def run(report: Report) -> None:
+    from policies.services.catalog import catalog_load
+
+    catalog_load()
+    load_before = os.getloadavg()[0]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+    sweep: list[tuple[float, tuple[str, int, int]]] = []
+    for shape in SHAPES:
+        with Server(*shape) as server:
+            _check(server.port)
+            result = load(server.port, QUOTE_REQUEST, expect=201, seconds=SWEEP_DURATION)
+        sweep.append((result.rate, shape))
+        print(f"  sweep {_shape_label(shape)}: {result.rate:.0f} quotes/s", flush=True)
+    best = max(sweep)[1]
+
+    with Server(*best) as server:
+        _check(server.port)
+        quotes, pings = LoadResult(seconds=0), LoadResult(seconds=0)
+        for _round in range(ROUNDS):
+            quotes.merge(load(server.port, QUOTE_REQUEST, expect=201, seconds=SLICE))
+            pings.merge(load(server.port, PING_REQUEST, expect=200, seconds=SLICE))
+
+    ratio = quotes.rate / pings.rate if pings.rate else 0.0
+    p50, p95, p99 = (percentile(quotes.latencies, q) for q in (0.50, 0.95, 0.99))
+    report.add("server", f"gunicorn, {_shape_label(best)} ({cpus} CPUs)")
+    report.add(
+        f"POST /api/quotes/ third-party motor, {CLIENTS} clients, {DURATION:.0f} s",
+        f"{quotes.rate:.0f} req/s",
+    )
+    report.add(
+        f"GET /bench/ping (bare Django JSON), {CLIENTS} clients, {DURATION:.0f} s",
+        f"{pings.rate:.0f} req/s",
+    )
+    report.add(
+        "quote API / bare endpoint throughput",
+        f"{ratio:.2f}",
+        target=f"≥ {RATIO_TARGET}",
+        passed=ratio >= RATIO_TARGET,
+    )
+    report.add("quote API latency p50", ms(p50))
+    report.add("quote API latency p95", ms(p95))
+    report.add(
+        f"quote API latency p99 at {CLIENTS} clients",
+        ms(p99),
+        target=f"< {P99_TARGET * 1000:.0f} ms",
+        passed=p99 < P99_TARGET,
+    )
+    report.add(
+        "bare endpoint latency p50 / p99",
+        f"{ms(percentile(pings.latencies, 0.5))} / {ms(percentile(pings.latencies, 0.99))}",
+    )
+    report.add("failed or non-2xx responses (quote / ping)", f"{quotes.errors} / {pings.errors}")
+    report.note(
+        "gunicorn is started by the benchmark on a free port against the bench database "
+        "(DEBUG off, Redis cache, no access log); the load generator is one asyncio process "
+        f"of {CLIENTS} closed-loop HTTP/1.1 keep-alive clients on the same machine, so it "
+        "shares the CPUs with the server. Latency is measured per request from send to last "
+        f"byte (a reconnect included). The two endpoints alternate in {ROUNDS} rounds of "
+        f"{SLICE:.0f} s each (after {WARM_UP:.0f} s unrecorded warm-up per slice), so "
+        "background load on the machine falls on both alike."
+    )
+    report.note(
+        f"Load average of the machine when the section started: {load_before:.1f} "
+        "(other work on the same CPUs makes these figures vary by up to ±40% between runs)."
+    )
+    report.note(
+        "Server shapes tried on the quote API ("
+        + ", ".join(f"{_shape_label(shape)}: {rate:.0f} req/s" for rate, shape in sweep)
+        + f"); the best, {_shape_label(best)}, served both measured runs. Sync workers close "
+        "the connection after each response, gthread workers keep it alive."
+    )
+    report.note(
+        "Each quote validates the answers, prices them against the active tariff (cached), "
+        "and writes the quote and its sales-record row in one transaction. In a closed loop "
+        f"latency = clients / throughput (Little's law): with {CLIENTS} clients a p99 under "
+        f"{P99_TARGET * 1000:.0f} ms needs well over {CLIENTS / P99_TARGET:.0f} req/s."
+    )
