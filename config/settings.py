@@ -244,6 +244,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-old-one-time-codes": {"task": "accounts.tasks.otp_purge_old", "schedule": 24 * 3600},
     "refill-spare-schema-pool": {"task": "tenants.tasks.spare_pool_refill", "schedule": 15 * 60},
     "reconcile-open-payments": {"task": "policies.tasks.payments_reconcile", "schedule": 5 * 60},
+    "store-pending-quotes": {"task": "policies.tasks.quote_flush", "schedule": 5},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

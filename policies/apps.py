@@ -6,3 +6,6 @@ class PoliciesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "policies"
     verbose_name = _("Sales and policies")
+
+    def ready(self) -> None:
+        from policies import receivers  # noqa: F401 - connects the catalog cache's signals

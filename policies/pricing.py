@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -76,17 +76,21 @@ def _number(raw: Any) -> Decimal:
 
 
 def answers_clean(
-    *, line: Line, answers: Mapping[str, Any], stage: str = Question.Stage.QUOTE
+    *,
+    line: Line,
+    answers: Mapping[str, Any],
+    stage: str = Question.Stage.QUOTE,
+    questions: Sequence[Question] | None = None,
 ) -> dict[str, Any]:
     """Check answers against the line's questions of ``stage``; every bad field is reported.
 
     Persian and Arabic digits and thousands separators are accepted. Returns JSON-ready
     values: whole numbers as ``int``, amounts as ``str`` of whole rials, yes/no as ``bool``.
     """
-    questions = [q for q in _questions(line.pk) if q.stage == stage]
+    asked = [q for q in (questions or _questions(line.pk)) if q.stage == stage]
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
-    for question in questions:
+    for question in asked:
         raw = answers.get(question.code)
         if isinstance(raw, str):
             raw = raw.strip()
@@ -234,14 +238,18 @@ def _round(value: Decimal) -> Decimal:
 
 
 def premium_calculate(
-    *, version: TariffVersion, answers: Mapping[str, Any], on: dt.date | None = None
+    *,
+    version: TariffVersion,
+    answers: Mapping[str, Any],
+    on: dt.date | None = None,
+    rules: Sequence[TariffRule] | None = None,
 ) -> Pricing:
     """Price cleaned ``answers`` with ``version``'s rules (``on`` sets the Jalali year)."""
     year = to_jalali(on).year if on else jalali_today().year
     amounts: dict[str, Decimal] = {}
     net = Decimal(0)
     items: list[BreakdownItem] = []
-    for rule in _rules(version):
+    for rule in rules if rules is not None else _rules(version):
         if not _condition(rule.params.get("when", ""), answers):
             continue
         number = _lookup(rule, answers, year)

@@ -41,3 +41,11 @@ def payments_reconcile() -> int:
             continue
         done += 1
     return done
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def quote_flush() -> int:
+    """Store the quotes answered from memory and waiting in Redis (safe to run twice)."""
+    from policies.services.quotes import quote_flush as flush
+
+    return flush()

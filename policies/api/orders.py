@@ -15,11 +15,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.jalali import parse_jalali_date
-from policies.models import Order, Quote
+from policies.models import Order
 from policies.selectors import order_for_customer, orders_of_customer, policies_of_customer
 from policies.services import orders as services
 from policies.services.events import Origin
 from policies.services.payments import payment_start
+from policies.services.quotes import quote_get
 
 
 class FlexibleDateField(serializers.DateField):
@@ -138,9 +139,7 @@ class OrderListCreateApi(_OrderApi):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        quote = Quote.objects.filter(
-            public_id=data.validated_data["quote"], agency=request.agency
-        ).first()
+        quote = quote_get(public_id=data.validated_data["quote"], agency=request.agency)
         if quote is None:
             raise Http404
         order = services.order_start(

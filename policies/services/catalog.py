@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -23,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from policies.catalog_cache import catalog_changed
 from policies.models import DocumentRequirement, Line, Question, TariffRule, TariffVersion
 
 TARIFF_DIR = Path(__file__).resolve().parent.parent / "tariffs"
@@ -155,6 +155,7 @@ def tariff_version_import(
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         TariffRule.objects.bulk_create(TariffRule(version=version, **rule) for rule in rules)
+        catalog_changed()
         audit_record(
             actor=actor,
             action="tariff.imported",
@@ -181,6 +182,7 @@ def tariff_version_activate(*, version: TariffVersion, actor: Any = None) -> Tar
         TariffVersion.objects.filter(pk=version.pk).update(
             status=TariffVersion.Status.ACTIVE, activated_at=timezone.now()
         )
+        catalog_changed()
         version.refresh_from_db()
         audit_record(
             actor=actor,
@@ -188,12 +190,7 @@ def tariff_version_activate(*, version: TariffVersion, actor: Any = None) -> Tar
             target=version,
             changes={"status": (None, version.status)},
         )
-        transaction.on_commit(lambda: cache.delete(active_version_cache_key(version.line_id)))
     return version
-
-
-def active_version_cache_key(line_id: int) -> str:
-    return f"tariff:active:{line_id}"
 
 
 def _read(name: str) -> list[dict[str, str]]:

@@ -1,59 +1,218 @@
-"""Premium inquiry (S-2.1): price a line's answers and keep the quote with its tariff version."""
+"""Premium inquiry (S-2.1): price a line's answers and keep the quote with its tariff version.
+
+A quote is priced from the in-process catalog snapshot (policies.catalog_cache). With
+``defer=True`` (the API and the pages) it is answered at once and written to PostgreSQL a
+moment later: the quote waits in Redis (its payload under its id, and its id in a queue)
+until ``quote_flush`` — a Celery beat task every few seconds, or the first read that needs
+the row — stores it with its sales-record entry. Writing is idempotent (unique public id),
+so a flush that runs twice, or a read racing a flush, stores each quote once.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import uuid
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from policies.models import Line, Quote
+from core.redis import redis_client
+from policies.catalog_cache import line_snapshot
+from policies.models import Line, Quote, SalesEvent
 from policies.pricing import answers_clean, premium_calculate
-from policies.selectors import line_sellable, tariff_version_active
-from policies.services.events import SYSTEM, Origin, sales_event_record
+from policies.services.events import SYSTEM, Origin
 
 QUOTE_VALID_FOR = dt.timedelta(days=7)
+PENDING_TTL_SECONDS = 24 * 3600  # far longer than a flush ever takes
+FLUSH_BATCH = 500
+_STORE_LOCK = 0x51_07E5  # advisory lock of quote storage
+
+
+def _key(*parts: str) -> str:
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return ":".join([prefix, "policies", "quotes", *parts])
 
 
 def quote_create(
     *,
-    line: Line,
+    line: Line | str,
     answers: Mapping[str, Any],
     agency: Any,
     user: Any = None,
     origin: Origin = SYSTEM,
+    defer: bool = False,
 ) -> Quote:
-    """Price ``answers`` for ``line`` on this site (``agency`` None = main site)."""
-    if not line_sellable(line=line, agency=agency):
-        raise ValidationError(_("This insurance is not sold on this site."), code="line")
-    version = tariff_version_active(line=line)
-    if version is None:
-        raise ValidationError(_("This insurance is not sold on this site."), code="line")
-    cleaned = answers_clean(line=line, answers=answers)
-    pricing = premium_calculate(version=version, answers=cleaned)
+    """Price ``answers`` for ``line`` (a Line or its code) on this site (``agency`` None =
+    the main site). With ``defer`` the returned quote is not in the database yet: read it
+    back with ``quote_get``."""
+    code = line if isinstance(line, str) else line.code
+    snapshot = line_snapshot(code)
+    agency_id = agency.pk if agency is not None else None
+    if snapshot is None or not snapshot.sellable(agency_id):
+        raise ValidationError(
+            {"line": [_("This insurance is not sold on this site.")]}, code="line"
+        )
+    cleaned = answers_clean(line=snapshot.line, answers=answers, questions=snapshot.questions)
+    pricing = premium_calculate(version=snapshot.version, answers=cleaned, rules=snapshot.rules)
+    now = timezone.now()
     user = user if getattr(user, "is_authenticated", False) else None
+    quote = Quote(
+        public_id=uuid.uuid4(),
+        line=snapshot.line,
+        tariff_version=snapshot.version,
+        answers=cleaned,
+        premium=pricing.premium,
+        breakdown=pricing.breakdown_json(),
+        term_days=pricing.term_days,
+        agency_id=agency_id,
+        user=user,
+        ip_address=origin.ip_address,
+        created_at=now,
+        expires_at=now + QUOTE_VALID_FOR,
+    )
+    payload = _payload(quote, origin=origin)
+    if defer:
+        pipe = redis_client().pipeline(transaction=False)
+        pipe.set(_key("pending", str(quote.public_id)), json.dumps(payload), ex=PENDING_TTL_SECONDS)
+        pipe.rpush(_key("queue"), str(quote.public_id))
+        pipe.execute()
+        return quote
+    return _store([payload])[0]
+
+
+def _payload(quote: Quote, *, origin: Origin) -> dict[str, Any]:
+    return {
+        "public_id": str(quote.public_id),
+        "line_id": quote.line_id,
+        "line": quote.line.code,
+        "tariff_version_id": quote.tariff_version_id,
+        "version": quote.tariff_version.number,
+        "answers": quote.answers,
+        "premium": str(quote.premium),
+        "breakdown": quote.breakdown,
+        "term_days": quote.term_days,
+        "agency_id": quote.agency_id,
+        "user_id": quote.user_id,
+        "ip_address": origin.ip_address,
+        "user_agent": origin.user_agent[:300],
+        "created_at": quote.created_at.isoformat() if quote.created_at else None,
+        "expires_at": quote.expires_at.isoformat(),
+    }
+
+
+def _store(payloads: list[dict[str, Any]]) -> list[Quote]:
+    """Write quotes and their sales-record entries; quotes already stored are left alone."""
+    ids = [uuid.UUID(p["public_id"]) for p in payloads]
     with transaction.atomic():
-        quote = Quote.objects.create(
-            line=line,
-            tariff_version=version,
-            answers=cleaned,
-            premium=pricing.premium,
-            breakdown=pricing.breakdown_json(),
-            term_days=pricing.term_days,
-            agency=agency,
-            user=user,
-            ip_address=origin.ip_address,
-            expires_at=timezone.now() + QUOTE_VALID_FOR,
+        # One writer at a time: a flush and a read storing the same quote would otherwise
+        # both see it missing and record its sales-record entry twice.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_STORE_LOCK])
+        existing = set(Quote.objects.filter(public_id__in=ids).values_list("public_id", flat=True))
+        new = [p for p in payloads if uuid.UUID(p["public_id"]) not in existing]
+        Quote.objects.bulk_create(
+            [
+                Quote(
+                    public_id=uuid.UUID(p["public_id"]),
+                    line_id=p["line_id"],
+                    tariff_version_id=p["tariff_version_id"],
+                    answers=p["answers"],
+                    premium=Decimal(p["premium"]),
+                    breakdown=p["breakdown"],
+                    term_days=p["term_days"],
+                    agency_id=p["agency_id"],
+                    user_id=p["user_id"],
+                    ip_address=p["ip_address"],
+                    expires_at=parse_datetime(p["expires_at"]) or timezone.now(),
+                )
+                for p in new
+            ],
+            ignore_conflicts=True,
         )
-        sales_event_record(
-            event="quote_created",
-            quote=quote,
-            actor=user,
-            origin=origin,
-            data={"line": line.code, "premium": str(quote.premium), "version": version.number},
+        stored = {quote.public_id: quote for quote in Quote.objects.filter(public_id__in=ids)}
+        SalesEvent.objects.bulk_create(
+            [
+                SalesEvent(
+                    event="quote_created",
+                    quote=stored[uuid.UUID(p["public_id"])],
+                    agency_id=p["agency_id"],
+                    actor_id=p["user_id"],
+                    actor_label="customer" if p["user_id"] else "visitor",
+                    ip_address=p["ip_address"],
+                    user_agent=p.get("user_agent", ""),
+                    data={
+                        "line": p["line"],
+                        "premium": p["premium"],
+                        "version": p["version"],
+                        "quoted_at": p["created_at"],
+                    },
+                )
+                for p in new
+            ]
         )
-    return quote
+    return [stored[i] for i in ids]
+
+
+def quote_get(*, public_id: Any, agency: Any) -> Quote | None:
+    """A quote made on this site, stored now if it was still waiting in Redis."""
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    agency_id: int | None = agency.pk if agency is not None else None
+    quote = (
+        Quote.objects.select_related("line", "tariff_version")
+        .filter(public_id=public_id, agency=agency)
+        .first()
+    )
+    if quote is not None:
+        return quote
+    raw = redis_client().get(_key("pending", str(public_id)))
+    if raw is None:
+        return None
+    payload = json.loads(raw)
+    if payload["agency_id"] != agency_id:
+        return None
+    _store([payload])
+    return (
+        Quote.objects.select_related("line", "tariff_version").filter(public_id=public_id).first()
+    )
+
+
+def quote_flush(*, batch: int = FLUSH_BATCH) -> int:
+    """Store the quotes waiting in Redis; returns how many were read from the queue.
+
+    Ids leave the queue only after their rows are committed, so a crash repeats a batch
+    (harmless) rather than losing it; a lock keeps two flushes from working at once.
+    """
+    client = redis_client()
+    lock = client.lock(_key("flush-lock"), timeout=60, blocking_timeout=0)
+    if not lock.acquire(blocking=False):
+        return 0
+    done = 0
+    try:
+        while True:
+            ids = [
+                i.decode() if isinstance(i, bytes) else i
+                for i in client.lrange(_key("queue"), 0, batch - 1)
+            ]
+            if not ids:
+                break
+            raws = client.mget([_key("pending", i) for i in ids])
+            payloads = [json.loads(raw) for raw in raws if raw is not None]
+            if payloads:
+                _store(payloads)
+            client.ltrim(_key("queue"), len(ids), -1)
+            client.delete(*[_key("pending", i) for i in ids])
+            done += len(ids)
+    finally:
+        lock.release()
+    return done

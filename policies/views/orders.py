@@ -22,11 +22,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.jalali import format_jalali_date
 from policies.forms import DeliveryForm, InsuredForm, answers_form_class, form_add_errors
-from policies.models import Order, Payment, Quote
+from policies.models import Order, Payment
 from policies.selectors import order_for_customer
 from policies.services import orders as services
 from policies.services.events import Origin
 from policies.services.payments import PaymentUnavailable, payment_complete, payment_start
+from policies.services.quotes import quote_get
 
 STEP_TITLES = {
     "insured": gettext_lazy("Insured person"),
@@ -70,11 +71,7 @@ def _context(order: Order, step: str, **extra) -> dict:
 @require_POST
 def order_start(request, quote_id):
     """ "Buy": open (or resume) the order of a quote made on this site."""
-    quote = (
-        Quote.objects.select_related("line")
-        .filter(public_id=quote_id, agency=request.agency)
-        .first()
-    )
+    quote = quote_get(public_id=quote_id, agency=request.agency)
     if quote is None:
         raise Http404
     if not request.user.is_authenticated:

@@ -10,10 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from policies.forms import answers_form_class, form_add_errors
-from policies.models import Quote
 from policies.selectors import line_get_for_site, lines_for_site
 from policies.services.events import Origin
-from policies.services.quotes import quote_create
+from policies.services.quotes import quote_create, quote_get
 
 
 def lines(request):
@@ -33,11 +32,12 @@ def quote(request, code: str):
         form.is_valid()
         try:
             created = quote_create(
-                line=line,
+                line=line.code,
                 answers=request.POST,
                 agency=request.agency,
                 user=request.user,
                 origin=Origin.of(request),
+                defer=True,
             )
         except ValidationError as error:
             form_add_errors(form, error)
@@ -54,17 +54,13 @@ def _initial(request, form_class) -> dict:
         source = uuid.UUID(request.GET.get("from", ""))
     except ValueError:
         return {}
-    previous = Quote.objects.filter(public_id=source, agency=request.agency).first()
+    previous = quote_get(public_id=source, agency=request.agency)
     return dict(previous.answers) if previous else {}
 
 
 def quote_detail(request, public_id):
     """A quote made on this site: premium, breakdown, and the way to buy it."""
-    found = (
-        Quote.objects.select_related("line", "tariff_version")
-        .filter(public_id=public_id, agency=request.agency)
-        .first()
-    )
+    found = quote_get(public_id=public_id, agency=request.agency)
     if found is None:
         raise Http404
     labels = {}

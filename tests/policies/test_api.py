@@ -140,3 +140,54 @@ def test_an_order_through_the_api(client, catalog, customer, agency):
 
 def test_the_orders_api_needs_a_login(client, catalog):
     assert client.get("/api/orders/", HTTP_HOST="localhost").status_code == 403
+
+
+def test_api_quotes_are_answered_from_memory_and_stored_once(client, catalog):
+    from policies.models import Quote, SalesEvent
+    from policies.services.quotes import quote_flush
+
+    ids = [
+        client.post(
+            "/api/quotes/",
+            {"line": "third_party", "answers": QUOTE},
+            content_type="application/json",
+            HTTP_HOST="localhost",
+        ).json()["id"]
+        for _ in range(3)
+    ]
+    assert Quote.objects.count() == 0  # not written in the request
+    # Reading one stores it at once (the quote page and "buy" need the row).
+    assert client.get(f"/api/quotes/{ids[0]}/", HTTP_HOST="localhost").status_code == 200
+    assert Quote.objects.count() == 1
+    assert quote_flush() == 3
+    assert quote_flush() == 0
+    assert sorted(str(i) for i in Quote.objects.values_list("public_id", flat=True)) == sorted(ids)
+    events = SalesEvent.objects.filter(event="quote_created")
+    assert events.count() == 3
+    assert {e.ip_address for e in events} == {"127.0.0.1"}
+    assert all(Decimal(q.premium) == Decimal(65_314_000) for q in Quote.objects.all())
+
+
+def test_a_catalog_change_is_priced_at_once(client, catalog):
+    from pathlib import Path
+
+    from policies.models import Line
+    from policies.services.catalog import tariff_version_import
+
+    line = Line.objects.get(code="travel")
+    answers = {"zone": "schengen", "duration": "31", "age": "40"}
+
+    def premium():
+        return client.post(
+            "/api/quotes/",
+            {"line": "travel", "answers": answers},
+            content_type="application/json",
+            HTTP_HOST="localhost",
+        ).json()["premium"]
+
+    assert Decimal(premium()) == Decimal(10_010_000)
+    text = (Path(__file__).resolve().parents[2] / "policies/tariffs/travel-v1.csv").read_text()
+    tariff_version_import(
+        line=line, text=text.replace("schengen|31=9100000", "schengen|31=9500000"), activate=True
+    )
+    assert Decimal(premium()) == Decimal(10_450_000)

@@ -1,0 +1,124 @@
+"""What pricing needs, kept in each process and dropped the moment the catalog changes.
+
+The premium inquiry is the busiest request of the platform and reads nothing but the
+catalog: lines, their questions, active tariff versions with their rules, and which agency
+may not sell which line. Each process keeps a snapshot of these, tagged with a generation
+number that lives in Redis; every change to a catalog row (admin, import, activation, an
+agency's lines) bumps the number once its transaction commits; each process compares it
+with its own at most once a second and reloads when it differs. A warm request reads no
+database row and, most of the time, not even Redis.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Prefetch, Q
+
+from policies.models import AgencyLine, Line, Question, TariffRule, TariffVersion
+
+GENERATION_KEY = "policies:catalog:generation"
+
+
+@dataclass(frozen=True)
+class LineSnapshot:
+    line: Line
+    version: TariffVersion
+    questions: tuple[Question, ...]
+    rules: tuple[TariffRule, ...]
+    blocked_agencies: frozenset[int]  # agencies that may not (or do not) sell the line
+
+    def sellable(self, agency_id: int | None) -> bool:
+        return agency_id is None or agency_id not in self.blocked_agencies
+
+
+# How long a process trusts its snapshot before asking Redis for the generation again.
+RECHECK_SECONDS = 1.0
+
+
+class _Snapshot:
+    def __init__(self) -> None:
+        self.generation: int | None = None
+        self.checked_at = 0.0
+        self.lines: dict[str, LineSnapshot] = {}
+        self.lock = threading.Lock()
+
+
+_snapshot = _Snapshot()
+
+
+def catalog_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        # A lost key (Redis flushed) must not look like the generation a process has.
+        cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return int(generation)
+
+
+def _bump() -> None:
+    _snapshot.checked_at = 0.0  # this process looks again at once
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, secrets.randbits(48), timeout=None)
+
+
+def catalog_changed() -> None:
+    """Tell every process to reload the catalog: now (this transaction's own reads) and
+    again once it commits (a process that reloaded in between saw the old rows)."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _load() -> dict[str, LineSnapshot]:
+    versions = {
+        version.line_id: version
+        for version in TariffVersion.objects.filter(status=TariffVersion.Status.ACTIVE)
+        .select_related("line")
+        .prefetch_related(Prefetch("rules", queryset=TariffRule.objects.order_by("position", "id")))
+    }
+    blocked: dict[int, set[int]] = {}
+    for line_id, agency_id in AgencyLine.objects.filter(
+        Q(allowed=False) | Q(offered=False)
+    ).values_list("line_id", "agency_id"):
+        blocked.setdefault(line_id, set()).add(agency_id)
+    lines = {}
+    for line in Line.objects.filter(is_active=True).prefetch_related(
+        Prefetch("questions", queryset=Question.objects.order_by("stage", "position", "id"))
+    ):
+        version = versions.get(line.pk)
+        if version is None:
+            continue
+        lines[line.code] = LineSnapshot(
+            line=line,
+            version=version,
+            questions=tuple(line.questions.all()),
+            rules=tuple(version.rules.all()),
+            blocked_agencies=frozenset(blocked.get(line.pk, ())),
+        )
+    return lines
+
+
+def line_snapshot(code: str) -> LineSnapshot | None:
+    """The line ``code`` as pricing sees it now (None: not on sale anywhere).
+
+    A change made in this process is seen by its next call; other processes see it within
+    ``RECHECK_SECONDS``.
+    """
+    now = time.monotonic()
+    if now - _snapshot.checked_at < RECHECK_SECONDS and _snapshot.generation is not None:
+        return _snapshot.lines.get(code)
+    generation = catalog_generation()
+    _snapshot.checked_at = now
+    if generation != _snapshot.generation:
+        with _snapshot.lock:
+            if generation != _snapshot.generation:
+                _snapshot.lines = _load()
+                _snapshot.generation = generation
+    return _snapshot.lines.get(code)
