@@ -6,6 +6,7 @@ Another customer's order, or an order made on another site, is a 404. A refused 
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -128,6 +129,9 @@ class OrderListCreateApi(_OrderApi):
     """My orders on this site; POST opens (or resumes) the order of a quote made here."""
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "OrderCreateInput"  # a unique name in the OpenAPI schema
+
         quote = serializers.UUIDField()
 
     @extend_schema(responses=OrderSummarySerializer(many=True))
@@ -142,9 +146,12 @@ class OrderListCreateApi(_OrderApi):
         quote = quote_get(public_id=data.validated_data["quote"], agency=request.agency)
         if quote is None:
             raise Http404
-        order = services.order_start(
-            quote=quote, customer=request.user, agency=request.agency, origin=Origin.of(request)
-        )
+        try:
+            order = services.order_start(
+                quote=quote, customer=request.user, agency=request.agency, origin=Origin.of(request)
+            )
+        except ValidationError as error:
+            raise ValidationError({"quote": error.messages}) from error
         return self.answer(order, status.HTTP_201_CREATED)
 
 
@@ -156,6 +163,9 @@ class OrderDetailApi(_OrderApi):
 
 class OrderInsuredApi(_OrderApi):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "OrderInsuredInput"  # a unique name in the OpenAPI schema
+
         first_name = serializers.CharField(allow_blank=True)
         last_name = serializers.CharField(allow_blank=True)
         national_code = serializers.CharField(allow_blank=True)
@@ -175,6 +185,9 @@ class OrderInsuredApi(_OrderApi):
 
 class OrderDetailsApi(_OrderApi):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "OrderDetailsInput"  # a unique name in the OpenAPI schema
+
         answers = serializers.DictField()
 
     @extend_schema(request=InputSerializer, responses=OrderOutputSerializer)
@@ -195,6 +208,9 @@ class OrderDocumentApi(_OrderApi):
     parser_classes = [MultiPartParser, FormParser]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "OrderDocumentInput"  # a unique name in the OpenAPI schema
+
         kind = serializers.SlugField()
         file = serializers.FileField(allow_empty_file=True)
 
@@ -203,18 +219,30 @@ class OrderDocumentApi(_OrderApi):
         order = self.order(request, order_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.order_document_add(
-            order=order,
-            actor=request.user,
-            kind=data.validated_data["kind"],
-            uploaded=data.validated_data["file"],
-            origin=Origin.of(request),
-        )
+        try:
+            services.order_document_add(
+                order=order,
+                actor=request.user,
+                kind=data.validated_data["kind"],
+                uploaded=data.validated_data["file"],
+                origin=Origin.of(request),
+            )
+        except services.OrderStateError:
+            raise
+        except ValidationError as error:
+            # The service speaks of "the file" or "the kind"; say which field it was.
+            codes = {item.code for item in error.error_list}
+            raise ValidationError(
+                {"kind" if "kind" in codes else "file": error.messages}
+            ) from error
         return self.answer(order, status.HTTP_201_CREATED)
 
 
 class OrderDeliveryApi(_OrderApi):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "OrderDeliveryInput"  # a unique name in the OpenAPI schema
+
         method = serializers.CharField(allow_blank=True)
         province = serializers.CharField(allow_blank=True, required=False, default="")
         city = serializers.CharField(allow_blank=True, required=False, default="")
@@ -250,6 +278,9 @@ class OrderSubmitApi(_OrderApi):
 
 class OrderPayApi(_OrderApi):
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "OrderPayment"
+
         payment = serializers.UUIDField()
         redirect_url = serializers.CharField()
         method = serializers.CharField()

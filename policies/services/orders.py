@@ -458,7 +458,14 @@ def order_missing_steps(*, order: Order) -> list[str]:
         missing.append("details")
     if order_documents_missing(order=order):
         missing.append("documents")
-    if not (order.delivery_method and order.delivery_date and order.delivery_slot):
+    # A delivery date that has passed while the order waited is asked for again.
+    today = timezone.localdate(timezone=tehran())
+    if not (
+        order.delivery_method
+        and order.delivery_date
+        and order.delivery_date > today
+        and order.delivery_slot
+    ):
         missing.append("delivery")
     return missing
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -43,6 +43,26 @@ def _order(request, order_id) -> Order:
     if order is None:
         raise Http404
     return order
+
+
+def _closed(order: Order) -> HttpResponse | None:
+    """A paid, issued or closed order has no steps left: its page says where it stands."""
+    if order.state in services.EDITABLE:
+        return None
+    return redirect("policies:order-detail", order_id=order.public_id)
+
+
+def _form_errors_first(form, error: ValidationError) -> None:
+    """Add a service's errors, except on fields the form already refused (one message each)."""
+    if hasattr(error, "error_dict"):
+        error = ValidationError(
+            {
+                field: messages
+                for field, messages in error.message_dict.items()
+                if field not in form.errors
+            }
+        )
+    form_add_errors(form, error)
 
 
 def _next_step(order: Order) -> str:
@@ -91,26 +111,29 @@ def order_start(request, quote_id):
 @require_http_methods(["GET", "POST"])
 def order_insured(request, order_id):
     order = _order(request, order_id)
+    if closed := _closed(order):
+        return closed
     if request.method == "POST":
         form = InsuredForm(request.POST)
         form.is_valid()
         data = {name: form.cleaned_data.get(name) for name in form.fields}
-        if not form.errors:
-            try:
-                services.order_insured_save(
-                    order=order,
-                    actor=request.user,
-                    first_name=data["first_name"] or "",
-                    last_name=data["last_name"] or "",
-                    national_code=data["national_code"] or "",
-                    birth_date=data["birth_date"],
-                    mobile=data["mobile"] or "",
-                    origin=Origin.of(request),
-                )
-            except ValidationError as error:
-                form_add_errors(form, error)
-            else:
-                return redirect(_step_url(order, _next_step(order)))
+        try:
+            # Called even when the form refused a field (it then gets an empty value and the
+            # service refuses too): the customer sees every error at once.
+            services.order_insured_save(
+                order=order,
+                actor=request.user,
+                first_name=data["first_name"] or "",
+                last_name=data["last_name"] or "",
+                national_code=data["national_code"] or "",
+                birth_date=data["birth_date"],
+                mobile=data["mobile"] or "",
+                origin=Origin.of(request),
+            )
+        except ValidationError as error:
+            _form_errors_first(form, error)
+        else:
+            return redirect(_step_url(order, _next_step(order)))
     else:
         form = InsuredForm(
             initial={
@@ -128,6 +151,8 @@ def order_insured(request, order_id):
 @require_http_methods(["GET", "POST"])
 def order_details(request, order_id):
     order = _order(request, order_id)
+    if closed := _closed(order):
+        return closed
     form_class = answers_form_class(line=order.line, stage="details")
     if request.method == "POST":
         form = form_class(request.POST)
@@ -149,6 +174,8 @@ def order_details(request, order_id):
 @require_http_methods(["GET", "POST"])
 def order_documents(request, order_id):
     order = _order(request, order_id)
+    if closed := _closed(order):
+        return closed
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         uploaded_any = False
@@ -200,6 +227,8 @@ def order_documents(request, order_id):
 @require_http_methods(["GET", "POST"])
 def order_delivery(request, order_id):
     order = _order(request, order_id)
+    if closed := _closed(order):
+        return closed
     dates = [(day.isoformat(), format_jalali_date(day)) for day in services.delivery_dates()]
     agency_site = order.agency_id is not None
     if request.method == "POST":
@@ -264,6 +293,8 @@ def _details_shown(order: Order) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def order_review(request, order_id):
     order = _order(request, order_id)
+    if closed := _closed(order):
+        return closed
     missing = services.order_missing_steps(order=order)
     if request.method == "POST":
         try:
