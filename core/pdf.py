@@ -7,7 +7,9 @@ built once per process, so a warm render only lays out the page.
 
 from __future__ import annotations
 
+import atexit
 import io
+import shutil
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,12 +29,23 @@ def _fetcher():
     return URLFetcher(allowed_protocols={"file", "data"}, timeout=5)
 
 
+def _font_folder_remove(fonts: Any) -> None:
+    """Remove the folder where WeasyPrint copies the font files. Its own ``__del__`` runs
+    only at interpreter shutdown for a cached configuration, when ``rmtree`` is already
+    gone: every process would leave a ``/tmp/weasyprint-*`` folder behind."""
+    folder = getattr(fonts, "_folder", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        fonts._folder = None
+
+
 @cache
 def _fonts_and_css():
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
+    atexit.register(_font_folder_remove, fonts)
     faces = "\n".join(
         f"@font-face {{ font-family: Vazirmatn; font-weight: {weight}; "
         f"src: url('{(FONT_DIR / f'Vazirmatn-{name}.ttf').as_uri()}'); }}"

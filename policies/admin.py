@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -22,7 +25,12 @@ from policies.models import (
     TariffRule,
     TariffVersion,
 )
-from policies.services.catalog import tariff_version_activate, tariff_version_import
+from policies.services.catalog import (
+    TARIFF_COLUMNS,
+    tariff_rules_parse,
+    tariff_version_activate,
+    tariff_version_import,
+)
 
 
 class QuestionInline(admin.TabularInline):
@@ -55,8 +63,49 @@ class LineAdmin(admin.ModelAdmin):
     inlines = [QuestionInline, DocumentRequirementInline]
 
 
+class TariffRuleFormSet(forms.BaseInlineFormSet):
+    """A draft's rules edited by hand pass the same checks as an imported file."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE"):
+                continue
+            rows.append(
+                [
+                    data.get("position", 0),
+                    data.get("code", ""),
+                    data.get("label", ""),
+                    data.get("kind", ""),
+                    data.get("question", ""),
+                    data.get("basis", ""),
+                    _pairs_text(data.get("table")),
+                    _pairs_text(data.get("params")),
+                ]
+            )
+        rows.sort(key=lambda row: row[0] if isinstance(row[0], int) else 0)
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(TARIFF_COLUMNS)
+        writer.writerows(rows)
+        tariff_rules_parse(line=self.instance.line, text=text.getvalue())
+
+
+def _pairs_text(value) -> str:
+    if not value:
+        return ""
+    if not isinstance(value, dict):
+        return str(value)  # refused by the parser: not key=value
+    return ";".join(f"{key}={item}" for key, item in value.items())
+
+
 class TariffRuleInline(admin.TabularInline):
     model = TariffRule
+    formset = TariffRuleFormSet
     extra = 0
     fields = ["position", "code", "label", "kind", "question", "basis", "table", "params"]
 
@@ -162,6 +211,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class QuoteAdmin(ReadOnlyAdmin):
     list_display = ["public_id", "line", "premium", "agency", "created_at"]
     list_filter = ["line"]
+    list_select_related = ["line", "agency"]
 
 
 @admin.register(Order)

@@ -92,7 +92,20 @@ def tariff_rules_parse(*, line: Line, text: str) -> list[dict[str, Any]]:
                         % {"line": line_no, "value": value, "key": key}
                     ) from None
             params = _pairs(row["params"], line_no=line_no, column="params")
-            for term in [*row["basis"].split("*"), *params.get("max", "").split("*")]:
+            unknown = set(params) - {"when", "min", "max"}
+            if unknown:
+                raise ValidationError(
+                    _("Line %(line)s: unknown parameter “%(name)s”.")
+                    % {"line": line_no, "name": sorted(unknown)[0]}
+                )
+            when = re.split(r"!?=", params.get("when", ""), maxsplit=1)[0].strip()
+            if when and when not in known_answers:
+                raise ValidationError(
+                    _("Line %(line)s: the line has no question “%(code)s”.")
+                    % {"line": line_no, "code": when}
+                )
+            terms = [row["basis"], params.get("min", ""), params.get("max", "")]
+            for term in (part for text in terms for part in text.split("*")):
                 term = term.strip()
                 if term and not _TERM.match(term):
                     raise ValidationError(

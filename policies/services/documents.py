@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.digits import to_latin_digits
 from core.pdf import qr_data_uri, render_pdf
 from core.sites import main_site_url
 from core.sms.services import sms_queue
@@ -124,7 +125,7 @@ def verification_throttled(*, ip_address: str | None) -> bool:
 
 
 def policy_for_verification(*, code: str) -> Policy | None:
-    code = "".join(ch for ch in code.upper() if ch.isalnum())[:16]
+    code = "".join(ch for ch in to_latin_digits(code).upper() if ch.isalnum())[:16]
     if not code:
         return None
     return Policy.objects.select_related("line", "agency").filter(verification_code=code).first()

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from accounts.selectors import membership_get
 from accounts.utils import client_ip
 from policies.models import Policy
 from policies.selectors import policy_for_site
@@ -24,7 +25,7 @@ def _may_download(user, policy: Policy) -> bool:
         return True
     return (
         policy.agency_id is not None
-        and user.memberships.filter(agency_id=policy.agency_id, is_active=True).exists()
+        and membership_get(user=user, agency_id=policy.agency_id) is not None
     )
 
 
@@ -47,9 +48,10 @@ def policy_pdf(request, number: str):
 
 @require_GET
 def verify_form(request):
-    code = request.GET.get("code", "").strip()
+    # Only letters and digits: a typed "/" or space would not fit the verification URL.
+    code = "".join(ch for ch in request.GET.get("code", "") if ch.isalnum())[:32]
     if code:
-        return redirect("policies:verify", code=code[:32])
+        return redirect("policies:verify", code=code)
     return render(request, "policies/verify_form.html")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -155,3 +156,87 @@ def test_a_cancelled_policy_is_not_confirmed(client, issued):
     ).content.decode()
     assert 'data-validity="cancelled"' in body
     assert Order.objects.get(pk=issued.order_id).state == "issued"
+
+
+def test_insurer_staff_may_download_and_a_missing_file_is_rendered_again(client, issued, operator):
+    Policy.objects.filter(pk=issued.pk).update(pdf="policies/ar685/1405/gone.pdf")
+    client.force_login(operator)
+    response = client.get(f"/policies/{issued.number}/pdf/", HTTP_HOST="ar685.localhost")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    assert response["Content-Disposition"] == f'attachment; filename="policy-{issued.number}.pdf"'
+    event = SalesEvent.objects.get(event="pdf_downloaded", order=issued.order)
+    assert event.actor == operator
+
+
+def test_the_verification_page_names_the_issuer_not_the_seller(client, issued, agency):
+    # Sold by agency 685, issued by the virtual branch (the agency may not issue).
+    assert issued.issued_by_virtual_branch is True
+    body = client.get(
+        f"/verify/{issued.verification_code}/", HTTP_HOST="localhost"
+    ).content.decode()
+    assert "شعبه مجازی" in body
+    assert agency.name not in body
+    Policy.objects.filter(pk=issued.pk).update(issued_by_virtual_branch=False)
+    body = client.get(
+        f"/verify/{issued.verification_code}/", HTTP_HOST="localhost"
+    ).content.decode()
+    assert agency.name in body
+    assert "شعبه مجازی" not in body
+
+
+def test_the_form_accepts_a_code_as_typed(client, issued):
+    code = issued.verification_code
+    typed = f" {code[:5].lower()}/{code[5:]} "  # lower case, a slash and spaces
+    response = client.get("/verify/", {"code": typed}, HTTP_HOST="localhost")
+    assert response.status_code == 302
+    assert response["Location"] == f"/verify/{code[:5].lower()}{code[5:]}/"
+    assert client.get(response["Location"], HTTP_HOST="localhost").status_code == 200
+    assert client.get("/verify/", {"code": " / "}, HTTP_HOST="localhost").status_code == 200
+    # Persian digits typed for the code's digits.
+    persian = to_persian_digits(code)
+    assert client.get(f"/verify/{persian}/", HTTP_HOST="localhost").status_code == 200
+
+
+def test_validity_follows_the_dates(issued):
+    from policies.services.documents import policy_validity
+
+    start, end = issued.start_date, issued.end_date
+    day = dt.timedelta(days=1)
+    assert policy_validity(policy=issued, today=start - day) == "not_started"
+    assert policy_validity(policy=issued, today=start) == "valid"
+    assert policy_validity(policy=issued, today=end) == "valid"
+    assert policy_validity(policy=issued, today=end + day) == "expired"
+
+
+def test_the_throttle_counts_per_address(client):
+    cache.clear()
+    for n in range(VERIFY_LIMIT_PER_IP + 1):
+        client.get(f"/verify/AAAA{n:06d}/", HTTP_HOST="localhost", REMOTE_ADDR="10.0.0.1")
+    assert (
+        client.get("/verify/AAAA000000/", HTTP_HOST="localhost", REMOTE_ADDR="10.0.0.1").status_code
+        == 429
+    )
+    assert (
+        client.get("/verify/AAAA000000/", HTTP_HOST="localhost", REMOTE_ADDR="10.0.0.2").status_code
+        == 404
+    )
+
+
+def test_the_font_folder_is_removed():
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    from core.pdf import FONT_DIR, _font_folder_remove
+
+    fonts = FontConfiguration()
+    CSS(
+        string="@font-face { font-family: X; src: url('%s'); }"
+        % (FONT_DIR / "Vazirmatn-Regular.ttf").as_uri(),
+        font_config=fonts,
+    )
+    folder = fonts._folder
+    assert folder is not None and folder.exists()
+    _font_folder_remove(fonts)
+    assert not folder.exists()
+    assert fonts._folder is None
