@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import time
 from decimal import Decimal
@@ -18,6 +19,7 @@ from tenants.models import Agency
 ORDER = 40
 TITLE = "E-policy PDF"
 WARM_RENDERS = 30
+WARM_UP = 3
 TARGET_WARM = 0.060
 
 
@@ -86,6 +88,7 @@ def _policy() -> Policy:
         breakdown=breakdown,
         tariff_version=version,
         verification_code="BENCH2345X",
+        issued_by_virtual_branch=True,
     )
 
 
@@ -94,6 +97,9 @@ def run(report: Report) -> None:
     started = time.perf_counter()
     first = policy_pdf_bytes(policy=policy)
     cold = time.perf_counter() - started
+    for _ in range(WARM_UP):  # untimed: lazily imported modules, Pango's first shapes
+        policy_pdf_bytes(policy=policy)
+    gc.collect()  # not the garbage of the sections run before this one
     timings, cpu = [], []
     for _ in range(WARM_RENDERS):
         started, started_cpu = time.perf_counter(), time.process_time()
@@ -119,11 +125,12 @@ def run(report: Report) -> None:
         passed=warm <= TARGET_WARM,
     )
     report.add(f"warm render, p95 of {WARM_RENDERS}", ms(percentile(timings, 0.95)))
+    report.add(f"warm render, fastest of {WARM_RENDERS}", ms(min(timings)))
     report.add(f"warm render, CPU time of this process, median of {WARM_RENDERS}", ms(median(cpu)))
     report.add("PDF size", f"{len(first) / 1024:.0f} KiB")
     report.note(
         "One A4 page: template rendering, layout with Vazirmatn (static TTFs, subset and "
-        "embedded), QR code as inline SVG, PDF writing; the stored file is rendered once by "
+        "embedded), QR code as a small PNG, PDF writing; the stored file is rendered once by "
         "the `policy_pdf_render` task at issuance. The font configuration and the shared "
-        "stylesheet are built once per process."
+        "stylesheet are built once per process; 3 untimed renders precede the warm ones."
     )
