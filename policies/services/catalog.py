@@ -55,7 +55,10 @@ def tariff_rules_parse(*, line: Line, text: str) -> list[dict[str, Any]]:
         raise ValidationError(
             _("Line 1: the header must be %(columns)s.") % {"columns": ",".join(TARIFF_COLUMNS)}
         )
-    known_answers = set(line.questions.values_list("code", flat=True))
+    kinds = dict(line.questions.values_list("code", "kind"))
+    known_answers = set(kinds)
+    # Terms that multiply (answer:, age:) need a number, not a choice or a text.
+    numeric = {code for code, kind in kinds.items() if kind in ("integer", "amount")}
     errors: list[str] = []
     rules: list[dict[str, Any]] = []
     codes: set[str] = set()
@@ -123,6 +126,11 @@ def tariff_rules_parse(*, line: Line, text: str) -> list[dict[str, Any]]:
                 ):
                     raise ValidationError(
                         _("Line %(line)s: the line has no question “%(code)s”.")
+                        % {"line": line_no, "code": term.split(":", 1)[1]}
+                    )
+                if term.startswith(("answer:", "age:")) and term.split(":", 1)[1] not in numeric:
+                    raise ValidationError(
+                        _("Line %(line)s: “%(code)s” is not a numeric question.")
                         % {"line": line_no, "code": term.split(":", 1)[1]}
                     )
             for answer in (q.removeprefix("age:") for q in row["question"].split("|") if q):

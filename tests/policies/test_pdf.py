@@ -26,6 +26,13 @@ from tests.policies.fixtures_sales import make_order
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Stored PDFs go to a temporary folder, not the project's media/."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
 @pytest.fixture
 def operator(db):
     return create_user(insurer_role=User.InsurerRole.OPERATOR)
@@ -238,3 +245,30 @@ def test_the_font_folder_is_removed():
     _font_folder_remove(fonts)
     assert not folder.exists()
     assert fonts._folder is None
+
+
+def test_the_renderer_fetches_nothing_from_the_network():
+    from core.pdf import FONT_DIR, _fetcher
+
+    fetch = _fetcher()
+    for url in ("https://example.com/a.css", "http://192.0.2.1/font.ttf"):
+        with pytest.raises(ValueError, match="disallowed protocol"):
+            fetch(url)
+    assert fetch((FONT_DIR / "Vazirmatn-Regular.ttf").as_uri()) is not None
+
+
+def test_the_task_renders_once_and_retries_only_on_os_errors(
+    issued, media_root, django_capture_on_commit_callbacks
+):
+    from policies.tasks import policy_pdf_render as task
+
+    assert task.acks_late is True
+    assert task.autoretry_for == (OSError,)
+    assert task.max_retries == 5
+    assert task.time_limit == 120
+    with django_capture_on_commit_callbacks(execute=True):
+        assert task.apply(args=[issued.pk]).get() is True
+        assert task.apply(args=[issued.pk]).get() is False
+    assert SmsMessage.objects.filter(kind="policy_issued").count() == 1
+    issued.refresh_from_db()
+    assert (media_root / issued.pdf.name).read_bytes()[:5] == b"%PDF-"

@@ -332,6 +332,7 @@ def test_tariff_import_refuses_a_malformed_file_and_changes_nothing(catalog, tmp
         ("30,x,x,cover,,subtotal,*=1,when=nope", "Line 2: the line has no question “nope”."),
         ("30,x,x,cover,,subtotal,*=1,when=zone!=asia;cap=3", "Line 2: unknown parameter “cap”."),
         ("30,x,x,cover,,subtotal,*=1,min=rule:later", "Line 2: rule “later” must come earlier."),
+        ("30,x,x,cover,,answer:zone,*=1,", "Line 2: “zone” is not a numeric question."),
     ],
 )
 def test_conditions_and_bounds_are_checked_on_import(catalog, row, message):
