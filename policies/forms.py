@@ -108,14 +108,22 @@ class DeliveryForm(forms.Form):
             ]
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (sent to the customer)"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
+class IssueForm(forms.Form):
+    """Issue a paid order (panel and virtual branch alike)."""
+
+    start_date = JalaliDateField(
+        label=_("Start date"),
         required=False,
+        help_text=_("Leave empty to start the cover today."),
     )
 
 
-class IssueForm(forms.Form):
-    start_date = JalaliDateField(label=_("Start date (empty: today)"), required=False)
+class RejectForm(forms.Form):
+    """Refuse a paid order; the reason goes to the customer."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the customer by SMS; the payment is refunded."),
+    )

@@ -18,10 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.digits import to_latin_digits
 from core.forms import JalaliDateField
+from policies.forms import IssueForm, RejectForm
 from policies.models import Order
 from policies.panel_views import (
-    IssueForm,
-    RejectForm,
     document_response,
     error_messages,
     policy_pdf_response,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,7 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllo
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import JalaliDateField
+from policies.forms import IssueForm, RejectForm
 from policies.models import Order
 from policies.selectors_issuance import (
     agency_order_document_get,
@@ -26,23 +25,6 @@ from policies.services.issuance import order_reject, policy_issue
 from tenants.panel.base import panel_view
 
 PAGE_SIZE = 50
-
-
-class IssueForm(forms.Form):
-    start_date = JalaliDateField(
-        label=_("Start date"),
-        required=False,
-        help_text=_("Leave empty to start the cover today."),
-    )
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Sent to the customer by SMS; the payment is refunded."),
-    )
 
 
 def error_messages(error: ValidationError) -> list[str]:
