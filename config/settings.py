@@ -47,6 +47,7 @@ SHARED_APPS = [
     "accounts",
     "tenants.content",
     "policies",
+    "referrals",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -192,6 +193,8 @@ STATICFILES_DIRS = [
     ("vendor/htmx.org/dist", _NODE / "htmx.org" / "dist"),
     ("vendor/vazirmatn", _NODE / "vazirmatn"),
     ("vendor/swagger-ui-dist", _NODE / "swagger-ui-dist"),
+    ("vendor/leaflet/dist", _NODE / "leaflet" / "dist"),
+    ("vendor/chart.js/dist", _NODE / "chart.js" / "dist"),
     BASE_DIR / "static",
 ]
 STORAGES = {
@@ -245,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
     "refill-spare-schema-pool": {"task": "tenants.tasks.spare_pool_refill", "schedule": 15 * 60},
     "reconcile-open-payments": {"task": "policies.tasks.payments_reconcile", "schedule": 5 * 60},
     "store-pending-quotes": {"task": "policies.tasks.quote_flush", "schedule": 5},
+    "sweep-referral-waves": {
+        "task": "referrals.tasks.referrals_sweep",
+        "schedule": env.int("REFERRAL_SWEEP_SECONDS", default=5),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -8,5 +8,6 @@ urlpatterns = [
     *common_patterns,
     path("accounts/", include("accounts.urls")),
     path("sales/", include("policies.panel_urls")),
+    path("offers/", include("referrals.panel_urls")),
     path("", include("tenants.panel.urls")),
 ]

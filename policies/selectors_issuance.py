@@ -56,7 +56,7 @@ def agency_order_document_get(
 def issuance_queue() -> QuerySet[Order]:
     """Paid orders the virtual branch must issue, oldest payment first."""
     return (
-        Order.objects.filter(_VIRTUAL_BRANCH, state=State.PAID)
+        Order.objects.filter(_VIRTUAL_BRANCH, state=State.PAID, awaiting_agency=False)
         .select_related(*_ORDER_RELATED)
         .order_by("paid_at", "id")
     )

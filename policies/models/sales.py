@@ -138,6 +138,13 @@ class Order(models.Model):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
+    awaiting_agency = models.BooleanField(
+        _("being offered to agencies"),
+        default=False,
+        help_text=_(
+            "A paid main-site order the virtual branch leaves alone while agencies are offered it."
+        ),
+    )
     rejection_reason = models.TextField(_("rejection reason"), blank=True)
     refund_due = models.BooleanField(_("refund due"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)

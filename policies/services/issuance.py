@@ -92,6 +92,7 @@ def policy_issue(
                 % {"state": locked.get_state_display()},
                 code="order_state",
             )
+        _check_not_being_offered(locked, order)
         year = to_jalali(today).year
         sequence = policy_number_next(line_id=locked.line_id, jalali_year=year)
         policy = Policy.objects.create(
@@ -134,6 +135,16 @@ def policy_issue(
     return policy
 
 
+def _check_not_being_offered(locked: Order, seen: Order) -> None:
+    """The issuer decided on the order as it was; refuse if it has since gone to agencies
+    or to another agency (a referral accepted a moment ago)."""
+    if locked.awaiting_agency or locked.agency_id != seen.agency_id:
+        raise ValidationError(
+            _("This order is being offered to agencies or was just taken by one; reload it."),
+            code="awaiting_agency",
+        )
+
+
 def _after_issue(policy_id: int) -> None:
     from policies.tasks import policy_pdf_render
 
@@ -152,6 +163,9 @@ def order_reject(*, order: Order, actor: Any, reason: str, origin: Origin = SYST
         )
     refund_due = order.payments.filter(state=Payment.State.SUCCEEDED).exists()
     with transaction.atomic():
+        _check_not_being_offered(
+            Order.objects.select_for_update(of=("self",)).get(pk=order.pk), order
+        )
         order_transition(
             order=order,
             to=Order.State.REJECTED,

@@ -494,3 +494,66 @@ def order_cancel(*, order: Order, actor: Any, origin: Origin = SYSTEM) -> Order:
     return order_transition(
         order=order, to=State.CANCELLED, actor=actor, origin=origin, fields={"closed_at": _now()}
     )
+
+
+# ---- main-site orders offered to agencies (the referrals app drives these) ----------------
+
+
+def order_offer_hold(*, order_id: int) -> Order | None:
+    """Keep a paid, unassigned main-site order out of the virtual branch's queue while it is
+    offered to agencies. ``None`` if it is not such an order any more (issued meanwhile,
+    already held, or already with an agency): the caller then leaves it alone."""
+    held = Order.objects.filter(
+        pk=order_id,
+        channel=Order.Channel.MAIN,
+        state=Order.State.PAID,
+        agency__isnull=True,
+        awaiting_agency=False,
+    ).update(awaiting_agency=True, updated_at=timezone.now())
+    if not held:
+        return None
+    order = Order.objects.get(pk=order_id)
+    sales_event_record(event="referral_started", order=order, actor_label="referrals")
+    return order
+
+
+def order_offer_release(*, order_id: int, reason: str) -> bool:
+    """No agency took the order: it goes to the virtual branch's queue."""
+    released = Order.objects.filter(pk=order_id, awaiting_agency=True, agency__isnull=True).update(
+        awaiting_agency=False, updated_at=timezone.now()
+    )
+    if released:
+        sales_event_record(
+            event="referral_fallen",
+            order=Order.objects.get(pk=order_id),
+            actor_label="referrals",
+            data={"reason": reason},
+        )
+    return bool(released)
+
+
+def order_agency_assign(
+    *, order_id: int, agency: Any, actor: Any, data: dict | None = None
+) -> bool:
+    """Give an order that is being offered to the agency that accepted it: one conditional
+    update, so it can happen once only. Audited and kept in the sales record."""
+    assigned = Order.objects.filter(
+        pk=order_id, awaiting_agency=True, agency__isnull=True, state=Order.State.PAID
+    ).update(agency=agency, awaiting_agency=False, updated_at=timezone.now())
+    if not assigned:
+        return False
+    order = Order.objects.get(pk=order_id)
+    audit_record(
+        actor=actor,
+        action="order.agency_assigned",
+        target=order,
+        changes={"agency": (None, agency.pk)},
+        agency_id=agency.pk,
+    )
+    sales_event_record(
+        event="agency_assigned",
+        order=order,
+        actor=actor,
+        data={"agency": agency.code, **(data or {})},
+    )
+    return True

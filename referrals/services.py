@@ -1,0 +1,390 @@
+"""Referral of paid main-site orders (S-3.1–S-3.4): waves of offers to the nearest eligible
+agencies, the first acceptance wins, and after the last wave the virtual branch.
+
+Timing lives in the database, not in the broker: each open referral carries ``due_at`` and
+a beat task sweeps the due ones (decision 011). Each step runs in one transaction under the
+referral's row lock and checks that it is still due, so a worker killed half-way leaves no
+trace and the next sweep does the step once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import AgencyMembership
+from core.audit import audit_record
+from core.digits import to_persian_digits
+from core.jalali import tehran
+from core.money import format_rials
+from core.sites import panel_url
+from core.sms.services import sms_queue
+from policies.models import Order
+from policies.services.orders import order_agency_assign, order_offer_hold, order_offer_release
+from referrals.geo import place_centre
+from referrals.models import Offer, Referral, ReferralEvent, ReferralSettings
+from referrals.selectors import agencies_within, referral_settings
+from tenants.models import Agency
+
+
+class OfferGone(ValidationError):
+    """The offer can no longer be accepted: taken by another agency, expired or withdrawn."""
+
+
+def _event(
+    referral: Referral | None,
+    order_id: int,
+    kind: str,
+    *,
+    wave: int = 0,
+    agency: Agency | None = None,
+    actor: Any = None,
+    data: dict | None = None,
+) -> None:
+    ReferralEvent.objects.create(
+        referral=referral,
+        order_id=order_id,
+        kind=kind,
+        wave=wave,
+        agency=agency,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        data=data or {},
+    )
+
+
+def _location(order: Order) -> tuple[Decimal, Decimal, str] | None:
+    if order.latitude is not None and order.longitude is not None:
+        return order.latitude, order.longitude, "map"
+    centre = place_centre(order.delivery_city, order.delivery_province)
+    if centre is not None:
+        return centre[0], centre[1], "city"
+    return None
+
+
+def referral_start(*, order_id: int, now: dt.datetime | None = None) -> Referral | None:
+    """Start referring a paid main-site order and send its first wave.
+
+    Safe to call twice (a repeated signal or task): an order already held or referred is
+    left as it is and its referral returned.
+    """
+    now = now or timezone.now()
+    existing = Referral.objects.filter(order_id=order_id).first()
+    if existing is not None:
+        return existing
+    config = referral_settings()
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.channel != Order.Channel.MAIN or order.agency_id is not None:
+        return None
+    if not config.enabled:
+        _event(None, order_id, ReferralEvent.Kind.SKIPPED, data={"reason": "disabled"})
+        return None
+    location = _location(order)
+    if location is None:
+        _event(None, order_id, ReferralEvent.Kind.SKIPPED, data={"reason": "no_location"})
+        return None
+    with transaction.atomic():
+        held = order_offer_hold(order_id=order_id)
+        if held is None:
+            return Referral.objects.filter(order_id=order_id).first()
+        referral = Referral.objects.create(
+            order=held,
+            plan=config.as_plan(),
+            latitude=location[0],
+            longitude=location[1],
+            location_source=location[2],
+        )
+        _event(referral, order_id, ReferralEvent.Kind.STARTED, data=referral.plan)
+        _wave_next(referral=referral, order=held, now=now)
+    return referral
+
+
+def referral_advance(*, referral_id: int, now: dt.datetime | None = None) -> bool:
+    """Move a referral whose wave time is up to its next wave, or to the virtual branch.
+
+    Returns whether this call did it; a referral not due, already moved on, accepted, or
+    locked by another worker doing the same is left alone.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        referral = (
+            Referral.objects.select_for_update(skip_locked=True)
+            .filter(pk=referral_id, state=Referral.State.OPEN, due_at__lte=now)
+            .first()
+        )
+        if referral is None:
+            return False
+        for offer in referral.offers.filter(state=Offer.State.WAITING).select_related("agency"):
+            offer.state = Offer.State.EXPIRED
+            offer.answered_at = now
+            offer.save(update_fields=["state", "answered_at"])
+            _event(
+                referral,
+                referral.order_id,
+                ReferralEvent.Kind.EXPIRED,
+                wave=offer.wave,
+                agency=offer.agency,
+            )
+        _wave_next(referral=referral, order=referral.order, now=now)
+    return True
+
+
+def referrals_sweep(*, now: dt.datetime | None = None) -> int:
+    """Move on every referral whose time has come; how many were moved."""
+    from referrals.selectors import referrals_due
+
+    now = now or timezone.now()
+    return sum(
+        referral_advance(referral_id=referral_id, now=now) for referral_id in referrals_due(now=now)
+    )
+
+
+def _plan(referral: Referral) -> ReferralSettings:
+    """The settings the referral started with (later changes apply to later referrals)."""
+    plan = referral.plan
+    return ReferralSettings(
+        wave_size=plan["wave_size"],
+        first_radius_km=Decimal(plan["first_radius_km"]),
+        radius_growth=Decimal(plan["radius_growth"]),
+        offer_minutes=plan["offer_minutes"],
+        max_waves=plan["max_waves"],
+    )
+
+
+def _wave_next(*, referral: Referral, order: Order, now: dt.datetime) -> None:
+    """Offer the order to the next wave's agencies; waves that find nobody are skipped at
+    once; after the last one the order goes to the virtual branch."""
+    plan = _plan(referral)
+    while referral.wave < plan.max_waves:
+        referral.wave += 1
+        radius = plan.radius_km(referral.wave)
+        nearby = agencies_within(
+            latitude=referral.latitude,
+            longitude=referral.longitude,
+            radius_km=radius,
+            limit=plan.wave_size,
+            line_id=order.line_id,
+            referral_id=referral.pk,
+        )
+        _event(
+            referral,
+            order.pk,
+            ReferralEvent.Kind.WAVE,
+            wave=referral.wave,
+            data={"radius_km": str(radius), "agencies": len(nearby)},
+        )
+        if not nearby:
+            continue
+        expires = now + dt.timedelta(minutes=plan.offer_minutes)
+        agencies = Agency.objects.in_bulk([found.agency_id for found in nearby])
+        offers = Offer.objects.bulk_create(
+            Offer(
+                referral=referral,
+                agency_id=found.agency_id,
+                wave=referral.wave,
+                distance_m=found.distance_m,
+                expires_at=expires,
+            )
+            for found in nearby
+        )
+        for offer in offers:
+            agency = agencies[offer.agency_id]
+            _event(
+                referral,
+                order.pk,
+                ReferralEvent.Kind.OFFERED,
+                wave=referral.wave,
+                agency=agency,
+                data={"distance_m": offer.distance_m},
+            )
+            _offer_sms(agency=agency, order=order, offer=offer)
+        referral.due_at = expires
+        referral.save(update_fields=["wave", "due_at"])
+        return
+    referral.state = Referral.State.FALLEN
+    referral.due_at = None
+    referral.closed_at = now
+    referral.save(update_fields=["wave", "state", "due_at", "closed_at"])
+    _event(referral, order.pk, ReferralEvent.Kind.FALLEN, wave=referral.wave)
+    order_offer_release(order_id=order.pk, reason="no_agency_accepted")
+    audit_record(
+        actor=None,
+        actor_label="referrals",
+        action="referral.fallen",
+        target=referral,
+        changes={"state": (Referral.State.OPEN, Referral.State.FALLEN)},
+    )
+
+
+def _agency_mobiles(agency: Agency) -> list[str]:
+    return list(
+        AgencyMembership.objects.filter(
+            agency=agency,
+            is_active=True,
+            user__is_active=True,
+            role__in=(AgencyMembership.Role.OWNER, AgencyMembership.Role.MANAGER),
+        )
+        .order_by("role", "id")
+        .values_list("user__mobile", flat=True)
+    )
+
+
+def _offer_sms(*, agency: Agency, order: Order, offer: Offer) -> None:
+    """Text the agency's owners and managers: line, distance, premium, deadline, link."""
+    with translation.override("fa"):
+        deadline = timezone.localtime(offer.expires_at, tehran()).strftime("%H:%M")
+        body = _(
+            "New order offer: %(line)s, %(km)s km away, premium %(premium)s rials. "
+            "Accept before %(deadline)s: %(url)s"
+        ) % {
+            "line": order.line.name,
+            "km": to_persian_digits(offer.distance_km),
+            "premium": to_persian_digits(format_rials(order.premium)),
+            "deadline": to_persian_digits(deadline),
+            "url": panel_url("/offers/"),
+        }
+    for mobile in _agency_mobiles(agency):
+        sms_queue(to=mobile, body=body, kind="referral_offer", agency_id=agency.pk)
+
+
+def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
+    """Take the order of an offer: the first agency to get here wins, every other offer of
+    the order is withdrawn at once and the customer is told who will serve them.
+
+    The race is decided by one conditional UPDATE of the referral row (``state = open``):
+    PostgreSQL lets one transaction through and makes the others re-check the condition
+    after it commits, when it no longer holds.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        offer = Offer.objects.filter(pk=offer_id, agency=agency).first()
+        if offer is None:
+            raise OfferGone(_("This offer does not exist."), code="missing")
+        won = Referral.objects.filter(pk=offer.referral_id, state=Referral.State.OPEN).update(
+            state=Referral.State.ACCEPTED, agency=agency, closed_at=now, due_at=None
+        )
+        if not won:
+            raise OfferGone(_("Another agency has already taken this order."), code="taken")
+        # We hold the referral now; the offer, re-read, must still be open for us.
+        taken = Offer.objects.filter(
+            pk=offer.pk, state=Offer.State.WAITING, expires_at__gt=now
+        ).update(state=Offer.State.ACCEPTED, answered_at=now, answered_by=actor)
+        if not taken:
+            raise OfferGone(_("This offer has expired."), code="expired")
+        referral = Referral.objects.select_related("order__line", "order__customer").get(
+            pk=offer.referral_id
+        )
+        order = referral.order
+        if not order_agency_assign(
+            order_id=order.pk, agency=agency, actor=actor, data={"offer": offer.pk}
+        ):
+            raise OfferGone(_("This order is no longer on offer."), code="gone")
+        others = list(
+            referral.offers.filter(state=Offer.State.WAITING)
+            .exclude(pk=offer.pk)
+            .select_related("agency")
+        )
+        Offer.objects.filter(pk__in=[other.pk for other in others]).update(
+            state=Offer.State.WITHDRAWN, answered_at=now
+        )
+        _event(
+            referral,
+            order.pk,
+            ReferralEvent.Kind.ACCEPTED,
+            wave=offer.wave,
+            agency=agency,
+            actor=actor,
+        )
+        for other in others:
+            _event(
+                referral,
+                order.pk,
+                ReferralEvent.Kind.WITHDRAWN,
+                wave=other.wave,
+                agency=other.agency,
+            )
+        audit_record(
+            actor=actor,
+            action="referral.accepted",
+            target=referral,
+            changes={
+                "state": (Referral.State.OPEN, Referral.State.ACCEPTED),
+                "agency": (None, agency.pk),
+            },
+            agency_id=agency.pk,
+        )
+        with translation.override("fa"):
+            body = _("Your order %(number)s will be served by %(agency)s, phone %(phone)s.") % {
+                "number": to_persian_digits(order.number),
+                "agency": agency.name,
+                "phone": to_persian_digits(agency.phone or "-"),
+            }
+        sms_queue(
+            to=order.customer.mobile, body=body, kind="referral_accepted", agency_id=agency.pk
+        )
+    offer.refresh_from_db()
+    return offer
+
+
+def offer_decline(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
+    """Say no to an offer; when nobody of the wave is left waiting, the next wave is due now."""
+    now = timezone.now()
+    with transaction.atomic():
+        offer = Offer.objects.filter(pk=offer_id, agency=agency).first()
+        if offer is None:
+            raise OfferGone(_("This offer does not exist."), code="missing")
+        referral = Referral.objects.select_for_update().filter(pk=offer.referral_id).first()
+        declined = Offer.objects.filter(pk=offer.pk, state=Offer.State.WAITING).update(
+            state=Offer.State.DECLINED, answered_at=now, answered_by=actor
+        )
+        if not declined or referral is None:
+            raise OfferGone(_("This offer is no longer waiting for an answer."), code="gone")
+        _event(
+            referral,
+            referral.order_id,
+            ReferralEvent.Kind.DECLINED,
+            wave=offer.wave,
+            agency=agency,
+            actor=actor,
+        )
+        if (
+            referral.state == Referral.State.OPEN
+            and not referral.offers.filter(state=Offer.State.WAITING).exists()
+        ):
+            referral.due_at = now
+            referral.save(update_fields=["due_at"])
+            referral_id = referral.pk
+            transaction.on_commit(lambda: _advance_soon(referral_id))
+    offer.refresh_from_db()
+    return offer
+
+
+def _advance_soon(referral_id: int) -> None:
+    from referrals.tasks import referral_advance as task
+
+    task.delay(referral_id)
+
+
+def referral_settings_update(*, actor: Any, **values: Any) -> ReferralSettings:
+    """Change the operator's settings (audited; they apply to referrals started later)."""
+    with transaction.atomic():
+        config = ReferralSettings.objects.select_for_update().get(pk=referral_settings().pk)
+        changes = {}
+        for name, value in values.items():
+            old = getattr(config, name)
+            if old != value:
+                changes[name] = (old, value)
+                setattr(config, name, value)
+        config.full_clean()
+        config.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+        config.save()
+        if changes:
+            audit_record(
+                actor=actor, action="referral_settings.updated", target=config, changes=changes
+            )
+    return config

@@ -1,0 +1,29 @@
+"""Celery tasks of referrals: thin and safe to run twice (every step re-checks under a lock)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def referral_start(order_id: int) -> bool:
+    """Start referring a paid main-site order (its first wave)."""
+    from referrals.services import referral_start as start
+
+    return start(order_id=order_id) is not None
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def referral_advance(referral_id: int) -> bool:
+    """Move one referral on if its time has come (a decline emptied its wave)."""
+    from referrals.services import referral_advance as advance
+
+    return advance(referral_id=referral_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def referrals_sweep() -> int:
+    """Move on every referral whose wave has run out (beat, every few seconds)."""
+    from referrals.services import referrals_sweep as sweep
+
+    return sweep()
