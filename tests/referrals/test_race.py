@@ -1,0 +1,95 @@
+"""Two agencies can never both win (S-3.2): 100 accepts at once against the real database,
+each from its own thread and connection, released together by a barrier."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from policies.models import Order
+from referrals.models import Offer, Referral, ReferralSettings
+from referrals.services import OfferGone, offer_accept, referral_start
+from tests.referrals.conftest import place
+
+CONTENDERS = 100
+ROUNDS = 3
+
+
+def _free_connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _race(agencies, offers: dict[int, int]) -> Counter:
+    """Every agency accepts its offer at the same moment; what each got."""
+    barrier = threading.Barrier(len(agencies))
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def contend(agency) -> None:
+        try:
+            connections["default"].ensure_connection()
+            barrier.wait(timeout=60)
+            try:
+                offer_accept(offer_id=offers[agency.pk], agency=agency, actor=None)
+                outcome = "won"
+            except OfferGone as gone:
+                outcome = gone.code or "refused"
+        except Exception as error:  # noqa: BLE001 - counted and shown by the caller
+            outcome = f"error: {error!r}"
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=contend, args=(agency,)) for agency in agencies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return Counter(results)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_hundred_concurrent_accepts_have_exactly_one_winner(
+    line, tariff, customer, drop_schemas_after
+):
+    from tests.policies.fixtures_sales import make_order
+    from tests.referrals.conftest import CENTRE
+
+    ReferralSettings.objects.create(
+        pk=1, wave_size=CONTENDERS, first_radius_km=Decimal("50"), max_waves=1
+    )
+    agencies = [place(km_east=0.1 + i * 0.2, owner=False) for i in range(CONTENDERS)]
+    # Our own connection is closed while the threads run: with PostgreSQL's default of 100
+    # connections, the 100 contenders need every slot.
+    assert _free_connections() + 1 >= CONTENDERS, "another client holds database connections"
+    for round_ in range(ROUNDS):
+        order = make_order(line=line, tariff=tariff, customer=customer, state=Order.State.PAID)
+        order.latitude, order.longitude = CENTRE
+        order.save()
+        referral = referral_start(order_id=order.pk)
+        offers = dict(referral.offers.values_list("agency_id", "id"))
+        assert len(offers) == CONTENDERS
+        connection.close()
+
+        tally = _race(agencies, offers)
+        assert tally["won"] == 1, (round_, tally)
+        assert tally["taken"] == CONTENDERS - 1, (round_, tally)
+        referral.refresh_from_db()
+        order.refresh_from_db()
+        winners = Offer.objects.filter(referral=referral, state=Offer.State.ACCEPTED)
+        assert winners.count() == 1
+        assert referral.state == Referral.State.ACCEPTED
+        assert order.agency_id == referral.agency_id == winners.get().agency_id
+        assert Offer.objects.filter(referral=referral, state=Offer.State.WITHDRAWN).count() == (
+            CONTENDERS - 1
+        )
