@@ -157,3 +157,129 @@ def test_agency_a_page_is_not_reachable_on_agency_b_site(client, two_agencies):
 def test_a_customer_reaches_no_panel(client, agency):
     client.force_login(create_user())
     assert client.get("/", HTTP_HOST="panel.localhost").status_code == 404
+
+
+# ---- every route with an object id in it: agency A's ids, asked by agency B → 404 ---------
+
+# Routes whose parameters name no agency's object: the catalog's line codes, the sandbox
+# bank's own token, the bank's callback (it answers the bank, changes nothing for a stranger:
+# tests/policies/test_payment_flow.py) and the public verification page.
+NOT_AN_AGENCY_OBJECT = ("insurance/<", "dev/bank/", "payments/<", *PUBLIC_BY_DESIGN)
+
+
+# On A's own site these are public by design: its published pages, and premium inquiries,
+# which need no account and whose unguessable id is the link a visitor keeps or shares
+# (buying from such a link starts the visitor's own order).
+PUBLIC_ON_OWN_SITE = ("p/", "quotes/", "api/quotes/", "orders/start/")
+
+
+@dataclass
+class ObjectsOfA:
+    """One object of agency A for every kind of id a URL can carry."""
+
+    ids: dict[str, str]
+
+    def fill(self, route: str) -> str:
+        route = route.lstrip("^").rstrip("$").replace("\\Z", "")
+
+        def value(match: re.Match) -> str:
+            name = match.group(2)
+            assert name in self.ids, (
+                f"{route}: no object of agency A for <{name}>; add one to objects_of_a so "
+                "this kind of id is walked too"
+            )
+            return self.ids[name]
+
+        return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
+
+
+@pytest.fixture
+def objects_of_a(two_agencies, sale_a):
+    from decimal import Decimal
+
+    from policies.models import OrderDocument
+    from referrals.models import Offer, Referral
+    from tenants.content.models import Banner
+
+    agency_a, agency_b, page_a = two_agencies
+    with schema_context(agency_a.schema_name):
+        for n in range(3):  # A's ids run past anything B's schema holds
+            Banner.objects.create(title=f"filler {n}")
+        banner_a = Banner.objects.create(title="SECRET-OF-A banner")
+    referral = Referral.objects.create(
+        order=sale_a.order,
+        latitude=Decimal("35.7"),
+        longitude=Decimal("51.4"),
+        state=Referral.State.ACCEPTED,
+        agency=agency_a,
+    )
+    offer_a = Offer.objects.create(
+        referral=referral,
+        agency=agency_a,
+        wave=1,
+        distance_m=1200,
+        expires_at=sale_a.order.created_at,
+        state=Offer.State.WAITING,
+    )
+    document = OrderDocument.objects.create(
+        order=sale_a.order,
+        kind="card",
+        file="documents/ar685/x/card.png",
+        content_type="image/png",
+        original_name="card.png",
+        size=10,
+        sha256="0" * 64,
+    )
+    owner_a = agency_a.memberships.get()
+    order = sale_a.order
+    return ObjectsOfA(
+        ids={
+            "order_id": str(order.public_id),
+            "quote_id": str(order.quote.public_id),
+            "public_id": str(order.quote.public_id),
+            "payment_id": str(sale_a.payment.public_id),
+            "number": sale_a.policy.number,
+            "document_id": str(document.pk),
+            "offer_id": str(offer_a.pk),
+            "page_id": str(page_a.pk),
+            "slug": page_a.slug,
+            "banner_id": str(banner_a.pk),
+            "membership_id": str(owner_a.pk),
+            "customer_id": str(order.customer_id),
+            "agency_id": str(agency_a.pk),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "urlconf,hosts",
+    [
+        ("config.urls_panel", ["panel.localhost"]),
+        ("config.urls_agency", ["ar686.localhost", "ar685.localhost"]),
+    ],
+)
+def test_agency_b_gets_404_for_every_id_of_agency_a(
+    client, two_agencies, objects_of_a, urlconf, hosts
+):
+    _agency_a, agency_b, _page_a = two_agencies
+    client.force_login(agency_b.memberships.get().user)
+    walked = []
+    for route in _routes(urlconf):
+        if "<" not in route or route.startswith(NOT_AN_AGENCY_OBJECT):
+            continue
+        path = objects_of_a.fill(route)
+        for host in hosts:
+            if host == "ar685.localhost" and route.startswith(PUBLIC_ON_OWN_SITE):
+                continue
+            response = client.get(path, HTTP_HOST=host)
+            if response.status_code == 405:  # the methods it takes, each with A's id
+                for method in response["Allow"].replace(" ", "").split(","):
+                    if method not in ("OPTIONS", "HEAD"):
+                        other = client.generic(method, path, HTTP_HOST=host)
+                        assert other.status_code == 404, (
+                            f"{method} {host}{path}: {other.status_code}"
+                        )
+            else:
+                assert response.status_code == 404, f"{host}{path}: {response.status_code}"
+            walked.append(route)
+    assert len(walked) >= 8
