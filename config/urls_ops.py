@@ -10,5 +10,6 @@ urlpatterns = [
     *common_patterns,
     *api_patterns,
     path("accounts/", include("accounts.urls")),
+    path("referrals/", include("referrals.ops_urls")),
     path("", include("policies.ops_urls")),
 ]
