@@ -35,6 +35,9 @@ if PRODUCTION and (SECRET_KEY == _INSECURE_KEY or len(SECRET_KEY) < 40):
 # the virtual branch on ops.
 BASE_DOMAIN = env.str("BASE_DOMAIN", default="localhost")
 SITE_PORT = env.str("SITE_PORT", default="8000" if not PRODUCTION else "")
+# Map tiles drawn under the location pickers (the page works without them).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
 SITE_SCHEME = env.str("SITE_SCHEME", default="https" if PRODUCTION else "http")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", *env.list("EXTRA_ALLOWED_HOSTS", default=[])]
 if not PRODUCTION:

@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 
 register = template.Library()
 
@@ -11,3 +12,14 @@ def with_class(bound_field, css_class: str):
         classes += " is-invalid"
     existing = bound_field.field.widget.attrs.get("class", "")
     return bound_field.as_widget(attrs={"class": f"{existing} {classes}".strip()})
+
+
+@register.simple_tag
+def map_tiles() -> str:
+    """The tile URL template of the location pickers (``MAP_TILE_URL``)."""
+    return settings.MAP_TILE_URL
+
+
+@register.simple_tag
+def map_attribution() -> str:
+    return settings.MAP_TILE_ATTRIBUTION

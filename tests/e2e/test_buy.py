@@ -39,7 +39,7 @@ def _login_with_sms(page, site: str) -> None:
     page.click("#verify-form button[type=submit]")
 
 
-def _buy_third_party(page, site: str, tmp_path: Path) -> None:
+def _buy_third_party(page, site: str, tmp_path: Path, *, pick_location: bool = False) -> None:
     page.goto(f"{site}/insurance/")
     page.click("a[data-line=third_party]")
     page.select_option("select[name=vehicle_group]", "pride")
@@ -81,6 +81,11 @@ def _buy_third_party(page, site: str, tmp_path: Path) -> None:
     page.fill("input[name=city]", "تهران")
     page.fill("textarea[name=address]", "خیابان ولیعصر، کوچه سوم، پلاک ۷")
     page.fill("input[name=postal_code]", "۱۲۳۴۵۶۷۸۹۰")
+    if pick_location:  # a click on the map (no tiles offline: the map still takes the point)
+        page.wait_for_selector("#location-map.leaflet-container")
+        page.click("#location-map")
+        assert page.input_value("input[name=latitude]") != ""
+        assert page.input_value("input[name=longitude]") != ""
     page.select_option("select[name=date]", index=1)
     page.select_option("select[name=slot]", "09-12")
     page.click("#step-submit")
