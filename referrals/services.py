@@ -10,11 +10,12 @@ trace and the next sweep does the step once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -252,62 +253,102 @@ def _offer_sms(*, agency: Agency, order: Order, offer: Offer) -> None:
         sms_queue(to=mobile, body=body, kind="referral_offer", agency_id=agency.pk)
 
 
+# The race is decided here, in one statement. The referral row is locked with SKIP LOCKED
+# and updated only while ``state = 'open'``: one transaction gets through; any other that
+# comes while it holds the row is refused at once instead of queueing behind it, and any
+# that comes after it committed finds the state changed. The same statement marks the
+# offer accepted (only if still waiting and in time) and withdraws the others.
+_DECIDE_SQL = """
+WITH mine AS (
+    SELECT referral_id, state, expires_at FROM referrals_offer
+    WHERE id = %(offer)s AND agency_id = %(agency)s
+), target AS (
+    SELECT r.id FROM referrals_referral r JOIN mine ON r.id = mine.referral_id
+    WHERE r.state = 'open' AND mine.state = 'waiting' AND mine.expires_at > %(now)s
+    FOR UPDATE OF r SKIP LOCKED
+), won AS (
+    UPDATE referrals_referral r
+    SET state = 'accepted', agency_id = %(agency)s, closed_at = %(now)s, due_at = NULL
+    FROM target
+    WHERE r.id = target.id
+    RETURNING r.id
+), taken AS (
+    UPDATE referrals_offer o
+    SET state = 'accepted', answered_at = %(now)s, answered_by_id = %(user)s
+    FROM won
+    WHERE o.id = %(offer)s AND o.referral_id = won.id AND o.state = 'waiting'
+      AND o.expires_at > %(now)s
+    RETURNING o.id
+), withdrawn AS (
+    UPDATE referrals_offer o
+    SET state = 'withdrawn', answered_at = %(now)s
+    FROM won, taken
+    WHERE o.referral_id = won.id AND o.state = 'waiting' AND o.id <> taken.id
+    RETURNING o.agency_id, o.wave
+)
+SELECT
+    (SELECT count(*) FROM mine),
+    (SELECT count(*) FROM won),
+    (SELECT count(*) FROM taken),
+    (SELECT coalesce(json_agg(json_build_array(agency_id, wave)), '[]') FROM withdrawn),
+    (SELECT mine.state = 'waiting' AND mine.expires_at > %(now)s FROM mine),
+    (SELECT r.state FROM referrals_referral r JOIN mine ON r.id = mine.referral_id)
+"""
+
+
 def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
     """Take the order of an offer: the first agency to get here wins, every other offer of
-    the order is withdrawn at once and the customer is told who will serve them.
-
-    The race is decided by one conditional UPDATE of the referral row (``state = open``):
-    PostgreSQL lets one transaction through and makes the others re-check the condition
-    after it commits, when it no longer holds.
-    """
+    the order is withdrawn at once and the customer is told who will serve them."""
     now = timezone.now()
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
-        offer = Offer.objects.filter(pk=offer_id, agency=agency).first()
-        if offer is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _DECIDE_SQL, {"offer": offer_id, "agency": agency.pk, "now": now, "user": user_id}
+            )
+            mine, won, taken, withdrawn, in_time, referral_state = cursor.fetchone()
+        if not mine:
             raise OfferGone(_("This offer does not exist."), code="missing")
-        won = Referral.objects.filter(pk=offer.referral_id, state=Referral.State.OPEN).update(
-            state=Referral.State.ACCEPTED, agency=agency, closed_at=now, due_at=None
-        )
         if not won:
-            raise OfferGone(_("Another agency has already taken this order."), code="taken")
-        # We hold the referral now; the offer, re-read, must still be open for us.
-        taken = Offer.objects.filter(
-            pk=offer.pk, state=Offer.State.WAITING, expires_at__gt=now
-        ).update(state=Offer.State.ACCEPTED, answered_at=now, answered_by=actor)
-        if not taken:
+            if referral_state == Referral.State.OPEN and in_time:
+                # Another agency holds the order this very moment; if its acceptance does
+                # not go through, the offer is still here to accept.
+                raise OfferGone(_("Another agency has already taken this order."), code="busy")
+            if referral_state != Referral.State.OPEN:
+                raise OfferGone(_("Another agency has already taken this order."), code="taken")
             raise OfferGone(_("This offer has expired."), code="expired")
-        referral = Referral.objects.select_related("order__line", "order__customer").get(
-            pk=offer.referral_id
-        )
-        order = referral.order
+        if not taken:  # expired a moment ago; raising rolls the referral back to open
+            raise OfferGone(_("This offer has expired."), code="expired")
+        offer = Offer.objects.select_related("referral__order__customer").get(pk=offer_id)
+        referral, order = offer.referral, offer.referral.order
         if not order_agency_assign(
             order_id=order.pk, agency=agency, actor=actor, data={"offer": offer.pk}
         ):
             raise OfferGone(_("This order is no longer on offer."), code="gone")
-        others = list(
-            referral.offers.filter(state=Offer.State.WAITING)
-            .exclude(pk=offer.pk)
-            .select_related("agency")
+        if isinstance(withdrawn, str):
+            withdrawn = json.loads(withdrawn)
+        ReferralEvent.objects.bulk_create(
+            [
+                ReferralEvent(
+                    referral=referral,
+                    order_id=order.pk,
+                    kind=ReferralEvent.Kind.ACCEPTED,
+                    wave=offer.wave,
+                    agency=agency,
+                    actor_id=user_id,
+                ),
+                *(
+                    ReferralEvent(
+                        referral=referral,
+                        order_id=order.pk,
+                        kind=ReferralEvent.Kind.WITHDRAWN,
+                        wave=wave,
+                        agency_id=other_agency_id,
+                    )
+                    for other_agency_id, wave in withdrawn
+                ),
+            ]
         )
-        Offer.objects.filter(pk__in=[other.pk for other in others]).update(
-            state=Offer.State.WITHDRAWN, answered_at=now
-        )
-        _event(
-            referral,
-            order.pk,
-            ReferralEvent.Kind.ACCEPTED,
-            wave=offer.wave,
-            agency=agency,
-            actor=actor,
-        )
-        for other in others:
-            _event(
-                referral,
-                order.pk,
-                ReferralEvent.Kind.WITHDRAWN,
-                wave=other.wave,
-                agency=other.agency,
-            )
         audit_record(
             actor=actor,
             action="referral.accepted",
@@ -327,7 +368,6 @@ def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
         sms_queue(
             to=order.customer.mobile, body=body, kind="referral_accepted", agency_id=agency.pk
         )
-    offer.refresh_from_db()
     return offer
 
 
@@ -338,27 +378,27 @@ def offer_decline(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
         offer = Offer.objects.filter(pk=offer_id, agency=agency).first()
         if offer is None:
             raise OfferGone(_("This offer does not exist."), code="missing")
-        referral = Referral.objects.select_for_update().filter(pk=offer.referral_id).first()
         declined = Offer.objects.filter(pk=offer.pk, state=Offer.State.WAITING).update(
             state=Offer.State.DECLINED, answered_at=now, answered_by=actor
         )
-        if not declined or referral is None:
+        if not declined:
             raise OfferGone(_("This offer is no longer waiting for an answer."), code="gone")
         _event(
-            referral,
-            referral.order_id,
+            offer.referral,
+            offer.referral.order_id,
             ReferralEvent.Kind.DECLINED,
             wave=offer.wave,
             agency=agency,
             actor=actor,
         )
-        if (
-            referral.state == Referral.State.OPEN
-            and not referral.offers.filter(state=Offer.State.WAITING).exists()
-        ):
-            referral.due_at = now
-            referral.save(update_fields=["due_at"])
-            referral_id = referral.pk
+        # The last answer of the wave brings the next wave forward.
+        brought_forward = (
+            Referral.objects.filter(pk=offer.referral_id, state=Referral.State.OPEN)
+            .exclude(offers__state=Offer.State.WAITING)
+            .update(due_at=now)
+        )
+        if brought_forward:
+            referral_id = offer.referral_id
             transaction.on_commit(lambda: _advance_soon(referral_id))
     offer.refresh_from_db()
     return offer

@@ -83,7 +83,8 @@ def test_one_hundred_concurrent_accepts_have_exactly_one_winner(
 
         tally = _race(agencies, offers)
         assert tally["won"] == 1, (round_, tally)
-        assert tally["taken"] == CONTENDERS - 1, (round_, tally)
+        # The others are told at once: taken, or being taken this very moment.
+        assert tally["taken"] + tally["busy"] == CONTENDERS - 1, (round_, tally)
         referral.refresh_from_db()
         order.refresh_from_db()
         winners = Offer.objects.filter(referral=referral, state=Offer.State.ACCEPTED)
