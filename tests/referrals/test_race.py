@@ -94,3 +94,38 @@ def test_one_hundred_concurrent_accepts_have_exactly_one_winner(
         assert Offer.objects.filter(referral=referral, state=Offer.State.WITHDRAWN).count() == (
             CONTENDERS - 1
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_accept_while_another_holds_the_order_is_answered_at_once_and_can_be_retried(
+    line, tariff, customer, drop_schemas_after
+):
+    """The loser never queues behind the winner; if the winner's acceptance fails, the
+    offer is still there to accept."""
+    import psycopg2
+
+    from tests.policies.fixtures_sales import make_order
+    from tests.referrals.conftest import CENTRE
+
+    ReferralSettings.objects.create(pk=1, wave_size=2, first_radius_km=Decimal("50"))
+    first, second = place(km_east=1), place(km_east=2)
+    order = make_order(line=line, tariff=tariff, customer=customer, state=Order.State.PAID)
+    order.latitude, order.longitude = CENTRE
+    order.save()
+    referral = referral_start(order_id=order.pk)
+    holder = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with holder.cursor() as cursor:  # another transaction holds the referral row
+            cursor.execute(
+                "SELECT id FROM referrals_referral WHERE id = %s FOR UPDATE", [referral.pk]
+            )
+        with pytest.raises(OfferGone) as refused:
+            offer_accept(offer_id=referral.offers.get(agency=second).pk, agency=second, actor=None)
+        assert refused.value.code == "busy"
+        holder.rollback()  # its acceptance did not go through
+    finally:
+        holder.close()
+    offer = offer_accept(offer_id=referral.offers.get(agency=second).pk, agency=second, actor=None)
+    assert offer.state == Offer.State.ACCEPTED
+    order.refresh_from_db()
+    assert order.agency_id == second.pk and first.pk != second.pk
