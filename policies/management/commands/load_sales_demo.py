@@ -1,9 +1,12 @@
-"""Demo sales once: agency 712 may not sell travel, and a paid main-site order waits in the
-virtual branch's issuance queue. Running it again changes nothing."""
+"""Demo sales once: agency 712 may not sell travel; a paid main-site order for collection in
+person waits in the virtual branch's issuance queue, and another, to be posted in Tehran,
+is offered to the agencies near the customer (ar685 first). Running it again changes
+nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
@@ -39,6 +42,27 @@ class Command(BaseCommand):
         if Order.objects.filter(customer=customer).exists():
             self.stdout.write("Sales demo already loaded.")
             return
+        self._paid_order(customer, delivery={"method": "in_person"})
+        self._paid_order(
+            customer,
+            delivery={
+                "method": "post",
+                "province": "تهران",
+                "city": "تهران",
+                "address": "خیابان ولیعصر، بالاتر از پارک ساعی، پلاک ۲۱",
+                "postal_code": "1434843111",
+                "latitude": Decimal("35.712000"),
+                "longitude": Decimal("51.406000"),
+            },
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Sales demo loaded: one paid order in the issuance queue, one offered to "
+                "the agencies near Tehran."
+            )
+        )
+
+    def _paid_order(self, customer, *, delivery: dict) -> Order:
         quote = quote_create(
             line=Line.objects.get(code="third_party"),
             answers={
@@ -78,9 +102,9 @@ class Command(BaseCommand):
         orders.order_delivery_save(
             order=order,
             actor=customer,
-            method="in_person",
             date=orders.delivery_dates()[0],
             slot="09-12",
+            **delivery,
         )
         orders.order_submit(order=order, actor=customer)
         payment, _redirect = payment_start(
@@ -93,6 +117,4 @@ class Command(BaseCommand):
         assert SandboxPayment.objects.filter(
             token=payment.token, verified_at__isnull=False
         ).exists()
-        self.stdout.write(
-            self.style.SUCCESS("Sales demo loaded: one paid order in the issuance queue.")
-        )
+        return order
