@@ -50,14 +50,16 @@ def test_a_paid_payment_is_verified_once_and_pays_the_order(
     assert redirect.url.endswith(f"/dev/bank/{payment.token}/")
     bank(payment.token)
     received = []
-    order_paid.connect(lambda sender, order, **kw: received.append(order.pk), weak=False)
+    order_paid.connect(
+        lambda sender, order, **kw: received.append(order.pk), weak=False, dispatch_uid="test"
+    )
     try:
         with django_capture_on_commit_callbacks(execute=True):
             result = payment_complete(
                 payment=payment, params={"token": payment.token, "status": "OK"}
             )
     finally:
-        order_paid.receivers.clear()
+        order_paid.disconnect(dispatch_uid="test")
     assert (result.state, result.reference) == ("succeeded", "123456789012")
     awaiting_order.refresh_from_db()
     assert awaiting_order.state == State.PAID and awaiting_order.paid_at is not None
