@@ -8,4 +8,7 @@ class PoliciesConfig(AppConfig):
     verbose_name = _("Sales and policies")
 
     def ready(self) -> None:
-        from policies import receivers  # noqa: F401 - connects the catalog cache's signals
+        from policies import (
+            dashboard,  # noqa: F401 - the panel's sales figures
+            receivers,  # noqa: F401 - connects the catalog cache's signals
+        )

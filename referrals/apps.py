@@ -8,4 +8,7 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from referrals import receivers  # noqa: F401 - connects to policies' signals
+        from referrals import (
+            dashboard,  # noqa: F401 - the panel's offer figures
+            receivers,  # noqa: F401 - connects to policies' signals
+        )

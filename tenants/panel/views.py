@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import membership_get, memberships_for
 from tenants.hosts import agency_site_url
 from tenants.panel.base import SESSION_AGENCY, panel_view
+from tenants.panel.dashboard import PERIODS, collect, period_for
 
 
 def panel_login(request):
@@ -25,6 +26,9 @@ def panel_login(request):
 
 @panel_view
 def dashboard(request):
+    """Figures and charts of the chosen period, from every app that registered some."""
+    period = period_for(request.GET.get("period"))
+    cards, charts = collect(agency=request.agency, period=period)
     return render(
         request,
         "tenants/panel/dashboard.html",
@@ -33,6 +37,10 @@ def dashboard(request):
             "agency": request.agency,
             "memberships": memberships_for(user=request.user),
             "agency_url": agency_site_url(request.agency),
+            "period": period,
+            "periods": PERIODS,
+            "cards": cards,
+            "charts": [(chart, chart.as_data()) for chart in charts],
         },
     )
 

@@ -94,3 +94,12 @@ def test_a_main_site_order_is_offered_accepted_and_withdrawn_from_the_other_pane
     assert sms.to == MOBILE and "نمایندگی خلیلی" in sms.body
     assert to_latin_digits(sms.body).count("021-88001234") == 1
     panel_first.screenshot(path=str(tmp_path / "accepted.png"), full_page=True)
+
+    # The dashboard counts the accepted offer and draws its charts with Chart.js.
+    panel_first.goto(f"http://panel.localhost:{site_port}/")
+    assert panel_first.get_attribute("#card-offers_accepted", "data-value") == "1"
+    for chart in ("sales_per_day", "offers", "sms_per_day"):
+        panel_first.wait_for_function(
+            f"document.getElementById('chart-{chart}')._chart !== undefined"
+        )
+    panel_first.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
