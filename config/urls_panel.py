@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("sales/", include("policies.panel_urls")),
     path("offers/", include("referrals.panel_urls")),
+    path("customers/", include("policies.panel_customer_urls")),
     path("", include("tenants.panel.urls")),
 ]

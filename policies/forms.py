@@ -127,3 +127,44 @@ class RejectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Sent to the customer by SMS; the payment is refunded."),
     )
+
+
+class PanelOrderFilter(forms.Form):
+    """The panel's sales list: line, state, Jalali date range and an order/policy number."""
+
+    q = forms.CharField(label=_("Order or policy number"), required=False, max_length=30)
+    line = forms.ModelChoiceField(
+        label=_("Line"), queryset=Line.objects.none(), required=False, empty_label=_("All lines")
+    )
+    state = forms.ChoiceField(label=_("State"), required=False)
+    date_from = JalaliDateField(label=_("From"), required=False)
+    date_to = JalaliDateField(label=_("To"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["line"]).queryset = Line.objects.order_by(
+            "position", "id"
+        )
+        cast(forms.ChoiceField, self.fields["state"]).choices = [("", _("All states"))] + [
+            (value, label) for value, label in Order.State.choices if value != Order.State.DRAFT
+        ]
+
+    def clean(self):
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        """What to narrow the list by: nothing when a field is wrong (its error is shown)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "state": data["state"] or None,
+            "line_id": data["line"].pk if data["line"] else None,
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "search": data["q"] or None,
+        }

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllo
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from policies.forms import IssueForm, RejectForm
+from policies.forms import IssueForm, PanelOrderFilter, RejectForm
 from policies.models import Order
 from policies.selectors_issuance import (
     agency_order_document_get,
@@ -72,10 +72,11 @@ def _policy_of(order: Order) -> Any:
 
 @panel_view
 def order_list(request) -> HttpResponse:
-    state = request.GET.get("state", "")
-    if state not in Order.State.values:
-        state = ""
-    page = Paginator(agency_orders(agency=request.agency, state=state or None), PAGE_SIZE).get_page(
+    params = request.GET.copy()
+    params.pop("page", None)
+    form = PanelOrderFilter(params or None)
+    filters = form.filters()
+    page = Paginator(agency_orders(agency=request.agency, **filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -85,8 +86,9 @@ def order_list(request) -> HttpResponse:
             "agency": request.agency,
             "page": page,
             "orders": page.object_list,
-            "state": state,
-            "states": [(value, label) for value, label in Order.State.choices if value != "draft"],
+            "form": form,
+            "query": params.urlencode() if filters else "",
+            "filtered": bool(filters and any(filters.values())),
         },
     )
 

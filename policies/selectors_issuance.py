@@ -21,8 +21,17 @@ _VIRTUAL_BRANCH = Q(agency__isnull=True) | Q(agency__can_issue=False)
 _ORDER_RELATED = ("line", "customer", "agency", "policy")
 
 
-def agency_orders(*, agency: Any, state: str | None = None) -> QuerySet[Order]:
-    """The agency's orders past the draft stage, newest first; ``state`` narrows them."""
+def agency_orders(
+    *,
+    agency: Any,
+    state: str | None = None,
+    line_id: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    search: str | None = None,
+) -> QuerySet[Order]:
+    """The agency's orders past the draft stage, newest first, narrowed by state, line,
+    order date (whole Tehran days, both included) and an order or policy number."""
     orders = (
         Order.objects.filter(agency=agency)
         .exclude(state=State.DRAFT)
@@ -31,6 +40,19 @@ def agency_orders(*, agency: Any, state: str | None = None) -> QuerySet[Order]:
     )
     if state:
         orders = orders.filter(state=state)
+    if line_id:
+        orders = orders.filter(line_id=line_id)
+    if date_from is not None:
+        orders = orders.filter(created_at__gte=_tehran_midnight(date_from))
+    if date_to is not None:
+        orders = orders.filter(created_at__lt=_tehran_midnight(date_to + dt.timedelta(days=1)))
+    if search:
+        text = to_latin_digits(search).strip()
+        pk = _order_pk(text)
+        match = Q(policy__number=text)
+        if pk is not None:
+            match |= Q(pk=pk)
+        orders = orders.filter(match)
     return orders
 
 
@@ -138,3 +160,32 @@ def sales_events(
 def sales_event_kinds() -> list[str]:
     """The event names recorded so far, for the filter."""
     return list(SalesEvent.objects.order_by("event").values_list("event", flat=True).distinct())
+
+
+def agency_customers(*, agency: Any, search: str | None = None) -> QuerySet:
+    """People who signed up on the agency's site or bought from it, newest first, with how
+    many orders and policies they have at this agency (and no other)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+
+    at_agency = Q(orders__agency=agency) & ~Q(orders__state=State.DRAFT)
+    people = (
+        get_user_model()
+        .objects.filter(Q(signup_agency=agency) | at_agency)
+        .annotate(
+            order_count=Count("orders", filter=at_agency, distinct=True),
+            policy_count=Count("policies", filter=Q(policies__agency=agency), distinct=True),
+        )
+        .order_by("-date_joined", "-id")
+    )
+    if search:
+        text = to_latin_digits(search).strip()
+        people = people.filter(
+            Q(mobile__contains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text)
+        )
+    return people
+
+
+def agency_customer_get(*, agency: Any, customer_id: int) -> Any:
+    """One of the agency's customers, or ``None`` for anyone else."""
+    return agency_customers(agency=agency).filter(pk=customer_id).first()

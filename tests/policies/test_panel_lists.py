@@ -1,0 +1,158 @@
+"""The panel's sales list with its filters and the agency's customers (S-4.2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from policies.models import Line, Order, Policy, TariffVersion
+from tests.factories import create_user
+from tests.policies.fixtures_sales import make_order
+
+pytestmark = pytest.mark.django_db
+
+PANEL = "panel.localhost"
+
+
+def listed(client, query: str = "") -> list[str]:
+    html = client.get(f"/sales/{query}", HTTP_HOST=PANEL).content.decode()
+    return re.findall(r'href="/sales/([0-9a-f-]{36})/"', html)
+
+
+@pytest.fixture
+def orders(agency, other_agency, line, tariff, customer):
+    travel = Line.objects.create(code="travel_t", number_code=98, name="سفر آزمایشی")
+    travel_tariff = TariffVersion.objects.create(line=travel, number=1, status="active")
+    old = make_order(line=line, tariff=tariff, customer=customer, agency=agency, state="paid")
+    Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=40))
+    issued = make_order(line=line, tariff=tariff, customer=customer, agency=agency, state="issued")
+    Policy.objects.create(
+        order=issued,
+        number="1405-99-000777",
+        line=line,
+        jalali_year=1405,
+        sequence=777,
+        agency=agency,
+        customer=customer,
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2027, 1, 1),
+        premium=issued.premium,
+        tariff_version=tariff,
+        verification_code="LISTTEST01",
+    )
+    trip = make_order(
+        line=travel, tariff=travel_tariff, customer=customer, agency=agency, state="paid"
+    )
+    foreign = make_order(
+        line=line, tariff=tariff, customer=customer, agency=other_agency, state="paid"
+    )
+    draft = make_order(line=line, tariff=tariff, customer=customer, agency=agency)
+    return {
+        "old": old,
+        "issued": issued,
+        "trip": trip,
+        "foreign": foreign,
+        "draft": draft,
+        "travel": travel,
+    }
+
+
+@pytest.fixture
+def owner_client(client, agency):
+    client.force_login(agency.memberships.get().user)
+    return client
+
+
+def ids(*orders) -> set[str]:
+    return {str(order.public_id) for order in orders}
+
+
+def test_the_list_has_the_agencys_orders_past_draft(owner_client, orders):
+    assert set(listed(owner_client)) == ids(orders["old"], orders["issued"], orders["trip"])
+
+
+def test_each_filter_alone_and_combined(owner_client, orders):
+    assert set(listed(owner_client, f"?line={orders['travel'].pk}")) == ids(orders["trip"])
+    assert set(listed(owner_client, "?state=issued")) == ids(orders["issued"])
+    today = "۱۴۰۵/۰۱/۰۱"  # far enough back to hold every order but the 40-day-old one
+    from core.jalali import format_jalali_date
+
+    ten_days_ago = format_jalali_date(timezone.localdate() - dt.timedelta(days=10))
+    assert set(listed(owner_client, f"?date_from={ten_days_ago}")) == ids(
+        orders["issued"], orders["trip"]
+    )
+    assert set(listed(owner_client, f"?date_to={ten_days_ago}")) == ids(orders["old"])
+    assert set(listed(owner_client, f"?date_from={today}&state=paid")) >= ids(orders["trip"])
+    assert set(
+        listed(owner_client, f"?state=paid&line={orders['travel'].pk}&date_from={ten_days_ago}")
+    ) == ids(orders["trip"])
+
+
+def test_search_by_order_or_policy_number(owner_client, orders):
+    assert set(listed(owner_client, "?q=1405-99-000777")) == ids(orders["issued"])
+    number = orders["trip"].number  # 0000123
+    assert set(listed(owner_client, f"?q={number}")) == ids(orders["trip"])
+    persian = number.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert set(listed(owner_client, f"?q={persian}")) == ids(orders["trip"])
+    # Another agency's order number finds nothing here.
+    assert listed(owner_client, f"?q={orders['foreign'].number}") == []
+
+
+def test_a_bad_date_is_explained_in_persian_and_the_list_stays(owner_client, orders):
+    response = owner_client.get("/sales/?date_from=1405/13/45&state=paid", HTTP_HOST=PANEL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "تاریخ" in re.search(r'invalid-feedback d-block">([^<]+)<', html).group(1)
+    assert len(set(re.findall(r'href="/sales/([0-9a-f-]{36})/"', html))) == 3
+
+
+def test_filters_survive_pagination(
+    owner_client, orders, agency, line, tariff, customer, monkeypatch
+):
+    import policies.panel_views as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    make_order(line=line, tariff=tariff, customer=customer, agency=agency, state="paid")
+    html = owner_client.get("/sales/?state=paid", HTTP_HOST=PANEL).content.decode()
+    assert "?state=paid&amp;page=2" in html
+
+
+# ---- customers ------------------------------------------------------------------------------
+
+
+def test_customers_who_signed_up_here_or_bought_here(
+    owner_client, agency, other_agency, orders, customer
+):
+    signed_up = create_user(first_name="نسرین", signup_agency=agency)
+    elsewhere = create_user(first_name="بیگانه", signup_agency=other_agency)
+    html = owner_client.get("/customers/", HTTP_HOST=PANEL).content.decode()
+    assert f"/customers/{signed_up.pk}/" in html and f"/customers/{customer.pk}/" in html
+    assert f"/customers/{elsewhere.pk}/" not in html and "بیگانه" not in html
+    row = re.search(rf"/customers/{customer.pk}/.*?</tr>", html, re.S).group(0)
+    # Three orders and one policy here; the order at agency 686 and the draft do not count.
+    assert re.findall(r"<td>([۰-۹]+)</td>", row) == ["۳", "۱"]
+
+
+def test_customer_search_and_detail(owner_client, orders, customer, agency):
+    assert (
+        f"/customers/{customer.pk}/"
+        in owner_client.get(
+            f"/customers/?q={customer.mobile[-4:]}", HTTP_HOST=PANEL
+        ).content.decode()
+    )
+    assert (
+        f"/customers/{customer.pk}/"
+        not in owner_client.get("/customers/?q=zzzz", HTTP_HOST=PANEL).content.decode()
+    )
+    detail = owner_client.get(f"/customers/{customer.pk}/", HTTP_HOST=PANEL).content.decode()
+    assert str(orders["trip"].public_id) in detail
+    assert str(orders["foreign"].public_id) not in detail
+
+
+def test_another_agencys_customer_is_404(client, other_agency, agency):
+    stranger = create_user(signup_agency=agency)
+    client.force_login(other_agency.memberships.get().user)
+    assert client.get(f"/customers/{stranger.pk}/", HTTP_HOST=PANEL).status_code == 404
