@@ -10,5 +10,6 @@ urlpatterns = [
     path("sales/", include("policies.panel_urls")),
     path("offers/", include("referrals.panel_urls")),
     path("customers/", include("policies.panel_customer_urls")),
+    path("settings/lines/", include("policies.panel_lines_urls")),
     path("", include("tenants.panel.urls")),
 ]

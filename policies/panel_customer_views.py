@@ -3,6 +3,8 @@ and their orders here. The agency comes from ``panel_view`` and nowhere else."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -27,7 +29,7 @@ def customer_list(request) -> HttpResponse:
             "page": page,
             "customers": page.object_list,
             "search": search,
-            "query": f"q={search}" if search else "",
+            "query": urlencode({"q": search}) if search else "",
         },
     )
 

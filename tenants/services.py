@@ -230,3 +230,28 @@ def agency_update(*, agency: Agency, actor: Any, **fields: Any) -> Agency:
 
 def connection_is_public() -> bool:
     return connection.schema_name == "public"
+
+
+# Iran with a margin: a point outside is a slip of the finger on the map.
+IRAN_LATITUDE = (Decimal("24.0"), Decimal("40.5"))
+IRAN_LONGITUDE = (Decimal("44.0"), Decimal("63.5"))
+PANEL_SETTINGS_FIELDS = frozenset(
+    {"phone", "address", "city", "province", "latitude", "longitude", "accepts_referrals"}
+)
+
+
+def agency_settings_update(*, agency: Agency, actor: Any, **fields: Any) -> Agency:
+    """What an agency changes itself in its panel: contact details, location, referrals on
+    or off (never its name, code, kind or issuing right). Audited field by field."""
+    unknown = set(fields) - PANEL_SETTINGS_FIELDS
+    if unknown:
+        raise ValueError(f"Not editable by the agency: {sorted(unknown)}")
+    errors: dict[str, list[str]] = {}
+    latitude, longitude = fields.get("latitude"), fields.get("longitude")
+    if latitude is not None and not IRAN_LATITUDE[0] <= latitude <= IRAN_LATITUDE[1]:
+        errors["latitude"] = [_("Pick a point in Iran on the map.")]
+    if longitude is not None and not IRAN_LONGITUDE[0] <= longitude <= IRAN_LONGITUDE[1]:
+        errors["longitude"] = [_("Pick a point in Iran on the map.")]
+    if errors:
+        raise ValidationError(errors)
+    return agency_update(agency=agency, actor=actor, **fields)

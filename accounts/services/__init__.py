@@ -1,7 +1,13 @@
 """Every write about people: sign-up and login by SMS one-time code (S-2.2), profiles,
 insurer roles and agency memberships (S-4.4)."""
 
-from accounts.services.memberships import membership_add, membership_deactivate
+from accounts.services.memberships import (
+    membership_active_set,
+    membership_add,
+    membership_deactivate,
+    membership_role_set,
+    staff_change_check,
+)
 from accounts.services.otp import (
     OtpError,
     OtpResult,
@@ -20,8 +26,11 @@ __all__ = [
     "OtpError",
     "OtpResult",
     "OtpThrottled",
+    "membership_active_set",
     "membership_add",
     "membership_deactivate",
+    "membership_role_set",
+    "staff_change_check",
     "otp_purge",
     "otp_request",
     "otp_verify",

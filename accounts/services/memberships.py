@@ -87,3 +87,60 @@ def membership_deactivate(*, membership: AgencyMembership, actor: Any) -> Agency
                 changes={"is_active": (True, False)},
             )
     return locked
+
+
+def staff_change_check(
+    *, actor: AgencyMembership, role: str, target: AgencyMembership | None = None
+) -> None:
+    """Who may give which role in the panel: owners anything; managers only staff and
+    managers, and never touch an owner; nobody takes themselves off or down."""
+    if not actor.can_manage:
+        raise ValidationError(_("Only the owner and managers manage the staff."), code="forbidden")
+    owner = AgencyMembership.Role.OWNER
+    if actor.role != owner and (role == owner or (target is not None and target.role == owner)):
+        raise ValidationError(
+            {"role": _("Only an owner can appoint or change an owner.")}, code="forbidden"
+        )
+    if (
+        target is not None
+        and target.user_id == actor.user_id
+        and (role != target.role or not target.is_active)
+    ):
+        raise ValidationError(
+            {"role": _("You cannot change your own role; ask another owner.")},
+            code="self",
+        )
+
+
+def membership_role_set(
+    *, membership: AgencyMembership, role: str, actor_membership: AgencyMembership
+) -> AgencyMembership:
+    """Change a member's role in the panel, with the rules of ``staff_change_check``."""
+    if role not in AgencyMembership.Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    staff_change_check(actor=actor_membership, role=role, target=membership)
+    if membership.user_id == actor_membership.user_id:
+        return membership
+    return membership_add(
+        agency=membership.agency,
+        mobile=membership.user.mobile,
+        role=role,
+        actor=actor_membership.user,
+    )
+
+
+def membership_active_set(
+    *, membership: AgencyMembership, active: bool, actor_membership: AgencyMembership
+) -> AgencyMembership:
+    """Take someone off the staff, or bring a former member back in their old role."""
+    if membership.user_id == actor_membership.user_id:
+        raise ValidationError(_("You cannot take yourself off the staff."), code="self")
+    staff_change_check(actor=actor_membership, role=membership.role, target=membership)
+    if active:
+        return membership_add(
+            agency=membership.agency,
+            mobile=membership.user.mobile,
+            role=membership.role,
+            actor=actor_membership.user,
+        )
+    return membership_deactivate(membership=membership, actor=actor_membership.user)

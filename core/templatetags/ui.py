@@ -23,3 +23,13 @@ def map_tiles() -> str:
 @register.simple_tag
 def map_attribution() -> str:
     return settings.MAP_TILE_ATTRIBUTION
+
+
+@register.filter
+def clean_html(value: str):
+    """HTML people wrote, sanitised again on the way out (it was sanitised when stored)."""
+    from django.utils.safestring import mark_safe
+
+    from core.html import sanitize_html
+
+    return mark_safe(sanitize_html(value or ""))  # noqa: S308 - sanitised just above

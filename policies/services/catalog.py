@@ -23,7 +23,14 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from policies.catalog_cache import catalog_changed
-from policies.models import DocumentRequirement, Line, Question, TariffRule, TariffVersion
+from policies.models import (
+    AgencyLine,
+    DocumentRequirement,
+    Line,
+    Question,
+    TariffRule,
+    TariffVersion,
+)
 
 TARIFF_DIR = Path(__file__).resolve().parent.parent / "tariffs"
 TARIFF_COLUMNS = ["position", "code", "label", "kind", "question", "basis", "table", "params"]
@@ -294,3 +301,28 @@ def catalog_load(*, lines: Iterable[str] | None = None) -> None:
                     activate=True,
                     source=path.name,
                 )
+
+
+def agency_line_offer_set(*, agency: Any, line: Line, offered: bool, actor: Any) -> AgencyLine:
+    """An agency chooses whether it sells a line on its site, within what the insurer allows:
+    a line the insurer does not allow cannot be switched on. Audited."""
+    with transaction.atomic():
+        setting, _created = AgencyLine.objects.select_for_update().get_or_create(
+            agency=agency, line=line
+        )
+        if offered and not setting.allowed:
+            raise ValidationError(
+                _("The insurer does not allow your agency to sell %(line)s.") % {"line": line.name},
+                code="not_allowed",
+            )
+        if setting.offered != offered:
+            audit_record(
+                actor=actor,
+                action="agency_line.offered",
+                target=setting,
+                changes={"offered": (setting.offered, offered)},
+                agency_id=agency.pk,
+            )
+            setting.offered = offered
+            setting.save(update_fields=["offered", "updated_at"])
+    return setting

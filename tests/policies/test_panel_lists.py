@@ -156,3 +156,56 @@ def test_another_agencys_customer_is_404(client, other_agency, agency):
     stranger = create_user(signup_agency=agency)
     client.force_login(other_agency.memberships.get().user)
     assert client.get(f"/customers/{stranger.pk}/", HTTP_HOST=PANEL).status_code == 404
+
+
+def test_latin_digit_dates_filter_like_persian_ones(owner_client, orders):
+    from core.jalali import format_jalali_date
+
+    ten_days_ago = timezone.localdate() - dt.timedelta(days=10)
+    latin = format_jalali_date(ten_days_ago, persian_digits=False)
+    persian = format_jalali_date(ten_days_ago)
+    assert set(listed(owner_client, f"?date_from={latin}")) == ids(orders["issued"], orders["trip"])
+    assert listed(owner_client, f"?date_from={latin}") == listed(
+        owner_client, f"?date_from={persian}"
+    )
+
+
+def test_the_detail_shows_the_orders_transactions_and_its_policy(owner_client, orders):
+    from core.jalali import format_jalali_datetime
+    from policies.models import Payment
+
+    order = orders["issued"]
+    started = timezone.now() - dt.timedelta(days=2, hours=3)
+    verified = started + dt.timedelta(minutes=4)
+    failed = Payment.objects.create(
+        order=order, attempt=1, gateway="sandbox", amount=order.premium, state="failed"
+    )
+    paid = Payment.objects.create(
+        order=order,
+        attempt=2,
+        gateway="sandbox",
+        amount=order.premium,
+        state="succeeded",
+        reference="987654321012",
+        verified_at=verified,
+    )
+    Payment.objects.filter(pk__in=[failed.pk, paid.pk]).update(created_at=started)
+    html = owner_client.get(f"/sales/{order.public_id}/", HTTP_HOST=PANEL).content.decode()
+    table = re.search(r'id="order-payments">(.*?)</table>', html, re.S).group(1)
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    assert len(rows) == 2
+    succeeded = next(row for row in rows if "۹۸۷۶۵۴۳۲۱۰۱۲" in row)
+    assert "۱۲٬۳۴۵٬۰۰۰" in succeeded  # amount, in rials
+    assert format_jalali_datetime(started) in succeeded
+    assert format_jalali_datetime(verified) in succeeded
+    assert "۱۴۰۵-۹۹-۰۰۰۷۷۷" in re.search(r'id="order-policy">(.*?)</dl>', html, re.S).group(1)
+
+
+def test_a_customer_search_survives_pagination_encoded(owner_client, agency, monkeypatch):
+    import policies.panel_customer_views as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    for _ in range(2):
+        create_user(first_name="مینا & یاران", signup_agency=agency)
+    html = owner_client.get("/customers/?q=مینا %26 یاران", HTTP_HOST=PANEL).content.decode()
+    assert "?q=%D9%85%DB%8C%D9%86%D8%A7+%26+%DB%8C%D8%A7%D8%B1%D8%A7%D9%86&amp;page=2" in html

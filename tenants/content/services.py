@@ -1,0 +1,80 @@
+"""Every write of a site's content (S-4.3): texts, look, pages and banners, in the schema of
+the site they belong to. People's HTML is sanitised before it is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from core.audit import audit_record
+from core.html import sanitize_html
+from tenants.content.models import Banner, Page, SiteSettings
+
+_HTML_FIELDS = {"about_text", "contact_text", "body"}
+
+
+def _clean(field: str, value: Any) -> Any:
+    return sanitize_html(value) if field in _HTML_FIELDS and isinstance(value, str) else value
+
+
+def _save(instance: Any, fields: dict[str, Any], *, actor: Any, agency_id: int | None) -> Any:
+    created = instance.pk is None
+    changes = {}
+    for field, value in fields.items():
+        value = _clean(field, value)
+        old = getattr(instance, field)
+        if created or old != value:
+            changes[field] = (None if created else str(old), str(value))
+            setattr(instance, field, value)
+    if changes or created:
+        instance.full_clean()
+        instance.save()
+        audit_record(
+            actor=actor,
+            action=f"content.{instance._meta.model_name}.{'add' if created else 'update'}",
+            target=instance,
+            changes=changes,
+            agency_id=agency_id,
+        )
+    return instance
+
+
+def site_settings_update(*, actor: Any, agency_id: int | None, **fields: Any) -> SiteSettings:
+    """The site's headline, about and contact texts, colours and logo."""
+    with transaction.atomic():
+        current = SiteSettings.objects.select_for_update().first() or SiteSettings()
+        return _save(current, fields, actor=actor, agency_id=agency_id)
+
+
+def _fresh(model: Any, instance: Any) -> Any:
+    """The stored row, locked (a bound form may already have changed ``instance``)."""
+    if instance is None or instance.pk is None:
+        return model()
+    return model.objects.select_for_update().get(pk=instance.pk)
+
+
+def page_save(
+    *, actor: Any, agency_id: int | None, page: Page | None = None, **fields: Any
+) -> Page:
+    with transaction.atomic():
+        return _save(_fresh(Page, page), fields, actor=actor, agency_id=agency_id)
+
+
+def banner_save(
+    *, actor: Any, agency_id: int | None, banner: Banner | None = None, **fields: Any
+) -> Banner:
+    with transaction.atomic():
+        return _save(_fresh(Banner, banner), fields, actor=actor, agency_id=agency_id)
+
+
+def content_delete(*, instance: Page | Banner, actor: Any, agency_id: int | None) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=f"content.{instance._meta.model_name}.delete",
+            target=instance,
+            changes={"title": (instance.title, None)},
+            agency_id=agency_id,
+        )
+        instance.delete()
