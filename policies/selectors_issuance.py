@@ -178,10 +178,9 @@ def agency_customers(*, agency: Any, search: str | None = None) -> QuerySet:
         )
         .order_by("-date_joined", "-id")
     )
-    if search:
-        text = to_latin_digits(search).strip()
+    for term in to_latin_digits(search or "").split():  # "علی رضایی" finds Ali Rezaei
         people = people.filter(
-            Q(mobile__contains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text)
+            Q(mobile__contains=term) | Q(first_name__icontains=term) | Q(last_name__icontains=term)
         )
     return people
 

@@ -209,3 +209,16 @@ def test_a_customer_search_survives_pagination_encoded(owner_client, agency, mon
         create_user(first_name="مینا & یاران", signup_agency=agency)
     html = owner_client.get("/customers/?q=مینا %26 یاران", HTTP_HOST=PANEL).content.decode()
     assert "?q=%D9%85%DB%8C%D9%86%D8%A7+%26+%DB%8C%D8%A7%D8%B1%D8%A7%D9%86&amp;page=2" in html
+
+
+def test_a_full_name_finds_the_customer(owner_client, orders, customer):
+    found = owner_client.get(
+        f"/customers/?q={customer.first_name} {customer.last_name}", HTTP_HOST=PANEL
+    ).content.decode()
+    assert f"/customers/{customer.pk}/" in found
+    assert (
+        f"/customers/{customer.pk}/"
+        not in owner_client.get(
+            f"/customers/?q={customer.first_name} ناشناس", HTTP_HOST=PANEL
+        ).content.decode()
+    )
