@@ -301,7 +301,7 @@ def _contend(pairs, barrier, results) -> None:
     from referrals.services import OfferGone, offer_accept
 
     def accept(offer_id, agency) -> None:
-        outcome, elapsed = "error", 0.0
+        outcome, elapsed = "error", 0.0  # counted: a round with an error is not reported
         try:
             # A web worker's connection is warm (CONN_MAX_AGE): its catalog caches are
             # loaded. Warm this one the same way, with an offer that does not exist.
@@ -326,7 +326,7 @@ def _contend(pairs, barrier, results) -> None:
         thread.join()
 
 
-def _accept_round(orders, agencies) -> tuple[list[float], Counter]:
+def _accept_round(orders, agencies) -> tuple[list[float], Counter, list[float]]:
     """Every (order, agency) pair accepts at the same moment, each with its own connection,
     from ``PROCESSES`` processes."""
     import multiprocessing
@@ -353,15 +353,8 @@ def _accept_round(orders, agencies) -> tuple[list[float], Counter]:
     for child in children:
         child.join(timeout=30)
     samples = [elapsed for elapsed, _outcome in collected]
-    if os.environ.get("BENCH_DEBUG"):
-        won = [elapsed for elapsed, outcome in collected if outcome == "won"]
-        print(
-            "   won:",
-            [round(w * 1000, 1) for w in sorted(won)][-5:],
-            "max",
-            round(max(samples) * 1000, 1),
-        )
-    return samples, Counter(outcome for _elapsed, outcome in collected)
+    winners = [elapsed for elapsed, outcome in collected if outcome == "won"]
+    return samples, Counter(outcome for _elapsed, outcome in collected), winners
 
 
 def _bench_accept(report: Report) -> None:
@@ -387,12 +380,14 @@ def _bench_accept(report: Report) -> None:
     )
     racers = list(Agency.objects.filter(code__in=codes))
     race: list[float] = []
+    race_winners: list[float] = []
     for _ in range(ACCEPT_ROUNDS):
         order = _paid_order(line, tariff, customer)
         referral_start(order_id=order.pk)
-        samples, outcomes = _accept_round([order], racers)
-        assert outcomes["won"] == 1, outcomes
+        samples, outcomes, winners = _accept_round([order], racers)
+        assert outcomes["won"] == 1 and not outcomes["error"], outcomes
         race += samples
+        race_winners += winners
     # 100 agencies each accepting a different order at the same moment.
     spread: list[float] = []
     ReferralSettings.objects.filter(pk=1).update(wave_size=1)
@@ -404,7 +399,8 @@ def _bench_accept(report: Report) -> None:
             order.save(update_fields=["latitude", "longitude"])
             referral_start(order_id=order.pk)
             orders.append(order)
-        samples, outcomes = _accept_round(orders, racers)
+        samples, outcomes, _winners = _accept_round(orders, racers)
+        assert outcomes["won"] == len(orders), outcomes
         spread += samples
     for label, samples in (
         ("100 accepts of one order", race),
@@ -418,12 +414,25 @@ def _bench_accept(report: Report) -> None:
             target=f"≤ {ms(ACCEPT_TARGET)}",
             passed=p95 <= ACCEPT_TARGET,
         )
+    report.add(
+        "100 accepts of one order: the winner's own call, slowest of the rounds",
+        ms(max(race_winners)),
+    )
     report.note(
-        f"Accept: {CONTENDERS} threads in {PROCESSES} processes, each with its own database "
-        f"connection, released together by a barrier, {ACCEPT_ROUNDS} rounds; the service "
-        "call is timed (offer "
-        "check, the conditional UPDATE that decides, withdrawals, order assignment, audit and "
-        "the customer's SMS row). In the race exactly one won every round."
+        f"Accept: {CONTENDERS} threads in {PROCESSES} processes (like web workers), each with "
+        f"its own warm database connection, released together by a barrier, {ACCEPT_ROUNDS} "
+        "rounds; each service call is timed: one SQL statement decides (SKIP LOCKED on the "
+        "referral row, offer accepted, the others withdrawn), then the winner assigns the order, "
+        "records the events and audit rows and queues the customer's SMS in the same "
+        "transaction. Exactly one won every round; the others were told at once."
+    )
+    report.note(
+        "The 50 ms target is missed on this machine: the 100 client threads, 100 PostgreSQL "
+        "backends and the benchmark share 2 CPUs, so a burst of 100 calls (each ~0.5–1 ms of "
+        "CPU on both sides) queues for the CPU; the winner's ten statements take the longest. "
+        "Losers no longer wait for the winner (SKIP LOCKED): before that change the race's p95 "
+        "was ~400 ms with 4 processes, after it ~70–150 ms. 100 accepts of 100 different orders "
+        "are 100 full acceptances at once — CPU-bound here by construction."
     )
 
 
