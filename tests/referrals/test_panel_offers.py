@@ -108,3 +108,15 @@ def test_accept_needs_post(client, two_offered, agency):
     _login(client, agency)
     offer = referral.offers.get(agency=agency)
     assert client.get(f"/offers/{offer.pk}/accept/", HTTP_HOST=PANEL).status_code == 405
+
+
+def test_the_customer_sees_who_serves_the_order(client, two_offered, agency, paid_order):
+    referral, _rival = two_offered
+    client.force_login(paid_order.customer)
+    page = client.get(f"/orders/{paid_order.public_id}/", HTTP_HOST="localhost").content.decode()
+    assert 'id="order-being-offered"' in page
+    from referrals.services import offer_accept
+
+    offer_accept(offer_id=referral.offers.get(agency=agency).pk, agency=agency, actor=None)
+    page = client.get(f"/orders/{paid_order.public_id}/", HTTP_HOST="localhost").content.decode()
+    assert 'id="order-agency"' in page and agency.name in page
