@@ -43,6 +43,15 @@ def offers_waiting(request) -> HttpResponse:
 
 
 @panel_view
+def offers_badge(request) -> HttpResponse:
+    """The number next to "Offers" in the panel's menu (polled)."""
+    count = agency_offers_waiting(agency=request.agency).count()
+    response = render(request, "referrals/panel/_badge.html", {"count": count})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@panel_view
 def offer_detail(request, offer_id: int) -> HttpResponse:
     offer = agency_offer_get(agency=request.agency, offer_id=offer_id)
     if offer is None:

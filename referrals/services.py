@@ -391,6 +391,13 @@ def offer_decline(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
             agency=agency,
             actor=actor,
         )
+        audit_record(
+            actor=actor,
+            action="offer.declined",
+            target=offer,
+            changes={"state": (Offer.State.WAITING, Offer.State.DECLINED)},
+            agency_id=agency.pk,
+        )
         # The last answer of the wave brings the next wave forward.
         brought_forward = (
             Referral.objects.filter(pk=offer.referral_id, state=Referral.State.OPEN)

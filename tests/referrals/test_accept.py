@@ -134,6 +134,7 @@ def test_declines_of_the_whole_wave_bring_the_next_wave_now(offered, paid_order)
     assert referral.wave == 2
     assert referral.offers.get(agency=third).state == Offer.State.WAITING
     assert ReferralEvent.objects.filter(kind="declined").count() == 2
+    assert AuditLog.objects.filter(action="offer.declined", agency_id=second.pk).exists()
     with pytest.raises(OfferGone):
         offer_decline(offer_id=referral.offers.get(agency=first).pk, agency=first, actor=None)
 

@@ -120,3 +120,11 @@ def test_the_customer_sees_who_serves_the_order(client, two_offered, agency, pai
     offer_accept(offer_id=referral.offers.get(agency=agency).pk, agency=agency, actor=None)
     page = client.get(f"/orders/{paid_order.public_id}/", HTTP_HOST="localhost").content.decode()
     assert 'id="order-agency"' in page and agency.name in page
+
+
+def test_the_menu_badge_counts_waiting_offers(client, two_offered, agency, other_agency):
+    _login(client, agency)
+    assert 'data-count="1"' in client.get("/offers/badge/", HTTP_HOST=PANEL).content.decode()
+    assert 'hx-get="/offers/badge/"' in client.get("/", HTTP_HOST=PANEL).content.decode()
+    _login(client, other_agency)
+    assert "data-count" not in client.get("/offers/badge/", HTTP_HOST=PANEL).content.decode()
