@@ -154,26 +154,25 @@ def banner_edit(request, banner_id: int) -> HttpResponse:
     return _edit(request, kind="banner", instance=banner)
 
 
+def _delete(request, model, pk: int) -> HttpResponse:
+    instance = model.objects.filter(pk=pk).first()  # the agency's own schema
+    if instance is None:
+        raise Http404
+    content_delete(instance=instance, actor=request.user, agency_id=request.agency.pk)
+    messages.success(request, _("Deleted."))
+    return redirect("panel:content")
+
+
 @require_POST
 @panel_view(manage=True)
 def page_delete(request, page_id: int) -> HttpResponse:
-    page = Page.objects.filter(pk=page_id).first()
-    if page is None:
-        raise Http404
-    content_delete(instance=page, actor=request.user, agency_id=request.agency.pk)
-    messages.success(request, _("Deleted."))
-    return redirect("panel:content")
+    return _delete(request, Page, page_id)
 
 
 @require_POST
 @panel_view(manage=True)
 def banner_delete(request, banner_id: int) -> HttpResponse:
-    banner = Banner.objects.filter(pk=banner_id).first()
-    if banner is None:
-        raise Http404
-    content_delete(instance=banner, actor=request.user, agency_id=request.agency.pk)
-    messages.success(request, _("Deleted."))
-    return redirect("panel:content")
+    return _delete(request, Banner, banner_id)
 
 
 # ---- staff ----------------------------------------------------------------------------------

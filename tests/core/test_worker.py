@@ -55,21 +55,27 @@ def _digest(text: str) -> str:
 DIGEST_BACKEND = f"{__name__}.DigestBackend"
 
 
-@pytest.fixture
-def worker_queue(request, tmp_path):
-    """A worker process of its own on a queue of its own, stopped at the end. The SMS
-    backend is "dev" unless the test passes another one as the fixture's parameter."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {
+def worker_env(queue: str, *, sms_backend: str = "dev", **extra: str) -> dict[str, str]:
+    """The environment of a worker process of its own, on this test's database and queue."""
+    return {
         **os.environ,
-        "SMS_BACKEND": getattr(request, "param", "dev"),
+        "SMS_BACKEND": sms_backend,
         "DATABASE_URL": _database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
         "DJANGO_ENV": "test",
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **extra,
     }
+
+
+@pytest.fixture
+def worker_queue(request, tmp_path):
+    """A worker process of its own on a queue of its own, stopped at the end. The SMS
+    backend is "dev" unless the test passes another one as the fixture's parameter."""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = worker_env(queue, sms_backend=getattr(request, "param", "dev"))
     log_path = tmp_path / "worker.log"
     log = log_path.open("w")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(

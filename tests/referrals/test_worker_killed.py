@@ -12,7 +12,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -22,7 +21,7 @@ from policies.models import Order
 from referrals.models import Offer, Referral, ReferralEvent
 from referrals.services import referral_start, referrals_sweep
 from referrals.tasks import referral_advance
-from tests.core.test_worker import _database_url, _wait_for
+from tests.core.test_worker import _wait_for, worker_env
 from tests.referrals.conftest import CENTRE, place
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -31,17 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start_worker(queue: str, marker: Path, log_path: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "SMS_BACKEND": "dev",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
-        "DJANGO_ENV": "test",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "KILLPOINT_MARKER": str(marker),
-    }
+    env = worker_env(queue, KILLPOINT_MARKER=str(marker))
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue]
         + ["--pool", "solo", "-l", "info", "--without-mingle", "--without-gossip"]
