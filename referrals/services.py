@@ -120,7 +120,10 @@ def referral_advance(*, referral_id: int, now: dt.datetime | None = None) -> boo
         )
         if referral is None:
             return False
+        wave_before = referral.wave
+        expired = []
         for offer in referral.offers.filter(state=Offer.State.WAITING).select_related("agency"):
+            expired.append(offer.pk)
             offer.state = Offer.State.EXPIRED
             offer.answered_at = now
             offer.save(update_fields=["state", "answered_at"])
@@ -132,6 +135,17 @@ def referral_advance(*, referral_id: int, now: dt.datetime | None = None) -> boo
                 agency=offer.agency,
             )
         _wave_next(referral=referral, order=referral.order, now=now)
+        audit_record(
+            actor=None,
+            actor_label="referrals",
+            action="referral.advanced",
+            target=referral,
+            changes={
+                "wave": (wave_before, referral.wave),
+                "state": (Referral.State.OPEN, referral.state),
+                "expired_offers": (expired, []),
+            },
+        )
     return True
 
 

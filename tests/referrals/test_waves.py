@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from core.models import SmsMessage
+from core.models import AuditLog, SmsMessage
 from policies.models import AgencyLine, Order, SalesEvent
 from policies.selectors_issuance import issuance_queue
 from policies.signals import order_paid
@@ -86,6 +86,9 @@ def test_each_wave_goes_wider_then_falls_to_the_virtual_branch(settings_row, pai
     assert kinds.count("wave") == 3 and kinds.count("offered") == 5
     assert kinds.count("expired") == 5 and kinds[-1] == "fallen"
     assert SalesEvent.objects.filter(order=paid_order, event="referral_fallen").exists()
+    moves = AuditLog.objects.filter(action="referral.advanced", target_id=str(referral.pk))
+    assert [log.changes["wave"] for log in moves.order_by("id")] == [[1, 2], [2, 3], [3, 3]]
+    assert moves.order_by("id").last().changes["state"] == ["open", "fallen"]
 
 
 def test_a_wave_is_not_moved_before_its_time(settings_row, paid_order):
