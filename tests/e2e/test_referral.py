@@ -27,7 +27,7 @@ def site_port(settings, live_port):
     return live_port
 
 
-def _panel_tab(browser, user, port: int):
+def _panel_tab(browser, user, port: int, path: str = "/offers/"):
     """A browser logged in to the panel as ``user`` (a session made the way Django makes
     one; the SMS login itself is covered by test_signup)."""
     client = Client()
@@ -45,8 +45,9 @@ def _panel_tab(browser, user, port: int):
     )
     tab = context.new_page()
     tab.set_default_timeout(20_000)
-    tab.goto(f"http://panel.localhost:{port}/offers/")
-    tab.wait_for_selector("#no-offers")
+    tab.goto(f"http://panel.localhost:{port}{path}")
+    if path == "/offers/":
+        tab.wait_for_selector("#no-offers")
     return tab
 
 
