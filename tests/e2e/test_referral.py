@@ -78,6 +78,8 @@ def test_a_main_site_order_is_offered_accepted_and_withdrawn_from_the_other_pane
         text = card.inner_text()
         assert "شخص ثالث" in text
         assert "کریمی" not in text and "سارا" not in text  # no identity before acceptance
+        tab.wait_for_function("document.querySelector('.offer-countdown').textContent.length === 5")
+        assert re.fullmatch(r"[۰-۹]{2}:[۰-۹]{2}", tab.inner_text(".offer-countdown"))
     offer_first = Offer.objects.get(agency=first)
 
     panel_first.click(f"#accept-{offer_first.pk}")
