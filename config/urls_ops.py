@@ -11,5 +11,6 @@ urlpatterns = [
     *api_patterns,
     path("accounts/", include("accounts.urls")),
     path("referrals/", include("referrals.ops_urls")),
+    path("control/", include("tenants.ops_urls")),
     path("", include("policies.ops_urls")),
 ]

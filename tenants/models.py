@@ -131,3 +131,69 @@ class SpareSchema(models.Model):
 
     def __str__(self) -> str:
         return self.schema_name
+
+
+class ControlRequest(models.Model):
+    """A branch manager's formal request to turn an agency's site on or off, or to restrict or
+    allow a line on it; an operator decides (S-1.5). The row is the history: who asked, why,
+    who decided, when."""
+
+    class Kind(models.TextChoices):
+        SITE_ACTIVATE = "site_on", _("Activate the site")
+        SITE_DEACTIVATE = "site_off", _("Deactivate the site")
+        LINE_RESTRICT = "line_off", _("Restrict a line")
+        LINE_ALLOW = "line_on", _("Allow a line")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved and applied")
+        REJECTED = "rejected", _("Rejected")
+
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        related_name="control_requests",
+    )
+    kind = models.CharField(_("request"), max_length=10, choices=Kind.choices)
+    line_code = models.SlugField(_("line"), max_length=40, blank=True)
+    reason = models.TextField(_("reason"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("site or line request")
+        verbose_name_plural = _("site and line requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "kind", "line_code"],
+                condition=models.Q(state="pending"),
+                name="one_pending_request_per_change",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.agency_id}"
+
+    @property
+    def is_line(self) -> bool:
+        return self.kind in (self.Kind.LINE_RESTRICT, self.Kind.LINE_ALLOW)

@@ -326,3 +326,28 @@ def agency_line_offer_set(*, agency: Any, line: Line, offered: bool, actor: Any)
             setting.offered = offered
             setting.save(update_fields=["offered", "updated_at"])
     return setting
+
+
+def agency_line_allow_set(*, agency: Any, line_code: str, allowed: bool, actor: Any) -> AgencyLine:
+    """The insurer allows or restricts a line for an agency (an approved control request).
+    A restricted line disappears from the agency's site and its API refuses it."""
+    line = Line.objects.get(code=line_code)
+    with transaction.atomic():
+        setting, _created = AgencyLine.objects.select_for_update().get_or_create(
+            agency=agency, line=line
+        )
+        if setting.allowed != allowed:
+            audit_record(
+                actor=actor,
+                action="agency_line.allowed",
+                target=setting,
+                changes={"allowed": (setting.allowed, allowed)},
+                agency_id=agency.pk,
+            )
+            setting.allowed = allowed
+            setting.save(update_fields=["allowed", "updated_at"])
+    return setting
+
+
+def line_name_for(code: str) -> str | None:
+    return Line.objects.filter(code=code).values_list("name", flat=True).first()
