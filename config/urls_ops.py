@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("referrals/", include("referrals.ops_urls")),
     path("control/", include("tenants.ops_urls")),
+    path("plans/", include("policies.ops_plans_urls")),
     path("", include("policies.ops_urls")),
 ]

@@ -11,18 +11,48 @@ database row and, most of the time, not even Redis.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import threading
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Prefetch, Q
 
-from policies.models import AgencyLine, Line, Question, TariffRule, TariffVersion
+from policies.models import AgencyLine, Line, Question, SalesPlan, TariffRule, TariffVersion
 
 GENERATION_KEY = "policies:catalog:generation"
+
+
+@dataclass(frozen=True)
+class PlanSnapshot:
+    """An approved sales plan as the quote engine applies it."""
+
+    plan_id: int
+    title: str
+    percent: Decimal
+    starts_on: dt.date
+    ends_on: dt.date
+    agency_ids: frozenset[int]  # empty: every site
+
+    def applies(self, *, agency_id: int | None, on: dt.date) -> bool:
+        in_dates = self.starts_on <= on <= self.ends_on
+        return in_dates and (not self.agency_ids or agency_id in self.agency_ids)
+
+    def rule(self) -> TariffRule:
+        """A discount on the net premium, placed before the taxes (which then fall with it)."""
+        return TariffRule(
+            code=f"plan-{self.plan_id}",
+            label=self.title,
+            kind=TariffRule.Kind.DISCOUNT,
+            question="",
+            basis="net",
+            table={"*": str(self.percent / 100)},
+            params={},
+        )
 
 
 @dataclass(frozen=True)
@@ -32,9 +62,22 @@ class LineSnapshot:
     questions: tuple[Question, ...]
     rules: tuple[TariffRule, ...]
     blocked_agencies: frozenset[int]  # agencies that may not (or do not) sell the line
+    plans: tuple[PlanSnapshot, ...] = ()
 
     def sellable(self, agency_id: int | None) -> bool:
         return agency_id is None or agency_id not in self.blocked_agencies
+
+    def rules_for(self, *, agency_id: int | None, on: dt.date) -> tuple[TariffRule, ...]:
+        """The tariff's rules with the discounts of the sales plans running ``on`` that day
+        on this site, inserted before the first tax rule."""
+        running = [plan.rule() for plan in self.plans if plan.applies(agency_id=agency_id, on=on)]
+        if not running:
+            return self.rules
+        at = next(
+            (i for i, rule in enumerate(self.rules) if rule.kind == TariffRule.Kind.TAX),
+            len(self.rules),
+        )
+        return (*self.rules[:at], *running, *self.rules[at:])
 
 
 # How long a process trusts its snapshot before asking Redis for the generation again.
@@ -88,6 +131,20 @@ def _load() -> dict[str, LineSnapshot]:
         Q(allowed=False) | Q(offered=False)
     ).values_list("line_id", "agency_id"):
         blocked.setdefault(line_id, set()).add(agency_id)
+    plans: dict[int, list[PlanSnapshot]] = {}
+    for plan in SalesPlan.objects.filter(state=SalesPlan.State.APPROVED).prefetch_related(
+        "lines", "agencies"
+    ):
+        snapshot = PlanSnapshot(
+            plan_id=plan.pk,
+            title=plan.title,
+            percent=plan.discount_percent,
+            starts_on=plan.starts_on,
+            ends_on=plan.ends_on,
+            agency_ids=frozenset(agency.pk for agency in plan.agencies.all()),
+        )
+        for line in plan.lines.all():
+            plans.setdefault(line.pk, []).append(snapshot)
     lines = {}
     for line in Line.objects.filter(is_active=True).prefetch_related(
         Prefetch("questions", queryset=Question.objects.order_by("stage", "position", "id"))
@@ -101,6 +158,7 @@ def _load() -> dict[str, LineSnapshot]:
             questions=tuple(line.questions.all()),
             rules=tuple(version.rules.all()),
             blocked_agencies=frozenset(blocked.get(line.pk, ())),
+            plans=tuple(plans.get(line.pk, ())),
         )
     return lines
 

@@ -10,6 +10,7 @@ from policies.models import (
     DocumentRequirement,
     Line,
     Question,
+    SalesPlan,
     TariffRule,
     TariffVersion,
 )
@@ -19,7 +20,15 @@ def _catalog_row_changed(**kwargs) -> None:
     catalog_changed()
 
 
-for _model in (Line, Question, DocumentRequirement, TariffVersion, TariffRule, AgencyLine):
+for _model in (
+    Line,
+    Question,
+    DocumentRequirement,
+    TariffVersion,
+    TariffRule,
+    AgencyLine,
+    SalesPlan,
+):
     post_save.connect(
         _catalog_row_changed, sender=_model, dispatch_uid=f"catalog-{_model.__name__}"
     )

@@ -5,6 +5,7 @@ from policies.models.catalog import (
     DocumentRequirement,
     Line,
     Question,
+    SalesPlan,
     TariffRule,
     TariffVersion,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Question",
     "Quote",
     "SalesEvent",
+    "SalesPlan",
     "TariffRule",
     "TariffVersion",
 ]

@@ -243,3 +243,64 @@ class AgencyLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} / {self.line}"
+
+
+class SalesPlan(models.Model):
+    """A marketing campaign: a discount on some lines, on every site or only some agencies',
+    between two dates (S-5.4). Submitted at least 15 days ahead, applied by the quote engine
+    only once an operator has approved it, and only within its dates."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    title = models.CharField(_("title"), max_length=120)
+    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2)
+    lines = models.ManyToManyField(Line, verbose_name=_("lines"), related_name="sales_plans")
+    agencies = models.ManyToManyField(
+        "tenants.Agency",
+        verbose_name=_("only these agencies"),
+        blank=True,
+        related_name="sales_plans",
+        help_text=_("Empty: every site, the main site included."),
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.SUBMITTED, db_index=True
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("sales plan")
+        verbose_name_plural = _("sales plans")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="sales_plan_dates_in_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gt=0) & Q(discount_percent__lte=50),
+                name="sales_plan_discount_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

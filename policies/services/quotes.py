@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from core.jalali import tehran
 from core.redis import redis_client
 from policies.catalog_cache import line_snapshot
 from policies.models import Line, Quote, SalesEvent
@@ -61,8 +62,9 @@ def quote_create(
             {"line": [_("This insurance is not sold on this site.")]}, code="line"
         )
     cleaned = answers_clean(line=snapshot.line, answers=answers, questions=snapshot.questions)
-    pricing = premium_calculate(version=snapshot.version, answers=cleaned, rules=snapshot.rules)
     now = timezone.now()
+    rules = snapshot.rules_for(agency_id=agency_id, on=timezone.localdate(now, tehran()))
+    pricing = premium_calculate(version=snapshot.version, answers=cleaned, rules=rules)
     user = user if getattr(user, "is_authenticated", False) else None
     quote = Quote(
         public_id=uuid.uuid4(),
