@@ -17,6 +17,8 @@ ADMIN_PASSWORD = "admin12345"  # noqa: S105 - a published demo login, developmen
 CUSTOMER_MOBILE = "09120000001"
 STAFF_MOBILE = "09120000002"
 OPERATOR_MOBILE = "09120000003"
+BRANCH_MANAGER_MOBILE = "09120000004"
+MARKETING_MOBILE = "09120000005"
 OWNER_MOBILE = "09121234567"
 
 # code, name, kind, latitude, longitude, city, province, phone, address, can_issue
@@ -157,6 +159,14 @@ class Command(BaseCommand):
                     "is_staff": True,
                 },
             )
+            for mobile, first, last, role in (
+                (BRANCH_MANAGER_MOBILE, "رضا", "مدیر شعب", User.InsurerRole.BRANCH_MANAGER),
+                (MARKETING_MOBILE, "سارا", "بازاریابی", User.InsurerRole.MARKETING),
+            ):
+                User.objects.get_or_create(
+                    mobile=mobile,
+                    defaults={"first_name": first, "last_name": last, "insurer_role": role},
+                )
         for code, name, kind, lat, lon, city, province, phone, address, can_issue in DEMO_AGENCIES:
             agency_create(
                 code=code,
