@@ -51,6 +51,7 @@ SHARED_APPS = [
     "tenants.content",
     "policies",
     "referrals",
+    "settlement",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -251,6 +252,10 @@ CELERY_BEAT_SCHEDULE = {
     "refill-spare-schema-pool": {"task": "tenants.tasks.spare_pool_refill", "schedule": 15 * 60},
     "reconcile-open-payments": {"task": "policies.tasks.payments_reconcile", "schedule": 5 * 60},
     "store-pending-quotes": {"task": "policies.tasks.quote_flush", "schedule": 5},
+    "compute-missing-commissions": {
+        "task": "settlement.tasks.commissions_backfill",
+        "schedule": 10 * 60,
+    },
     "sweep-referral-waves": {
         "task": "referrals.tasks.referrals_sweep",
         "schedule": env.int("REFERRAL_SWEEP_SECONDS", default=5),

@@ -1,17 +1,16 @@
 """The sale's figures on the agency panel's dashboard (S-4.1): policies sold, premium,
-commission, orders waiting for issuance, per day."""
+orders waiting for issuance, per day (commissions are settlement's)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from core.jalali import tehran
-from core.money import format_rials, to_rials
+from core.money import format_rials
 from policies.models import Order, Policy
 from tenants.panel.dashboard import Card, Chart, Period, register
 
@@ -20,11 +19,7 @@ def sales_figures(agency: Any, period: Period) -> list[Card | Chart]:
     policies = Policy.objects.filter(
         agency=agency, issued_at__gte=period.start, issued_at__lt=period.end
     )
-    commission = ExpressionWrapper(
-        F("premium") * F("line__commission_percent") / Decimal(100),
-        output_field=DecimalField(max_digits=20, decimal_places=4),
-    )
-    totals = policies.aggregate(n=Count("id"), total=Sum("premium"), commission=Sum(commission))
+    totals = policies.aggregate(n=Count("id"), total=Sum("premium"))
     per_day = list(
         policies.annotate(day=TruncDate("issued_at", tzinfo=tehran()))
         .values("day")
@@ -37,12 +32,6 @@ def sales_figures(agency: Any, period: Period) -> list[Card | Chart]:
     return [
         Card("policies_sold", _("Policies sold"), str(totals["n"])),
         Card("premium", _("Premium (rials)"), format_rials(totals["total"] or 0)),
-        Card(
-            "commission",
-            _("Commission (rials)"),
-            format_rials(to_rials(totals["commission"] or 0)),
-            _("At each line's commission rate"),
-        ),
         Card("awaiting_issue", _("Paid, waiting for issuance"), str(waiting)),
         Chart(
             "sales_per_day",

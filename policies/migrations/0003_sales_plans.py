@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('policies', '0002_referral_hold_and_commission'),
+        ('policies', '0002_order_awaiting_agency'),
         ('tenants', '0002_control_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -34,13 +32,6 @@ class Line(models.Model):
     )
     is_active = models.BooleanField(_("on sale"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    commission_percent = models.DecimalField(
-        _("agency commission (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("10.00"),
-        help_text=_("Share of the net premium paid to the selling agency."),
-    )
 
     class Meta:
         verbose_name = _("line of insurance")

@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from settlement.models import Commission, CommissionRate
+
+
+@admin.register(CommissionRate)
+class CommissionRateAdmin(admin.ModelAdmin):
+    """Rates are added, never edited: a new rate from a date on keeps the record true."""
+
+    list_display = ["agency_kind", "line_code", "percent", "effective_from", "created_by"]
+    list_filter = ["agency_kind", "line_code"]
+    fields = ["agency_kind", "line_code", "percent", "effective_from"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        from settlement.services import commission_rate_add
+
+        saved = commission_rate_add(
+            agency_kind=obj.agency_kind,
+            line_code=obj.line_code,
+            percent=obj.percent,
+            effective_from=obj.effective_from,
+            actor=request.user,
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(Commission)
+class CommissionAdmin(admin.ModelAdmin):
+    list_display = ["policy", "agency", "percent", "base", "amount", "issued_at"]
+    list_filter = ["agency"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Commission._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

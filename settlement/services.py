@@ -1,0 +1,129 @@
+"""Commissions (S-5.3): the rate in force for an agency's kind and a line on the issue day,
+applied to the policy's net premium (before taxes), in whole rials, once per policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.audit import audit_record
+from core.jalali import tehran
+from core.money import to_rials
+from policies.models import Policy, TariffRule
+from settlement.models import Commission, CommissionRate
+
+
+def commission_rate_for(*, agency_kind: str, line_code: str, on: dt.date) -> CommissionRate | None:
+    """The most specific rate in force on ``on``: this kind and line, then this kind on any
+    line, then any kind on this line, then any kind on any line; the latest of each."""
+    candidates = CommissionRate.objects.filter(
+        Q(agency_kind=agency_kind) | Q(agency_kind=""),
+        Q(line_code=line_code) | Q(line_code=CommissionRate.ANY_LINE),
+        effective_from__lte=on,
+    ).order_by("-effective_from", "-id")
+
+    def specificity(rate: CommissionRate) -> tuple[int, int]:
+        return (rate.agency_kind == agency_kind, rate.line_code == line_code)
+
+    best: CommissionRate | None = None
+    for rate in candidates:  # a handful of rows
+        if best is None or (
+            rate.agency_kind == agency_kind,
+            rate.line_code == line_code,
+        ) > specificity(best):
+            best = rate
+    return best
+
+
+def net_premium(policy: Policy) -> Decimal:
+    """The premium without the taxes of the policy's own tariff version."""
+    taxes = set(
+        TariffRule.objects.filter(
+            version_id=policy.tariff_version_id, kind=TariffRule.Kind.TAX
+        ).values_list("code", flat=True)
+    )
+    tax = sum(
+        (Decimal(str(item["amount"])) for item in policy.breakdown if item.get("code") in taxes),
+        Decimal(0),
+    )
+    return policy.premium - tax
+
+
+def commission_compute(*, policy_id: int) -> Commission | None:
+    """Fix the commission of an issued policy (safe to call twice: one row per policy). A
+    policy the virtual branch sold on the main site has no agency and no commission."""
+    existing = Commission.objects.filter(policy_id=policy_id).first()
+    if existing is not None:
+        return existing
+    policy = Policy.objects.select_related("agency", "line").get(pk=policy_id)
+    if policy.agency is None:
+        return None
+    issued_on = timezone.localtime(policy.issued_at, tehran()).date()
+    rate = commission_rate_for(
+        agency_kind=policy.agency.kind, line_code=policy.line.code, on=issued_on
+    )
+    if rate is None:
+        return None
+    base = net_premium(policy)
+    try:
+        with transaction.atomic():
+            commission = Commission.objects.create(
+                policy=policy,
+                agency=policy.agency,
+                rate=rate,
+                percent=rate.percent,
+                base=base,
+                amount=to_rials(base * rate.percent / Decimal(100)),
+                issued_at=policy.issued_at,
+            )
+            audit_record(
+                actor=None,
+                actor_label="settlement",
+                action="commission.computed",
+                target=commission,
+                changes={
+                    "amount": (None, str(commission.amount)),
+                    "percent": (None, str(rate.percent)),
+                },
+                agency_id=policy.agency_id,
+            )
+    except IntegrityError:  # computed meanwhile by another caller
+        return Commission.objects.get(policy_id=policy_id)
+    return commission
+
+
+def commissions_missing(*, limit: int = 500) -> list[int]:
+    """Issued agency policies without a commission yet (a crash between issue and compute)."""
+    return list(
+        Policy.objects.filter(agency__isnull=False, commission__isnull=True)
+        .order_by("issued_at")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def commission_rate_add(
+    *, agency_kind: str, line_code: str, percent: Decimal, effective_from: dt.date, actor: Any
+) -> CommissionRate:
+    """A new rate from a date on; earlier commissions keep the rate they were computed with."""
+    with transaction.atomic():
+        rate = CommissionRate(
+            agency_kind=agency_kind,
+            line_code=line_code or CommissionRate.ANY_LINE,
+            percent=percent,
+            effective_from=effective_from,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        rate.full_clean()
+        rate.save()
+        audit_record(
+            actor=actor,
+            action="commission_rate.added",
+            target=rate,
+            changes={"percent": (None, str(percent)), "from": (None, effective_from.isoformat())},
+        )
+    return rate

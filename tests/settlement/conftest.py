@@ -1,0 +1,1 @@
+from tests.policies.conftest import catalog, pricing_day  # noqa: F401 - shared fixtures
