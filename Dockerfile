@@ -13,7 +13,8 @@ COPY . .
 # secrets below exist only for this build step.
 RUN DJANGO_ENV=production SECRET_KEY=build-only-not-a-secret-0123456789-abcdefghij \
     KAVENEGAR_API_KEY=build-only python manage.py collectstatic --noinput -v 0
-RUN useradd --create-home bimeh && chown -R bimeh /app
+# Named volumes take the owner of these folders on first use.
+RUN mkdir -p /app/media /app/private && useradd --create-home bimeh && chown -R bimeh /app
 USER bimeh
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

@@ -40,8 +40,8 @@ typecheck: setup
 	$(VENV)/bin/mypy
 
 messages: setup
-	for app in core tenants accounts policies referrals settlement; do (cd $$app && ../$(PY) ../manage.py makemessages -l fa --no-obsolete && ../$(PY) ../manage.py compilemessages -l fa); done
-	$(PY) manage.py makemessages -l fa --no-obsolete $(foreach d,.venv node_modules core tenants accounts policies referrals settlement tests benchmarks scripts config,-i "$(d)/*")
+	for app in core tenants accounts policies referrals settlement reports; do (cd $$app && ../$(PY) ../manage.py makemessages -l fa --no-obsolete && ../$(PY) ../manage.py compilemessages -l fa); done
+	$(PY) manage.py makemessages -l fa --no-obsolete $(foreach d,.venv node_modules core tenants accounts policies referrals settlement reports tests benchmarks scripts config,-i "$(d)/*")
 	$(PY) manage.py compilemessages -l fa -i .venv -i node_modules
 
 clean-data:

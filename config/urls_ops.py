@@ -13,5 +13,9 @@ urlpatterns = [
     path("referrals/", include("referrals.ops_urls")),
     path("control/", include("tenants.ops_urls")),
     path("plans/", include("policies.ops_plans_urls")),
+    path("settlement/", include("settlement.ops_urls")),
+    path("commissions/", include("settlement.ops_commission_urls")),
+    path("reports/", include("reports.ops_urls")),
+    path("audit/", include("reports.ops_audit_urls")),
     path("", include("policies.ops_urls")),
 ]

@@ -11,5 +11,6 @@ urlpatterns = [
     path("offers/", include("referrals.panel_urls")),
     path("customers/", include("policies.panel_customer_urls")),
     path("settings/lines/", include("policies.panel_lines_urls")),
+    path("commissions/", include("settlement.panel_urls")),
     path("", include("tenants.panel.urls")),
 ]

@@ -18,7 +18,7 @@ class CommissionRateAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change) -> None:
-        from settlement.services import commission_rate_add
+        from settlement.services.commissions import commission_rate_add
 
         saved = commission_rate_add(
             agency_kind=obj.agency_kind,

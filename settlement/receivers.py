@@ -14,6 +14,6 @@ from policies.signals import policy_issued
 def commission_at_issuance(sender: Any, policy: Policy, **kwargs: Any) -> None:
     """Sent after the issuing transaction committed. If this fails, the beat task
     ``commissions_backfill`` computes it later (the computation is idempotent)."""
-    from settlement.services import commission_compute
+    from settlement.services.commissions import commission_compute
 
     commission_compute(policy_id=policy.pk)

@@ -8,6 +8,6 @@ from celery import shared_task
 @shared_task(acks_late=True, soft_time_limit=280, time_limit=300)
 def commissions_backfill() -> int:
     """Compute the commissions of issued policies that have none yet."""
-    from settlement.services import commission_compute, commissions_missing
+    from settlement.services.commissions import commission_compute, commissions_missing
 
     return sum(commission_compute(policy_id=pk) is not None for pk in commissions_missing())

@@ -14,7 +14,11 @@ from policies.models import Order, Policy
 from policies.services.issuance import policy_issue
 from policies.services.quotes import quote_create
 from settlement.models import Commission, CommissionRate
-from settlement.services import commission_compute, commission_rate_add, commission_rate_for
+from settlement.services.commissions import (
+    commission_compute,
+    commission_rate_add,
+    commission_rate_for,
+)
 from settlement.tasks import commissions_backfill
 from tenants.panel.dashboard import collect, period_for
 from tests.factories import create_user

@@ -1,0 +1,10 @@
+"""Cross-agency reports on the ops host, mounted at ``reports/``."""
+
+from django.urls import path
+
+from reports import views
+
+app_name = "ops-reports"
+urlpatterns = [
+    path("", views.reports_home, name="home"),
+]
