@@ -265,6 +265,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "settlement.tasks.commissions_backfill",
         "schedule": 10 * 60,
     },
+    "build-settlement-batches": {
+        "task": "settlement.tasks.settlement_batches_build_due",
+        "schedule": 60 * 60,
+    },
+    "resume-settlement-work": {
+        "task": "settlement.tasks.settlement_work_resume",
+        "schedule": 60,
+    },
+    "build-commission-statements": {
+        "task": "settlement.tasks.commission_statements_build_due",
+        "schedule": 6 * 60 * 60,
+    },
     "sweep-referral-waves": {
         "task": "referrals.tasks.referrals_sweep",
         "schedule": env.int("REFERRAL_SWEEP_SECONDS", default=5),
