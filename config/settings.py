@@ -284,6 +284,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 
+# Settlement files: rows read and written per step (each step records progress), and how long a
+# writer may stay silent before its export or import is presumed lost and queued again.
+SETTLEMENT_EXPORT_CHUNK = env.int("SETTLEMENT_EXPORT_CHUNK", default=5000)
+SETTLEMENT_STALE_SECONDS = env.int("SETTLEMENT_STALE_SECONDS", default=120)
+# How far back a day's build looks for policies issued but not yet settled.
+SETTLEMENT_LOOKBACK_DAYS = env.int("SETTLEMENT_LOOKBACK_DAYS", default=62)
+
 # SMS: "dev" keeps messages in the database and shows them at /dev/sms/; "kavenegar" sends.
 SMS_BACKEND = env.str("SMS_BACKEND", default="kavenegar" if PRODUCTION else "dev")
 KAVENEGAR_API_KEY = env.str("KAVENEGAR_API_KEY", default="")

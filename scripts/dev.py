@@ -126,6 +126,7 @@ def cmd_run(_args) -> int:
     manage(env, "catalog_load")
     manage(env, "load_demo")
     manage(env, "load_sales_demo")
+    manage(env, "load_settlement_demo")
     processes: list[subprocess.Popen] = []
 
     def start(*command: str) -> None:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from settlement.models import Commission, CommissionRate
+from settlement.models import Commission, CommissionPayout, CommissionRate, CommissionStatement
 
 
 @admin.register(CommissionRate)
@@ -43,3 +43,42 @@ class CommissionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Statements and payouts change only through their services (built, paid, audited)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CommissionStatement)
+class CommissionStatementAdmin(_ReadOnlyAdmin):
+    list_display = [
+        "agency",
+        "jalali_year",
+        "jalali_month",
+        "policy_count",
+        "commission_total",
+        "paid_total",
+        "state",
+    ]
+    list_filter = ["state", "jalali_year", "jalali_month"]
+    list_select_related = ["agency"]
+    search_fields = ["agency__code", "agency__name"]
+
+
+@admin.register(CommissionPayout)
+class CommissionPayoutAdmin(_ReadOnlyAdmin):
+    list_display = ["statement", "agency", "amount", "paid_on", "reference", "recorded_by"]
+    list_select_related = ["statement", "agency", "recorded_by"]
+    search_fields = ["reference", "agency__code"]

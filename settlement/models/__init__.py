@@ -4,6 +4,7 @@ Public schema: the insurer's ledger."""
 from settlement.models.batches import (
     SettlementBatch,
     SettlementConfirmation,
+    SettlementConfirmationLine,
     SettlementExport,
     SettlementItem,
     SettlementMismatch,
@@ -22,6 +23,7 @@ __all__ = [
     "CommissionStatement",
     "SettlementBatch",
     "SettlementConfirmation",
+    "SettlementConfirmationLine",
     "SettlementExport",
     "SettlementItem",
     "SettlementMismatch",

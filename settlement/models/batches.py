@@ -45,6 +45,15 @@ class SettlementExport(models.Model):
     xlsx_file = models.CharField(_("Excel file"), max_length=300, blank=True)
     render_count = models.PositiveIntegerField(_("times written"), default=0)
     error = models.TextField(_("error"), blank=True)
+    confirmation = models.ForeignKey(
+        "settlement.SettlementConfirmation",
+        verbose_name=_("latest confirmation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The core system's latest matched answer: it decides the items' state."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -154,7 +163,7 @@ class SettlementConfirmation(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.QUEUED, db_index=True
     )
-    lines_read = models.PositiveIntegerField(_("lines read"), default=0)
+    attempt = models.PositiveIntegerField(_("attempt"), default=0)
     error_line = models.PositiveIntegerField(_("line of the error"), null=True, blank=True)
     error = models.TextField(_("reason"), blank=True)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
@@ -187,13 +196,38 @@ class SettlementConfirmation(models.Model):
         return self.missing_count + self.extra_count + self.differs_count
 
 
+class SettlementConfirmationLine(models.Model):
+    """One C line of a confirmation file, as the core system wrote it (loaded by COPY)."""
+
+    pk = models.CompositePrimaryKey("confirmation_id", "item_ref")
+    confirmation = models.ForeignKey(
+        SettlementConfirmation,
+        verbose_name=_("confirmation"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+    )
+    item_ref = models.BigIntegerField(_("item in the file"))
+    line_number = models.PositiveIntegerField(_("line in the file"))
+    policy_number = models.CharField(_("policy number"), max_length=40)
+    core_policy_number = models.CharField(_("core system's policy number"), max_length=40)
+    amount = RialField(_("confirmed amount"))
+
+    class Meta:
+        verbose_name = _("confirmation line")
+        verbose_name_plural = _("confirmation lines")
+
+    def __str__(self) -> str:
+        return f"{self.confirmation_id}:{self.item_ref}"
+
+
 class SettlementItem(models.Model):
     """One verified online payment of an issued policy, in exactly one batch. What the file
-    says of it is copied here when the batch takes it, so a re-export cannot change."""
+    says of it is copied here when the batch takes it and never changes, so a re-export
+    cannot differ. What the core system said of it is in the lines of its export's latest
+    confirmation (``State`` names the outcomes; ``settlement.selectors`` works them out)."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("In an open batch")
-        EXPORTED = "exported", _("Exported, not confirmed")
+        PENDING = "pending", _("Not confirmed yet")
         CONFIRMED = "confirmed", _("Confirmed")
         DIFFERS = "differs", _("Differs")
         MISSING = "missing", _("Missing from the confirmation")
@@ -229,21 +263,6 @@ class SettlementItem(models.Model):
     bank_reference = models.CharField(_("bank reference"), max_length=100)
     paid_at = models.DateTimeField(_("paid at"))
     issued_at = models.DateTimeField(_("issued at"))
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
-    )
-    core_policy_number = models.CharField(
-        _("core system's policy number"), max_length=40, blank=True, default=""
-    )
-    confirmed_amount = RialField(_("confirmed amount"), null=True, blank=True)
-    confirmation = models.ForeignKey(
-        SettlementConfirmation,
-        verbose_name=_("confirmed by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("settlement item")

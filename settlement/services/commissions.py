@@ -118,12 +118,20 @@ def commission_rate_add(
             effective_from=effective_from,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        rate.full_clean()
+        # "*" (every line) is not a slug, and no line is called that.
+        rate.full_clean(
+            exclude=["line_code"] if rate.line_code == CommissionRate.ANY_LINE else None
+        )
         rate.save()
         audit_record(
             actor=actor,
             action="commission_rate.added",
             target=rate,
-            changes={"percent": (None, str(percent)), "from": (None, effective_from.isoformat())},
+            changes={
+                "agency_kind": (None, rate.agency_kind),
+                "line": (None, rate.line_code),
+                "percent": (None, str(percent)),
+                "from": (None, effective_from.isoformat()),
+            },
         )
     return rate

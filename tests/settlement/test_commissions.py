@@ -147,3 +147,18 @@ def test_rates_are_checked(db):
             agency_kind="", line_code="*", percent=Decimal("60"), effective_from=START, actor=None
         )
     assert CommissionRate.objects.filter(percent=60).count() == 0
+
+
+def test_a_rate_for_every_line_can_be_added(db):
+    rate = commission_rate_add(
+        agency_kind="marketer",
+        line_code="",
+        percent=Decimal("8"),
+        effective_from=dt.date(2026, 1, 1),
+        actor=None,
+    )
+    assert rate.line_code == CommissionRate.ANY_LINE
+    assert (
+        commission_rate_for(agency_kind="marketer", line_code="fire", on=dt.date(2026, 2, 1))
+        == rate
+    )

@@ -199,6 +199,7 @@ def objects_of_a(two_agencies, sale_a):
 
     from policies.models import OrderDocument
     from referrals.models import Offer, Referral
+    from settlement.models import CommissionStatement
     from tenants.content.models import Banner
 
     agency_a, agency_b, page_a = two_agencies
@@ -232,6 +233,13 @@ def objects_of_a(two_agencies, sale_a):
     )
     owner_a = agency_a.memberships.get()
     order = sale_a.order
+    statement_a = CommissionStatement.objects.create(
+        agency=agency_a,
+        jalali_year=1405,
+        jalali_month=8,
+        period_start=dt.date(2026, 10, 23),
+        period_end=dt.date(2026, 11, 21),
+    )
     return ObjectsOfA(
         ids={
             "order_id": str(order.public_id),
@@ -247,6 +255,7 @@ def objects_of_a(two_agencies, sale_a):
             "membership_id": str(owner_a.pk),
             "customer_id": str(order.customer_id),
             "agency_id": str(agency_a.pk),
+            "statement_id": str(statement_a.pk),
         }
     )
 

@@ -5,26 +5,14 @@ nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
-from core.models import SandboxPayment
+from policies.demo import DEMO_MOBILE, demo_paid_order
 from policies.models import AgencyLine, Line, Order
-from policies.services import orders
-from policies.services.payments import payment_complete, payment_start
-from policies.services.quotes import quote_create
 from tenants.models import Agency
-
-DEMO_MOBILE = "09120000001"
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\x8a\xb6"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
 
 
 class Command(BaseCommand):
@@ -42,9 +30,9 @@ class Command(BaseCommand):
         if Order.objects.filter(customer=customer).exists():
             self.stdout.write("Sales demo already loaded.")
             return
-        self._paid_order(customer, delivery={"method": "in_person"})
-        self._paid_order(
-            customer,
+        demo_paid_order(customer=customer, delivery={"method": "in_person"})
+        demo_paid_order(
+            customer=customer,
             delivery={
                 "method": "post",
                 "province": "تهران",
@@ -61,60 +49,3 @@ class Command(BaseCommand):
                 "the agencies near Tehran."
             )
         )
-
-    def _paid_order(self, customer, *, delivery: dict) -> Order:
-        quote = quote_create(
-            line=Line.objects.get(code="third_party"),
-            answers={
-                "vehicle_group": "sedan4",
-                "usage": "personal",
-                "production_year": "1400",
-                "previous_insurer": "iran",
-                "no_claim_years": "2",
-            },
-            agency=None,
-        )
-        order = orders.order_start(quote=quote, customer=customer, agency=None)
-        orders.order_insured_save(
-            order=order,
-            actor=customer,
-            first_name="مریم",
-            last_name="احمدی",
-            national_code="0013542419",
-            birth_date=dt.date(1990, 3, 21),
-            mobile=DEMO_MOBILE,
-        )
-        orders.order_details_save(
-            order=order,
-            actor=customer,
-            answers={
-                "plate_number": "22ج456-11",
-                "chassis_number": "NAAM11CA5LK654321",
-                "engine_number": "M15B7654321",
-            },
-        )
-        orders.order_document_add(
-            order=order,
-            actor=customer,
-            kind="vehicle_card",
-            uploaded=SimpleUploadedFile("vehicle-card.png", PNG),
-        )
-        orders.order_delivery_save(
-            order=order,
-            actor=customer,
-            date=orders.delivery_dates()[0],
-            slot="09-12",
-            **delivery,
-        )
-        orders.order_submit(order=order, actor=customer)
-        payment, _redirect = payment_start(
-            order=order, actor=customer, callback_url=lambda p: "http://localhost/"
-        )
-        from core.payments.sandbox import sandbox_decide
-
-        sandbox_decide(token=payment.token, action="pay")
-        payment_complete(payment=payment, params={"token": payment.token, "status": "OK"})
-        assert SandboxPayment.objects.filter(
-            token=payment.token, verified_at__isnull=False
-        ).exists()
-        return order
