@@ -7,4 +7,7 @@ from reports import views
 app_name = "ops-reports"
 urlpatterns = [
     path("", views.reports_home, name="home"),
+    path("sales/", views.sales, name="sales"),
+    path("referrals/", views.referrals, name="referrals"),
+    path("settlement/", views.settlement, name="settlement"),
 ]

@@ -1,0 +1,131 @@
+"""Filters of the report pages and of the audit log. A report always shows something: a
+refused value is explained and its default used instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.digits import to_latin_digits
+from core.forms import JalaliDateField, MobileField
+from policies.models import Line
+from reports.periods import DateRange
+from reports.selectors import VIRTUAL_BRANCH, agency_provinces
+from tenants.models import Agency
+
+
+class PeriodFilter(forms.Form):
+    date_from = JalaliDateField(label=_("From"), required=False)
+    date_to = JalaliDateField(label=_("To"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("date_from"), data.get("date_to")
+        if first and last and first > last:
+            self.add_error("date_to", _("The end of the period is before its start."))
+        return data
+
+    def valid_data(self) -> dict[str, Any]:
+        """The values that passed (none for an unbound form)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
+    def selection(self) -> dict[str, Any]:
+        """The period to show: the dates given, else the current Jalali month."""
+        data = self.valid_data()
+        default = DateRange.current_month()
+        first, last = data.get("date_from"), data.get("date_to")
+        if first and not last:
+            last = max(first, default.last)
+        elif last and not first:
+            first = min(last, default.first)
+        return {"period": DateRange(first, last) if first and last else default}
+
+
+class SalesFilter(PeriodFilter):
+    line = forms.ChoiceField(label=_("Line"), required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    kind = forms.ChoiceField(label=_("Seller"), required=False)
+    per = forms.ChoiceField(
+        label=_("Per"),
+        required=False,
+        choices=[("day", _("Day")), ("month", _("Jalali month"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        fields: Any = self.fields
+        fields["line"].choices = everything + list(
+            Line.objects.order_by("position", "name").values_list("code", "name")
+        )
+        fields["province"].choices = everything + [(name, name) for name in agency_provinces()]
+        fields["kind"].choices = (
+            everything
+            + list(Agency.Kind.choices)
+            + [(VIRTUAL_BRANCH, _("Virtual branch (main site)"))]
+        )
+
+    def selection(self) -> dict[str, Any]:
+        data = self.valid_data()
+        return {
+            **super().selection(),
+            "by_month": data.get("per") == "month",
+            "line_code": data.get("line") or None,
+            "province": data.get("province") or None,
+            "agency_kind": data.get("kind") or None,
+        }
+
+
+def _target_types() -> list[tuple[str, str]]:
+    models = sorted(apps.get_models(), key=lambda model: model._meta.label_lower)
+    return [
+        (model._meta.label_lower, f"{model._meta.verbose_name} ({model._meta.label_lower})")
+        for model in models
+    ]
+
+
+class AuditFilter(forms.Form):
+    date_from = JalaliDateField(label=_("From"), required=False)
+    date_to = JalaliDateField(label=_("To"), required=False)
+    actor = MobileField(label=_("Actor's mobile"), required=False)
+    action = forms.CharField(
+        label=_("Action"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"dir": "ltr", "placeholder": "control."}),
+    )
+    agency = forms.CharField(label=_("Agency code"), required=False, max_length=10)
+    target = forms.ChoiceField(label=_("Target type"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["target"].choices = [("", _("All")), *_target_types()]
+
+    def clean_agency(self) -> int | None:
+        value = to_latin_digits(self.cleaned_data["agency"] or "").strip()
+        if not value:
+            return None
+        value = value.removeprefix("ar")
+        if not value.isdigit():
+            raise ValidationError(_("Enter the agency's number, e.g. 685."))
+        return int(value)
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`reports.selectors.audit_entries`."""
+        data = self.cleaned_data
+        return {
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "actor_mobile": data["actor"] or None,
+            "action_prefix": data["action"].strip() or None,
+            "agency_code": data["agency"],
+            "target_type": data["target"] or None,
+        }
