@@ -70,7 +70,8 @@ def order_transition(
     """Move ``order`` to state ``to`` if the state machine allows it from its current state.
 
     The row is locked and re-read, so two concurrent transitions cannot both pass; the
-    change is audited with its actor and kept in the sales record.
+    change is audited with its actor and every field it sets (old → new, e.g. a rejection's
+    reason) and kept in the sales record.
     """
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -82,6 +83,7 @@ def order_transition(
                 code="order_state",
             )
         changes: dict[str, Any] = {"state": to, **(fields or {})}
+        before = {name: getattr(locked, name) for name in changes}
         for name, value in changes.items():
             setattr(locked, name, value)
         locked.save(update_fields=[*changes, "updated_at"])
@@ -89,7 +91,11 @@ def order_transition(
             actor=actor,
             action=f"order.{to}",
             target=locked,
-            changes={"state": (old, to)},
+            changes={
+                name: (before[name], value)
+                for name, value in changes.items()
+                if before[name] != value
+            },
             agency_id=locked.agency_id,
             ip_address=origin.ip_address,
         )

@@ -73,9 +73,11 @@ def sales_plan_submit(
             changes={
                 "title": (None, plan.title),
                 "discount_percent": (None, str(discount_percent)),
-                "lines": (None, [line.code for line in lines]),
-                "agencies": (None, [agency.code for agency in agencies or []]),
-                "dates": (None, [starts_on.isoformat(), ends_on.isoformat()]),
+                # Written out: the audit log keeps scalars (a list would be stored as its repr).
+                "lines": (None, ", ".join(line.code for line in lines)),
+                "agencies": (None, ", ".join(str(agency.code) for agency in agencies or [])),
+                "starts_on": (None, starts_on.isoformat()),
+                "ends_on": (None, ends_on.isoformat()),
             },
         )
     return plan

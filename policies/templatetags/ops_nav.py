@@ -1,0 +1,17 @@
+"""The ops nav: ``{% ops_sections as sections %}`` gives the sections the visitor may open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from policies.ops_sections import OpsSection, ops_sections_for
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def ops_sections(context: dict[str, Any]) -> list[OpsSection]:
+    request = context.get("request")
+    return ops_sections_for(getattr(request, "user", None))
