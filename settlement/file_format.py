@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -49,8 +49,7 @@ CONFIRMATION_HEADER = (
 MAIN_SITE_CODE = "0"  # the virtual branch's own main-site sales have no agency code
 
 
-@dataclass(frozen=True)
-class ExportRow:
+class ExportRow(NamedTuple):
     """One item as the file shows it (dates are Tehran dates, the time Tehran time)."""
 
     batch_id: int
@@ -207,8 +206,7 @@ class ConfirmationFileError(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class ConfirmationLine:
+class ConfirmationLine(NamedTuple):
     line: int
     item_id: int
     policy_number: str
@@ -216,76 +214,90 @@ class ConfirmationLine:
     amount: int
 
 
-_REFERENCE = re.compile(r"^[\w\-/.]{1,40}$")
-_AMOUNT = re.compile(r"^\d{1,18}$")
+_REFERENCE = re.compile(r"[\w\-/.]{1,40}")
+_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+# A plain C line, the way the core system writes nearly all of them: checked by one match.
+_PLAIN_C_LINE = re.compile(
+    r"C,(?P<number>[^,\s\"]*),(?P<item>[0-9]{1,18}),(?P<policy>[\w\-/.]{1,40}),"
+    r"(?P<core>[\w\-/.]{1,40}),(?P<amount>[0-9]{1,18})"
+)
+
+
+def _fields(text: str, line: int) -> list[str]:
+    """The fields of one line (a record may not span lines)."""
+    try:
+        rows = list(csv.reader([text], strict=True))
+    except csv.Error as error:
+        raise ConfirmationFileError(
+            line, _("Not a valid CSV line: %(error)s") % {"error": error}
+        ) from error
+    return [field.strip() for field in rows[0]] if rows else []
 
 
 def confirmation_lines(lines: Iterable[str], *, export_number: str) -> Iterator[ConfirmationLine]:
     """Check a confirmation file line by line while yielding its C lines; raise
     ``ConfirmationFileError`` at the first fault. The whole file must have been read (its
     totals line checked) before anything it says may be applied."""
-    reader = csv.reader(_numbered(lines))
     seen: set[int] = set()
     count = total = 0
     totals_seen = False
     blank_line: int | None = None  # blank lines are allowed at the end only
     last_line = 0
-    try:
-        for fields in reader:
-            line = reader.line_num
-            if line == 1:
-                if not "".join(fields).strip():
-                    raise ConfirmationFileError(
-                        1,
-                        _(
-                            "The file is empty or starts with a blank line; its first line must be "
-                            "the header: %(header)s"
-                        )
-                        % {"header": ",".join(CONFIRMATION_HEADER)},
-                    )
-                if tuple(field.strip() for field in fields) != CONFIRMATION_HEADER:
-                    raise ConfirmationFileError(
-                        1,
-                        _("The first line must be the header: %(header)s")
-                        % {"header": ",".join(CONFIRMATION_HEADER)},
-                    )
-                last_line = 1
-                continue
-            if not "".join(fields).strip():
-                blank_line = blank_line or line
-                continue
-            if blank_line is not None:
+    header = ",".join(CONFIRMATION_HEADER)
+    for line, raw in enumerate(_numbered(lines), start=1):
+        text = raw.rstrip("\r\n")
+        if line == 1:
+            if not text.strip():
                 raise ConfirmationFileError(
-                    blank_line, _("A blank line in the middle of the file.")
-                )
-            if totals_seen:
-                raise ConfirmationFileError(line, _("There is a line after the totals line (T)."))
-            last_line = line
-            fields = [to_latin_digits(field).strip() for field in fields]
-            if fields[0] == "C":
-                parsed = _confirmation_line(fields, line, export_number)
-                if parsed.item_id in seen:
-                    raise ConfirmationFileError(
-                        line,
-                        _("Item %(item)s appears twice in the file.") % {"item": parsed.item_id},
+                    1,
+                    _(
+                        "The file is empty or starts with a blank line; its first line must be "
+                        "the header: %(header)s"
                     )
-                seen.add(parsed.item_id)
-                count += 1
-                total += parsed.amount
-                yield parsed
-            elif fields[0] == "T":
+                    % {"header": header},
+                )
+            if tuple(_fields(text, 1)) != CONFIRMATION_HEADER:
+                raise ConfirmationFileError(
+                    1, _("The first line must be the header: %(header)s") % {"header": header}
+                )
+            last_line = 1
+            continue
+        if not text.strip():
+            blank_line = blank_line or line
+            continue
+        if blank_line is not None:
+            raise ConfirmationFileError(blank_line, _("A blank line in the middle of the file."))
+        if totals_seen:
+            raise ConfirmationFileError(line, _("There is a line after the totals line (T)."))
+        last_line = line
+        plain = _PLAIN_C_LINE.fullmatch(text)
+        if plain is not None and plain["number"] == export_number and plain["item"][0] != "0":
+            parsed = ConfirmationLine(
+                line, int(plain["item"]), plain["policy"], plain["core"], int(plain["amount"])
+            )
+        else:
+            fields = _fields(text, line)
+            if fields[0] == "T":
                 _check_totals(fields, line, export_number, count, total)
                 totals_seen = True
-            else:
+                continue
+            if fields[0] != "C":
                 raise ConfirmationFileError(
                     line,
                     _("Unknown record type %(type)s (expected C or T).")
                     % {"type": fields[0] or "∅"},
                 )
-    except csv.Error as error:
-        raise ConfirmationFileError(
-            reader.line_num, _("Not a valid CSV line: %(error)s") % {"error": error}
-        ) from error
+            parsed = _confirmation_line(fields, line, export_number)
+        if parsed.item_id in seen:
+            raise ConfirmationFileError(
+                line, _("Item %(item)s appears twice in the file.") % {"item": parsed.item_id}
+            )
+        seen.add(parsed.item_id)
+        count += 1
+        total += parsed.amount
+        yield parsed
     if last_line == 0:
         raise ConfirmationFileError(1, _("The file is empty."))
     if not totals_seen:
@@ -295,12 +307,14 @@ def confirmation_lines(lines: Iterable[str], *, export_number: str) -> Iterator[
 
 
 def _numbered(lines: Iterable[str]) -> Iterator[str]:
+    """The lines with a byte-order mark dropped and Persian or Arabic-Indic digits made Latin
+    (every field is a number or a code; the check is skipped for plain ASCII lines)."""
     first = True
     for text in lines:
         if first:
             text = text.lstrip("\ufeff")
             first = False
-        yield text
+        yield text if text.isascii() else to_latin_digits(text)
 
 
 def _confirmation_line(fields: list[str], line: int, export_number: str) -> ConfirmationLine:
@@ -317,17 +331,17 @@ def _confirmation_line(fields: list[str], line: int, export_number: str) -> Conf
             _("This line confirms export %(found)s, not %(expected)s.")
             % {"found": number or "∅", "expected": export_number},
         )
-    if not item.isdigit() or not 0 < int(item) < 2**63:
+    if not _NUMBER.fullmatch(item) or int(item) == 0:
         raise ConfirmationFileError(
             line, _("The item number %(item)s is not a number.") % {"item": item or "∅"}
         )
-    if not _REFERENCE.match(policy):
+    if not _REFERENCE.fullmatch(policy):
         raise ConfirmationFileError(line, _("The policy number is missing or malformed."))
-    if not _REFERENCE.match(core_policy):
+    if not _REFERENCE.fullmatch(core_policy):
         raise ConfirmationFileError(
             line, _("The core system's policy number is missing or malformed.")
         )
-    if not _AMOUNT.match(amount):
+    if not _NUMBER.fullmatch(amount):
         raise ConfirmationFileError(
             line,
             _("The amount %(amount)s is not a whole number of rials.") % {"amount": amount or "∅"},
@@ -354,7 +368,7 @@ def _check_totals(fields: list[str], line: int, export_number: str, count: int, 
             _("The totals line counts %(found)s items but the file has %(count)s.")
             % {"found": items or "∅", "count": count},
         )
-    if not _AMOUNT.match(amount) or int(amount) != total:
+    if not _NUMBER.fullmatch(amount) or int(amount) != total:
         raise ConfirmationFileError(
             line,
             _("The totals line says %(found)s rials but the lines add up to %(total)s.")

@@ -200,11 +200,15 @@ class SettlementConfirmationLine(models.Model):
     """One C line of a confirmation file, as the core system wrote it (loaded by COPY)."""
 
     pk = models.CompositePrimaryKey("confirmation_id", "item_ref")
+    # No database constraint: a file's lines are written by COPY in the transaction that
+    # holds their confirmation's row, and a deferred check of every line at commit cost
+    # ~4.5 s per 500,000 lines here. Deleting a confirmation still deletes its lines.
     confirmation = models.ForeignKey(
         SettlementConfirmation,
         verbose_name=_("confirmation"),
         on_delete=models.CASCADE,
         related_name="lines",
+        db_constraint=False,
     )
     item_ref = models.BigIntegerField(_("item in the file"))
     line_number = models.PositiveIntegerField(_("line in the file"))

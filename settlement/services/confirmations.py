@@ -133,58 +133,31 @@ _EXPORT_ITEMS = """
     SELECT i.id, i.amount, i.policy_number FROM settlement_settlementitem i
     JOIN settlement_settlementbatch b ON b.id = i.batch_id WHERE b.export_id = %(export)s
 """
-_MISMATCH_COLUMNS = """
+# Every difference, each once, from one pass over the export's items beside the file's lines.
+_DIFFERENCES = (
+    """
     INSERT INTO settlement_settlementmismatch (confirmation_id, kind, item_id, line_number,
         item_reference, policy_number, expected_amount, confirmed_amount)
-"""
-# The differences, each once, in the order of the file (the export's for missing items).
-_SQL_STEPS = [
-    "ANALYZE settlement_settlementconfirmationline",
-    _MISMATCH_COLUMNS  # noqa: S608 - constant SQL; values are parameters
-    + """
-    SELECT %(confirmation)s, 'amount', i.id, c.line_number, c.item_ref::text, c.policy_number,
-           i.amount, c.amount
-    FROM settlement_settlementconfirmationline c JOIN ("""
+    SELECT %(confirmation)s, k.kind, i.id, c.line_number, COALESCE(c.item_ref, i.id)::text,
+           COALESCE(c.policy_number, i.policy_number), i.amount, c.amount
+    FROM ("""  # noqa: S608 - constant SQL; values are parameters
     + _EXPORT_ITEMS
     + """) i
-      ON i.id = c.item_ref
-    WHERE c.confirmation_id = %(confirmation)s AND c.amount <> i.amount
-    ORDER BY c.line_number
-    """,
-    _MISMATCH_COLUMNS  # noqa: S608 - constant SQL; values are parameters
-    + """
-    SELECT %(confirmation)s, 'policy', i.id, c.line_number, c.item_ref::text, c.policy_number,
-           i.amount, c.amount
-    FROM settlement_settlementconfirmationline c JOIN ("""
-    + _EXPORT_ITEMS
-    + """) i
-      ON i.id = c.item_ref
-    WHERE c.confirmation_id = %(confirmation)s AND c.policy_number <> i.policy_number
-    ORDER BY c.line_number
-    """,
-    _MISMATCH_COLUMNS  # noqa: S608 - constant SQL; values are parameters
-    + """
-    SELECT %(confirmation)s, 'missing', i.id, NULL, i.id::text, i.policy_number, i.amount, NULL
-    FROM ("""
-    + _EXPORT_ITEMS
-    + """) i
-    WHERE NOT EXISTS (
-        SELECT 1 FROM settlement_settlementconfirmationline c
-        WHERE c.confirmation_id = %(confirmation)s AND c.item_ref = i.id)
-    ORDER BY i.id
-    """,
-    _MISMATCH_COLUMNS  # noqa: S608 - constant SQL; values are parameters
-    + """
-    SELECT %(confirmation)s, 'extra', NULL, c.line_number, c.item_ref::text, c.policy_number,
-           NULL, c.amount
-    FROM settlement_settlementconfirmationline c
-    WHERE c.confirmation_id = %(confirmation)s
-      AND NOT EXISTS (SELECT 1 FROM ("""
-    + _EXPORT_ITEMS
-    + """) i WHERE i.id = c.item_ref)
-    ORDER BY c.line_number
-    """,
-]
+    FULL JOIN (SELECT item_ref, line_number, policy_number, amount
+               FROM settlement_settlementconfirmationline
+               WHERE confirmation_id = %(confirmation)s) c ON c.item_ref = i.id
+    CROSS JOIN LATERAL (VALUES
+        ('missing', c.item_ref IS NULL),
+        ('extra', i.id IS NULL),
+        ('amount', c.item_ref IS NOT NULL AND i.id IS NOT NULL AND c.amount <> i.amount),
+        ('policy', c.item_ref IS NOT NULL AND i.id IS NOT NULL
+                   AND c.policy_number <> i.policy_number)
+    ) AS k(kind, found)
+    WHERE k.found
+    ORDER BY k.kind, c.line_number, i.id
+    """
+)
+_SQL_STEPS = ["ANALYZE settlement_settlementconfirmationline", _DIFFERENCES]
 _COUNTS = """
     SELECT
       (SELECT count(*) FROM settlement_settlementconfirmationline

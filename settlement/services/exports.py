@@ -222,7 +222,7 @@ def _write_files(export: SettlementExport, attempt: int, csv_path: Path, xlsx_pa
             cursor.execute(_ROWS, {"id": export.pk, "tz": settings.TIME_ZONE})
             while rows := cursor.fetchmany(chunk):
                 for row in rows:
-                    writer.add(ExportRow(*row))
+                    writer.add(ExportRow._make(row))
                 written += len(rows)
                 _progress(export.pk, attempt, written)
         return writer.finish()

@@ -31,6 +31,7 @@ def test_a_reader_sees_the_rows_with_their_types():
             ["1405-TP-000001", Decimal("65314000"), Decimal("5.00")],
             ["1405-TP-000002", 1200, None],
             ["bad\x01char", "not a number", Decimal("12.50")],
+            [685, True, None],
         ]
     )
     book = openpyxl.load_workbook(io.BytesIO(data))
@@ -41,6 +42,7 @@ def test_a_reader_sees_the_rows_with_their_types():
         ["1405-TP-000001", 65314000, 5],
         ["1405-TP-000002", 1200, None],
         ["badchar", "not a number", 12.5],
+        ["685", "True", None],
     ]
     assert book["اقلام"]["B2"].number_format == "#,##0"
     assert book["اقلام"].sheet_view.rightToLeft is True

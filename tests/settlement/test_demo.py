@@ -13,11 +13,13 @@ from settlement.models import (
     SettlementMismatch,
 )
 from settlement.services.batches import last_ended_day
+from tests.settlement.sales import ensure_default_rates
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_settlement_demo_loads_once(drop_schemas_after, private_files):
+    ensure_default_rates()  # an earlier transactional test may have emptied the table
     call_command("catalog_load", verbosity=0)
     call_command("load_demo", verbosity=0)
     call_command("load_sales_demo", verbosity=0)

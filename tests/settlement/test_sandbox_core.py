@@ -8,6 +8,8 @@ import pytest
 from settlement.file_format import confirmation_lines
 from settlement.sandbox_core import SettlementFileRefused, core_confirmation
 
+pytestmark = pytest.mark.django_db
+
 FILE = (
     "record_type,export_number,business_day,batch_id,agency_code,item_id,policy_number,"
     "line_code,issue_date,payment_date,payment_time,gateway,bank_reference,amount_rials,"
@@ -50,3 +52,22 @@ def test_it_can_leave_an_item_out():
 def test_it_refuses_what_the_core_system_would(broken):
     with pytest.raises(SettlementFileRefused):
         core_confirmation(broken)
+
+
+def test_the_command_answers_a_written_export(
+    line, tariff, customer, agency, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from settlement.services.batches import settlement_batches_build
+    from settlement.services.exports import settlement_export_create
+    from tests.factories import create_user
+    from tests.settlement.sales import DAY, sale
+
+    sale(line=line, tariff=tariff, customer=customer, agency=agency, premium="10000000")
+    settlement_batches_build(day=DAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        export = settlement_export_create(day=DAY, actor=create_user(insurer_role="operator"))
+    out = tmp_path / "answer.csv"
+    call_command("sandbox_core_confirm", export.number, "--book", "0=9000000", "--output", str(out))
+    assert out.read_bytes().decode().endswith(f"T,{export.number},1,9000000\r\n")
