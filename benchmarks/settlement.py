@@ -94,20 +94,25 @@ FROM policies_policy p WHERE p.number LIKE '1405-BN-%%'
 _CHILD = """
 import hashlib, json, resource, sys, time
 import django
+import psutil
 django.setup()
 from django.core.files.storage import storages
 from settlement.models import SettlementExport
 from settlement.services.exports import settlement_export_render
 baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = psutil.Process().memory_info().rss
 started = time.perf_counter()
 assert settlement_export_render(export_id=int(sys.argv[1]))
 seconds = time.perf_counter() - started
+after = psutil.Process().memory_info().rss
 export = SettlementExport.objects.get(pk=int(sys.argv[1]))
 storage = storages["private"]
 print(json.dumps({
     "seconds": seconds,
     "baseline_kb": baseline,
     "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    "rss_before": before,
+    "rss_after": after,
     "csv": storage.path(export.csv_file),
     "xlsx": storage.path(export.xlsx_file),
     "sha256": export.csv_sha256,
@@ -298,7 +303,9 @@ def _measure(report: Report, private: Path) -> None:
     )
     report.add(
         "Export: peak memory of the process (Django included)",
-        f"{peak_mb:.0f} MB (after start-up {first['baseline_kb'] / 1024:.0f} MB)",
+        f"{peak_mb:.0f} MB (start-up's high-water mark {first['baseline_kb'] / 1024:.0f} MB; "
+        f"resident {first['rss_before'] / 2**20:.0f} MB before the export, "
+        f"{first['rss_after'] / 2**20:.0f} MB after)",
         target=f"≤ {TARGET_EXPORT_MB:.0f} MB",
         passed=peak_mb <= TARGET_EXPORT_MB,
     )
@@ -317,6 +324,20 @@ def _measure(report: Report, private: Path) -> None:
     report.note(
         f"Files: CSV {csv_mb:.0f} MB, Excel {xlsx_mb:.0f} MB; written again in "
         f"{second['seconds']:.1f} s."
+    )
+    report.note(
+        "The export streams the items from a server-side cursor (5,000 rows a step, each step "
+        "recording progress) into the CSV and the Excel copy at once, so memory does not grow "
+        "with the day. Most of its time is the Excel copy's XML (a row formatter made once per "
+        "sheet took the whole export from 22 s to 15 s on this machine)."
+    )
+    report.note(
+        "The import checks each line (one regular expression for a plain C line) while COPY "
+        "loads it into the confirmation lines, then finds every difference in one full join "
+        "of the export's items with those lines. Before: a temporary table, an UPDATE of every "
+        "item and four joins took 25.5 s; a deferred foreign-key check on every line alone "
+        "cost ~4.5 s at commit, so the lines carry no database constraint to their "
+        "confirmation (decision 012)."
     )
 
     export.refresh_from_db()

@@ -14,6 +14,7 @@ from typing import IO, Any, NamedTuple
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.digits import to_latin_digits
 from core.jalali import format_jalali_date
@@ -173,7 +174,7 @@ def _item_columns() -> list[Column]:
     return [
         Column(_("Batch"), NUMBER, 10),
         Column(_("Agency code"), width=12),
-        Column(_("Item"), NUMBER, 12),
+        Column(pgettext("settlement item", "Item"), NUMBER, 12),
         Column(_("Policy number"), width=20),
         Column(_("Line"), width=14),
         Column(_("Issued on"), width=12),

@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import insurer_view
@@ -89,14 +89,21 @@ def _back_to_day(day: dt.date) -> HttpResponse:
     )
 
 
+def _posted_day(request) -> dt.date | None:
+    """The day a settlement button was pressed for; a bad one is explained, and ``None``."""
+    form = DayForm(request.POST)
+    if form.is_valid():
+        return form.cleaned_data["day"]
+    messages.error(request, " ".join(str(error) for error in form.errors["day"]))
+    return None
+
+
 @require_POST
 @insurer_view(roles=SETTLEMENT_ROLES)
 def build(request) -> HttpResponse:
-    form = DayForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(error) for error in form.errors["day"]))
+    day = _posted_day(request)
+    if day is None:
         return redirect("ops-settlement:home")
-    day = form.cleaned_data["day"]
     try:
         result = settlement_batches_build(day=day, actor=request.user)
     except ValidationError as error:
@@ -113,11 +120,9 @@ def build(request) -> HttpResponse:
 @require_POST
 @insurer_view(roles=SETTLEMENT_ROLES)
 def export_create(request) -> HttpResponse:
-    form = DayForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(error) for error in form.errors["day"]))
+    day = _posted_day(request)
+    if day is None:
         return redirect("ops-settlement:home")
-    day = form.cleaned_data["day"]
     try:
         export = settlement_export_create(day=day, actor=request.user)
     except (ValidationError, PermissionDenied) as error:
@@ -261,7 +266,7 @@ def _mismatches_xlsx(confirmation: SettlementConfirmation, mismatches) -> HttpRe
             _("Differences"),
             [
                 Column(_("Difference"), width=28),
-                Column(_("Item"), NUMBER, 12),
+                Column(pgettext("settlement item", "Item"), NUMBER, 12),
                 Column(_("Line in the file"), NUMBER, 10),
                 Column(_("Policy number"), width=20),
                 Column(_("Agency code"), width=12),

@@ -1,5 +1,6 @@
 from django import template
 from django.conf import settings
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -33,3 +34,10 @@ def clean_html(value: str):
     from core.html import sanitize_html
 
     return mark_safe(sanitize_html(value or ""))  # noqa: S308 - sanitised just above
+
+
+@register.filter
+def ltr(value) -> str:
+    """An identifier (export number, policy number) kept left to right inside Persian text,
+    so its digits and dashes are not reordered."""
+    return format_html('<bdi dir="ltr">{}</bdi>', value)
