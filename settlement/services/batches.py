@@ -72,15 +72,21 @@ def _tables() -> dict[str, str]:
 
 
 # Verified payments of issued policies, paid and issued before the cut-off, not in a batch,
-# with their commission when the seller is an agency.
-_READY_FROM = """
+# with their commission when the seller is an agency: found once into a temporary table,
+# whose real size the planner then knows (estimated across five joins it was off by ~600×
+# and chose nested loops: 17 s instead of a few for 500,000 items).
+_READY = """
+    CREATE TEMP TABLE settlement_ready ON COMMIT DROP AS
+    SELECT p.id AS payment_id, pol.id AS policy_id, o.agency_id,
+           COALESCE(o.agency_id, 0) AS agency_key, p.amount,
+           COALESCE(c.amount, 0) AS commission, pol.number AS policy_number,
+           l.code AS line_code, p.gateway, p.reference AS bank_reference,
+           COALESCE(p.verified_at, p.callback_at, p.created_at) AS paid_at, pol.issued_at
     FROM {payment} p
     JOIN {order} o ON o.id = p.order_id
     JOIN {policy} pol ON pol.order_id = o.id
     JOIN {line} l ON l.id = pol.line_id
     LEFT JOIN {commission} c ON c.policy_id = pol.id
-"""
-_READY_WHERE = """
     WHERE p.state = 'succeeded'
       AND COALESCE(p.verified_at, p.callback_at, p.created_at) < %(cutoff)s
       AND pol.issued_at < %(cutoff)s AND pol.issued_at >= %(since)s
@@ -89,23 +95,19 @@ _READY_WHERE = """
 """
 _NEW_BATCHES = (
     "INSERT INTO {batch} (agency_id, day, state, item_count, total_amount, total_commission, "
-    "created_at) SELECT DISTINCT o.agency_id, %(day)s, 'open', 0, 0, 0, now() "
-    + _READY_FROM
-    + _READY_WHERE
-    + " ON CONFLICT (agency_id, day) DO NOTHING"
+    "created_at) SELECT DISTINCT agency_id, %(day)s, 'open', 0, 0, 0, now() "
+    "FROM settlement_ready ON CONFLICT (agency_id, day) DO NOTHING"
 )
 _NEW_ITEMS = (
     "INSERT INTO {item} (batch_id, payment_id, policy_id, agency_id, amount, commission, "  # noqa: S608 - our tables; values are parameters
     "policy_number, line_code, gateway, bank_reference, paid_at, issued_at) "
-    "SELECT b.id, p.id, pol.id, o.agency_id, p.amount, COALESCE(c.amount, 0), pol.number, "
-    "l.code, p.gateway, p.reference, COALESCE(p.verified_at, p.callback_at, p.created_at), "
-    "pol.issued_at "
-    + _READY_FROM
+    "SELECT b.id, r.payment_id, r.policy_id, r.agency_id, r.amount, r.commission, "
+    "r.policy_number, r.line_code, r.gateway, r.bank_reference, r.paid_at, r.issued_at "
+    "FROM settlement_ready r "
     # Agency ids are positive: 0 stands for "none" so the join can hash.
-    + " JOIN {batch} b ON b.day = %(day)s AND b.state = 'open' "
-    "AND COALESCE(b.agency_id, 0) = COALESCE(o.agency_id, 0) "
-    + _READY_WHERE
-    + " ORDER BY p.id ON CONFLICT (payment_id) DO NOTHING"
+    "JOIN {batch} b ON b.day = %(day)s AND b.state = 'open' "
+    "AND COALESCE(b.agency_id, 0) = r.agency_key "
+    "ORDER BY r.payment_id ON CONFLICT (payment_id) DO NOTHING"
 )
 _TOTALS = (
     "UPDATE {batch} b SET item_count = s.n, total_amount = s.amount, total_commission = s.commission "
@@ -143,6 +145,9 @@ def settlement_batches_build(*, day: dt.date, actor: Any = None) -> BuildResult:
             for batch in SettlementBatch.objects.filter(day=day, state=SettlementBatch.State.OPEN)
         }
         with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS settlement_ready")
+            cursor.execute(_READY.format(**tables), params)
+            cursor.execute("ANALYZE settlement_ready")
             cursor.execute(_NEW_BATCHES.format(**tables), params)
             cursor.execute(_NEW_ITEMS.format(**tables), params)
             added = cursor.rowcount
