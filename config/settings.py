@@ -81,6 +81,7 @@ TENANT_SPARE_POOL_SIZE = env.int("TENANT_SPARE_POOL_SIZE", default=2 if TESTING 
 
 MIDDLEWARE = [
     "tenants.middleware.HostRoutingMiddleware",
+    "core.degraded.DependencyDownMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,6 +131,10 @@ DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME", default="test_bi
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# A Redis that does not answer costs one short timeout, then calls to it fail at once for
+# REDIS_DOWN_SECONDS (core.redis); pages that can do without it carry on (decision 016).
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.5)
+REDIS_DOWN_SECONDS = env.float("REDIS_DOWN_SECONDS", default=2.0)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -139,6 +144,11 @@ CACHES = {
             default=f"t-{DATABASES['default']['TEST']['NAME']}" if TESTING else "bimeh",
         ),
         "TIMEOUT": 3600,
+        "OPTIONS": {
+            "pool_class": "core.redis.GuardedConnectionPool",
+            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        },
     }
 }
 
@@ -169,7 +179,9 @@ LOGIN_HUB_ENABLED = env.bool(
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in PostgreSQL alone: a logged-in visitor stays logged in while Redis is
+# down, and a logout can never be undone by a stale cached copy (decision 016).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 _port = f":{SITE_PORT}" if SITE_PORT else ""
 CSRF_TRUSTED_ORIGINS = [
     f"{SITE_SCHEME}://{BASE_DOMAIN}{_port}",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.digits import to_latin_digits
 from core.pdf import qr_data_uri, render_pdf
+from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.sites import main_site_url
 from core.sms.services import sms_queue
 from policies.models import Order, Policy
@@ -112,15 +113,25 @@ def policy_pdf_content(*, policy: Policy) -> bytes:
     return policy_pdf_bytes(policy=policy)
 
 
+class VerificationUnavailable(Exception):
+    """The lookup counters (Redis) cannot be reached: the lookup is refused for now, since
+    an uncounted lookup is an unlimited one."""
+
+
 def verification_throttled(*, ip_address: str | None) -> bool:
-    """Count a verification lookup from this address; True when it is over the limit."""
+    """Count a verification lookup from this address; True when it is over the limit.
+    Raises ``VerificationUnavailable`` when the count cannot be kept."""
     key = f"policies:verify:{ip_address or 'unknown'}"
-    cache.add(key, 0, VERIFY_WINDOW_SECONDS)
     try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, VERIFY_WINDOW_SECONDS)
-        count = 1
+        cache.add(key, 0, VERIFY_WINDOW_SECONDS)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, VERIFY_WINDOW_SECONDS)
+            count = 1
+    except REDIS_UNAVAILABLE as error:
+        logger.warning("Verification throttle unavailable (%s): lookup refused", error)
+        raise VerificationUnavailable from error
     return count > VERIFY_LIMIT_PER_IP
 
 
