@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,26 @@ def policy_pdf_render(*, policy_id: int) -> bool:
             agency_id=policy.agency_id,
         )
     return True
+
+
+# A PDF is normally rendered within seconds of the issue; one still missing after this long
+# was never handed to a worker (the broker was down). Older ones are rendered on download.
+PDF_MISSING_AFTER = dt.timedelta(minutes=2)
+PDF_MISSING_WITHIN = dt.timedelta(days=1)
+
+
+def policies_without_pdf(*, now: dt.datetime | None = None, limit: int = 200) -> list[int]:
+    """Policies issued a while ago whose PDF was never rendered (nor their SMS sent)."""
+    now = now or timezone.now()
+    return list(
+        Policy.objects.filter(
+            pdf_rendered_at__isnull=True,
+            issued_at__lt=now - PDF_MISSING_AFTER,
+            issued_at__gte=now - PDF_MISSING_WITHIN,
+        )
+        .order_by("issued_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
 
 
 def policy_pdf_content(*, policy: Policy) -> bytes:

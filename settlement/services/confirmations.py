@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import AuditLog
+from core.queue import enqueue
 from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
 from settlement.file_format import ConfirmationFileError, ConfirmationLine, confirmation_lines
 from settlement.models import SettlementBatch, SettlementConfirmation, SettlementExport
@@ -92,7 +93,7 @@ def settlement_confirmation_upload(
 def _queue(confirmation_id: int) -> None:
     from settlement.tasks import settlement_confirmation_apply
 
-    settlement_confirmation_apply.delay(confirmation_id)
+    enqueue(settlement_confirmation_apply, confirmation_id)  # unsent: settlement_work_resume
 
 
 class _CopySource(io.RawIOBase):
