@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.redis import redis_client
 from core.sites import main_site_url, normalize_host, site_url
 
@@ -55,14 +56,22 @@ def _key(nonce: str) -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:accounts:hub:{nonce}"
 
 
-def _stash(session_key: str) -> str:
+def _stash(session_key: str) -> str | None:
+    """A fresh nonce for ``session_key``; None while Redis is down (no hand-over then:
+    each host keeps its own login, and the visitor can log in there)."""
     nonce = secrets.token_urlsafe(24)
-    redis_client().set(_key(nonce), session_key, ex=NONCE_TTL_SECONDS)
+    try:
+        redis_client().set(_key(nonce), session_key, ex=NONCE_TTL_SECONDS)
+    except REDIS_UNAVAILABLE:
+        return None
     return nonce
 
 
 def _take(nonce: str) -> str | None:
-    value = redis_client().getdel(_key(nonce)) if nonce else None
+    try:
+        value = redis_client().getdel(_key(nonce)) if nonce else None
+    except REDIS_UNAVAILABLE:
+        return None
     if not value:
         return None
     return value.decode() if isinstance(value, bytes) else str(value)
@@ -92,6 +101,8 @@ def share_with_hub(request, next_url: str) -> HttpResponse | None:
         return None
     request.session.save()
     nonce = _stash(request.session.session_key)
+    if nonce is None:
+        return None
     back = next_url if _platform_url(next_url) else request.build_absolute_uri(next_url)
     return HttpResponseRedirect(_adopt_url(settings.BASE_DOMAIN, nonce=nonce, next_url=back))
 
@@ -104,8 +115,10 @@ def hub_fetch(request):
     if not hub_enabled() or not _platform_url(next_url):
         return HttpResponseBadRequest("Bad next address.")
     parts = urlsplit(next_url)
+    nonce = None
     if request.user.is_authenticated and request.session.session_key:
         nonce = _stash(request.session.session_key)
+    if nonce is not None:
         relative = parts.path + (f"?{parts.query}" if parts.query else "")
         query = urlencode({"nonce": nonce, "next": relative})
         return HttpResponseRedirect(f"{parts.scheme}://{parts.netloc}/accounts/hub/adopt/?{query}")

@@ -60,6 +60,7 @@ def login_start(request):
         request.POST or None, initial={"mobile": request.session.get(SESSION_MOBILE, "")}
     )
     retry_after = None
+    unavailable = False
     if request.method == "POST" and form.is_valid():
         mobile = form.cleaned_data["mobile"]
         try:
@@ -69,6 +70,7 @@ def login_start(request):
         except services.OtpThrottled as error:
             form.add_error(None, error)
             retry_after = error.retry_after
+            unavailable = isinstance(error, services.OtpUnavailable)
         else:
             request.session[SESSION_MOBILE] = mobile
             messages.success(
@@ -78,7 +80,8 @@ def login_start(request):
             return redirect(f"{reverse('accounts:verify')}?{query}")
     response = render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
     if retry_after is not None:
-        response.status_code = 429
+        # 503: the throttle could not count the request (Redis down); 429: too many.
+        response.status_code = 503 if unavailable else 429
         response["Retry-After"] = str(retry_after)
     return response
 
@@ -91,6 +94,7 @@ def login_verify(request):
         return redirect(f"{reverse('accounts:login')}?{query}")
     form = CodeForm(request.POST or None)
     retry_after = None
+    unavailable = False
     if request.method == "POST" and form.is_valid():
         try:
             result = services.otp_verify(
@@ -103,6 +107,7 @@ def login_verify(request):
             form.add_error("code", error)
             if isinstance(error, services.OtpThrottled):
                 retry_after = error.retry_after
+                unavailable = isinstance(error, services.OtpUnavailable)
         else:
             login(request, result.user, backend="accounts.backends.MobileBackend")
             request.session.pop(SESSION_MOBILE, None)
@@ -115,7 +120,8 @@ def login_verify(request):
         {"form": form, "mobile": mobile, "next": _next_url(request)},
     )
     if retry_after is not None:
-        response.status_code = 429
+        # 503: the throttle could not count the request (Redis down); 429: too many.
+        response.status_code = 503 if unavailable else 429
         response["Retry-After"] = str(retry_after)
     return response
 

@@ -81,6 +81,7 @@ TENANT_SPARE_POOL_SIZE = env.int("TENANT_SPARE_POOL_SIZE", default=2 if TESTING 
 
 MIDDLEWARE = [
     "tenants.middleware.HostRoutingMiddleware",
+    "core.degraded.DependencyDownMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,6 +131,10 @@ DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME", default="test_bi
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# A Redis that does not answer costs one short timeout, then calls to it fail at once for
+# REDIS_DOWN_SECONDS (core.redis); pages that can do without it carry on (decision 016).
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.5)
+REDIS_DOWN_SECONDS = env.float("REDIS_DOWN_SECONDS", default=2.0)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -139,6 +144,11 @@ CACHES = {
             default=f"t-{DATABASES['default']['TEST']['NAME']}" if TESTING else "bimeh",
         ),
         "TIMEOUT": 3600,
+        "OPTIONS": {
+            "pool_class": "core.redis.GuardedConnectionPool",
+            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        },
     }
 }
 
@@ -169,7 +179,9 @@ LOGIN_HUB_ENABLED = env.bool(
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in PostgreSQL alone: a logged-in visitor stays logged in while Redis is
+# down, and a logout can never be undone by a stale cached copy (decision 016).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 _port = f":{SITE_PORT}" if SITE_PORT else ""
 CSRF_TRUSTED_ORIGINS = [
     f"{SITE_SCHEME}://{BASE_DOMAIN}{_port}",
@@ -251,7 +263,22 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A broker that does not answer must not hold a web request: short timeouts and one retry
+# when publishing; core.queue then leaves the work to the sweeps for BROKER_DOWN_SECONDS.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
+    # Above the BRPOP timeout (1 s) of the workers' long polls.
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
+}
+BROKER_DOWN_SECONDS = env.float("BROKER_DOWN_SECONDS", default=10.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="default")
@@ -261,6 +288,10 @@ CELERY_BEAT_SCHEDULE = {
     "refill-spare-schema-pool": {"task": "tenants.tasks.spare_pool_refill", "schedule": 15 * 60},
     "reconcile-open-payments": {"task": "policies.tasks.payments_reconcile", "schedule": 5 * 60},
     "store-pending-quotes": {"task": "policies.tasks.quote_flush", "schedule": 5},
+    # Work committed while the broker was down (decision 016).
+    "resume-unsent-sms": {"task": "core.tasks.sms_resume", "schedule": 60},
+    "resume-missing-policy-pdfs": {"task": "policies.tasks.policy_pdfs_resume", "schedule": 5 * 60},
+    "start-missed-referrals": {"task": "referrals.tasks.referrals_start_missed", "schedule": 60},
     "compute-missing-commissions": {
         "task": "settlement.tasks.commissions_backfill",
         "schedule": 10 * 60,

@@ -5,6 +5,9 @@ from django.urls import include, path
 
 from config.urls_common import api_patterns, common_patterns
 
+# A part that is down before any view ran (core.degraded): 503 "try again", not 500.
+handler500 = "core.degraded.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     *common_patterns,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.models import SmsMessage
 from core.sms.base import PermanentSmsError, TransientSmsError, get_backend
-from core.sms.services import sms_clear_text, sms_clear_text_forget
+from core.sms.services import sms_clear_text, sms_clear_text_forget, sms_stranded
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,19 @@ def sms_send(self, *, message_id: int) -> str | Retry:
     sms_clear_text_forget(message_id=message_id)
     logger.info("SMS %s sent by %s", message_id, backend.name)
     return "sent"
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def sms_resume() -> int:
+    """Send again what was queued but never reached a worker (beat): the broker was down
+    when the message committed, or a retry was lost. Sending is claimed, so a message that
+    is in fact under way is not sent twice."""
+    from core.queue import enqueue
+
+    stranded = sms_stranded(max_attempts=SMS_MAX_ATTEMPTS)
+    for message_id in stranded:
+        enqueue(sms_send, message_id=message_id)
+    return len(stranded)
 
 
 def _error_text(error: Exception) -> str:

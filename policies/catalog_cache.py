@@ -6,7 +6,8 @@ may not sell which line. Each process keeps a snapshot of these, tagged with a g
 number that lives in Redis; every change to a catalog row (admin, import, activation, an
 agency's lines) bumps the number once its transaction commits; each process compares it
 with its own at most once a second and reloads when it differs. A warm request reads no
-database row and, most of the time, not even Redis.
+database row and, most of the time, not even Redis. While Redis is down each process
+reloads from the database at most once a second, and refuses catalog changes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Prefetch, Q
 
+from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
 from policies.models import AgencyLine, Line, Question, SalesPlan, TariffRule, TariffVersion
 
 GENERATION_KEY = "policies:catalog:generation"
@@ -86,7 +88,8 @@ RECHECK_SECONDS = 1.0
 
 class _Snapshot:
     def __init__(self) -> None:
-        self.generation: int | None = None
+        self.loaded = False
+        self.generation: int | None = None  # None: not known (Redis was down at the load)
         self.checked_at = 0.0
         self.lines: dict[str, LineSnapshot] = {}
         self.lock = threading.Lock()
@@ -114,9 +117,12 @@ def _bump() -> None:
 
 def catalog_changed() -> None:
     """Tell every process to reload the catalog: now (this transaction's own reads) and
-    again once it commits (a process that reloaded in between saw the old rows)."""
+    again once it commits (a process that reloaded in between saw the old rows).
+
+    Without Redis the first bump raises and the change is refused (rolled back): other
+    processes could not be told, and would keep their old snapshot once Redis is back."""
     _bump()
-    transaction.on_commit(_bump)
+    transaction.on_commit(_bump, robust=True)
 
 
 def _load() -> dict[str, LineSnapshot]:
@@ -170,13 +176,19 @@ def line_snapshot(code: str) -> LineSnapshot | None:
     ``RECHECK_SECONDS``.
     """
     now = time.monotonic()
-    if now - _snapshot.checked_at < RECHECK_SECONDS and _snapshot.generation is not None:
+    if now - _snapshot.checked_at < RECHECK_SECONDS and _snapshot.loaded:
         return _snapshot.lines.get(code)
-    generation = catalog_generation()
+    try:
+        generation: int | None = catalog_generation()
+    except REDIS_UNAVAILABLE:
+        # Redis down: no number tells of a change, so the database is read again (at most
+        # once per RECHECK_SECONDS), and once more when Redis answers.
+        generation = None
     _snapshot.checked_at = now
-    if generation != _snapshot.generation:
+    if generation is None or generation != _snapshot.generation or not _snapshot.loaded:
         with _snapshot.lock:
-            if generation != _snapshot.generation:
+            if generation is None or generation != _snapshot.generation or not _snapshot.loaded:
                 _snapshot.lines = _load()
                 _snapshot.generation = generation
+                _snapshot.loaded = True
     return _snapshot.lines.get(code)

@@ -22,6 +22,18 @@ def policy_pdf_render(policy_id: int) -> bool:
     return render(policy_id=policy_id)
 
 
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def policy_pdfs_resume() -> int:
+    """Queue the PDFs of policies whose rendering never reached a worker (beat)."""
+    from core.queue import enqueue
+    from policies.services.documents import policies_without_pdf
+
+    missing = policies_without_pdf()
+    for policy_id in missing:
+        enqueue(policy_pdf_render, policy_id)
+    return len(missing)
+
+
 @shared_task(acks_late=True, soft_time_limit=280, time_limit=300)
 def payments_reconcile() -> int:
     """Ask the bank about payments whose customers never came back; returns how many."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from core.queue import enqueue
 from policies.models import Order
 from policies.signals import order_paid
 
@@ -16,4 +17,5 @@ def refer_paid_order(sender: Any, order: Order, **kwargs: Any) -> None:
     if order.channel == Order.Channel.MAIN and order.agency_id is None:
         from referrals.tasks import referral_start
 
-        referral_start.delay(order.pk)
+        # Unsent (broker down), the referral is started by ``referrals_start_missed``.
+        enqueue(referral_start, order.pk)

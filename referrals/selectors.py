@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from django.db import connection
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from referrals.geo import bounding_box, geodesic_m
@@ -199,6 +199,35 @@ def referrals_due(*, now: dt.datetime, limit: int = 100) -> list[int]:
     return list(
         Referral.objects.filter(state=Referral.State.OPEN, due_at__lte=now)
         .order_by("due_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def orders_never_referred(
+    *, paid_after: dt.datetime, paid_before: dt.datetime, limit: int = 100
+) -> list[int]:
+    """Paid main-site orders without an agency whose referral was neither started nor
+    skipped: their start never reached a worker (the broker was down after the payment)."""
+    from policies.models import Order
+
+    return list(
+        Order.objects.filter(
+            channel=Order.Channel.MAIN,
+            state=Order.State.PAID,
+            agency__isnull=True,
+            awaiting_agency=False,
+            paid_at__gte=paid_after,
+            paid_at__lt=paid_before,
+        )
+        .exclude(Exists(Referral.objects.filter(order_id=OuterRef("pk"))))
+        .exclude(
+            Exists(
+                ReferralEvent.objects.filter(
+                    order_id=OuterRef("pk"), kind=ReferralEvent.Kind.SKIPPED
+                )
+            )
+        )
+        .order_by("paid_at", "id")
         .values_list("id", flat=True)[:limit]
     )
 

@@ -24,6 +24,7 @@ from core.audit import audit_record
 from core.digits import to_persian_digits
 from core.jalali import tehran
 from core.money import format_rials
+from core.queue import enqueue
 from core.sites import panel_url
 from core.sms.services import sms_queue
 from policies.models import Order
@@ -157,6 +158,25 @@ def referrals_sweep(*, now: dt.datetime | None = None) -> int:
     return sum(
         referral_advance(referral_id=referral_id, now=now) for referral_id in referrals_due(now=now)
     )
+
+
+# A paid order's referral normally starts within a second of the payment; one that has not
+# after this long was never sent to a worker. Older orders are left to the virtual branch.
+MISSED_START_AFTER = dt.timedelta(minutes=1)
+MISSED_START_WITHIN = dt.timedelta(days=1)
+
+
+def referrals_start_missed(*, now: dt.datetime | None = None) -> int:
+    """Start the referrals that the payment could not hand to a worker (the broker was
+    down then); how many were started. Safe to run at any time: ``referral_start`` leaves an
+    order already referred, held or taken as it is."""
+    from referrals.selectors import orders_never_referred
+
+    now = now or timezone.now()
+    order_ids = orders_never_referred(
+        paid_after=now - MISSED_START_WITHIN, paid_before=now - MISSED_START_AFTER
+    )
+    return sum(referral_start(order_id=order_id, now=now) is not None for order_id in order_ids)
 
 
 def _plan(referral: Referral) -> ReferralSettings:
@@ -428,7 +448,7 @@ def offer_decline(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
 def _advance_soon(referral_id: int) -> None:
     from referrals.tasks import referral_advance as task
 
-    task.delay(referral_id)
+    enqueue(task, referral_id)  # unsent, the sweep moves it on when it is due
 
 
 def referral_settings_update(*, actor: Any, **values: Any) -> ReferralSettings:

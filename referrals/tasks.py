@@ -22,6 +22,14 @@ def referral_advance(referral_id: int) -> bool:
 
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def referrals_start_missed() -> int:
+    """Start the referrals of paid orders whose start never reached a worker (beat)."""
+    from referrals.services import referrals_start_missed as start_missed
+
+    return start_missed()
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def referrals_sweep() -> int:
     """Move on every referral whose wave has run out (beat, every few seconds)."""
     from referrals.services import referrals_sweep as sweep

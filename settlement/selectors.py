@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
 from settlement.models import (
     SettlementBatch,
     SettlementConfirmation,
@@ -189,4 +190,7 @@ def confirmation_progress(*, confirmation: SettlementConfirmation) -> int | None
         SettlementConfirmation.State.RUNNING,
     ):
         return None
-    return cache.get(progress_key(confirmation.pk), 0)
+    try:
+        return cache.get(progress_key(confirmation.pk), 0)
+    except REDIS_UNAVAILABLE:
+        return 0  # the count is shown again once Redis answers

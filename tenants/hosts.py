@@ -2,6 +2,8 @@
 
 The cache lives in Redis (shared by every web process) and is invalidated by
 ``tenants.signals`` whenever an agency or a domain changes, so a change is seen at once.
+While Redis is down every resolution reads the database; a change to an agency or a domain
+is refused then (its cached resolution could not be dropped and would outlive the outage).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.sites import main_site_url, normalize_host, panel_url, site_url
 from tenants.models import Agency, Domain
 
@@ -35,17 +38,26 @@ def host_cache_key(host: str) -> str:
 
 def _agency_for_domain(host: str) -> Agency | None:
     key = host_cache_key(host)
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except REDIS_UNAVAILABLE:
+        # Redis down: the database answers (a query per request until Redis is back).
+        domain = Domain.objects.select_related("tenant").filter(domain=host).first()
+        return domain.tenant if domain is not None else None
     if cached == _UNKNOWN:
         return None
     if isinstance(cached, Agency):
         return cached
     domain = Domain.objects.select_related("tenant").filter(domain=host).first()
-    if domain is None:
-        cache.set(key, _UNKNOWN, UNKNOWN_HOST_TTL)
-        return None
-    cache.set(key, domain.tenant, None)
-    return domain.tenant
+    agency = domain.tenant if domain is not None else None
+    try:
+        if agency is None:
+            cache.set(key, _UNKNOWN, UNKNOWN_HOST_TTL)
+        else:
+            cache.set(key, agency, None)
+    except REDIS_UNAVAILABLE:
+        pass  # not kept this time; the next request reads the database again
+    return agency
 
 
 def resolve_host(host: str) -> HostMatch:

@@ -12,16 +12,18 @@ from tenants.models import Agency, Domain
 
 @receiver([post_save, post_delete], sender=Agency)
 def _agency_changed(sender, instance: Agency, **kwargs) -> None:
+    # Inside the change's transaction: with Redis down this raises and the change is
+    # refused, since a resolution that cannot be dropped would outlive the outage.
     host_cache_forget_agency(instance.pk)
     # Forget again after commit, so that a request racing the transaction cannot keep
-    # the old row in the cache.
+    # the old row in the cache (logged, not raised, if Redis fails in between).
     agency_id = instance.pk
-    transaction.on_commit(lambda: host_cache_forget_agency(agency_id))
+    transaction.on_commit(lambda: host_cache_forget_agency(agency_id), robust=True)
 
 
 @receiver([post_save, post_delete], sender=Domain)
 def _domain_changed(sender, instance: Domain, **kwargs) -> None:
     hosts = {instance.domain, getattr(instance, "_original_domain", None) or ""}
     host_cache_forget(*hosts)
-    transaction.on_commit(lambda: host_cache_forget(*hosts))
+    transaction.on_commit(lambda: host_cache_forget(*hosts), robust=True)
     instance._original_domain = instance.domain

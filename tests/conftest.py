@@ -8,7 +8,7 @@ from django.db import connection
 
 from core.redis import redis_client
 
-pytest_plugins = ["tests.policies.fixtures_sales"]
+pytest_plugins = ["tests.policies.fixtures_sales", "tests.redis_server"]
 
 
 def _drop_agency_schemas() -> None:

@@ -2,7 +2,9 @@
 
 Errors: a bad field gives 400 ``{"<field>": ["message"]}``; a refused code gives 400
 ``{"detail": "message", "code": "invalid|missing|expired|wrong|locked|inactive"}``; too
-many requests give 429 ``{"detail": ..., "code": "throttled"}`` with ``Retry-After``.
+many requests give 429 ``{"detail": ..., "code": "throttled"}`` with ``Retry-After``; while the
+counters cannot be reached (Redis down), 503 ``{"detail": ..., "code": "unavailable"}`` with
+``Retry-After``.
 Messages are in the request's language (Persian by default).
 """
 
@@ -13,7 +15,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -64,7 +71,25 @@ class UserOutputSerializer(serializers.Serializer):
         return MembershipOutputSerializer(memberships_for(user=user), many=True).data
 
 
+UNAVAILABLE_RESPONSE = OpenApiResponse(
+    inline_serializer(
+        "ServiceUnavailable",
+        {"detail": serializers.CharField(), "code": serializers.CharField()},
+    ),
+    description=(
+        'Codes cannot be counted right now (code "unavailable", with Retry-After): '
+        "nothing was sent or checked; try again in a moment."
+    ),
+)
+
+
 def _refusal(error: services.OtpError) -> Response:
+    if isinstance(error, services.OtpUnavailable):
+        return Response(
+            {"detail": error.messages[0], "code": "unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(error.retry_after)},
+        )
     if isinstance(error, services.OtpThrottled):
         return Response(
             {"detail": error.messages[0], "code": "throttled"},
@@ -97,7 +122,8 @@ class OtpRequestApi(APIView):
                     "expires_in": serializers.IntegerField(),
                     "resend_in": serializers.IntegerField(),
                 },
-            )
+            ),
+            503: UNAVAILABLE_RESPONSE,
         },
     )
     def post(self, request):
@@ -140,7 +166,8 @@ class OtpVerifyApi(APIView):
             200: inline_serializer(
                 "OtpVerifyOutput",
                 {"created": serializers.BooleanField(), "user": UserOutputSerializer()},
-            )
+            ),
+            503: UNAVAILABLE_RESPONSE,
         },
     )
     def post(self, request):

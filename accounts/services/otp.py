@@ -30,16 +30,21 @@ from accounts.models import OneTimeCode, User
 from accounts.utils import localized_number
 from core.audit import audit_record
 from core.digits import to_latin_digits
+from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.redis import redis_client
 from core.sms import sms_queue
 from core.validators import normalize_mobile
 
 if TYPE_CHECKING:
+    from redis import Redis
     from redis.commands.core import Script
 
     from tenants.models import Agency
 
 logger = logging.getLogger(__name__)
+
+# What a refusal for lack of the throttle's counters suggests waiting (Retry-After).
+UNAVAILABLE_RETRY_AFTER_SECONDS = 10
 
 # Per-IP limit on verifications: five tries per code already bound the guesses per number;
 # this bounds one address spraying codes over many numbers.
@@ -48,15 +53,28 @@ OTP_MAX_VERIFY_PER_IP_PER_HOUR = 60
 
 class OtpError(ValidationError):
     """A one-time code was refused; ``code`` says why: ``invalid`` (not six digits),
-    ``missing``, ``expired``, ``wrong``, ``locked``, ``inactive`` or ``throttled``."""
+    ``missing``, ``expired``, ``wrong``, ``locked``, ``inactive``, ``throttled`` or
+    ``unavailable``."""
 
 
 class OtpThrottled(OtpError):
     """Too many requests; ``retry_after`` is the number of seconds to wait."""
 
-    def __init__(self, message: str, *, retry_after: int):
-        super().__init__(message, code="throttled")
+    def __init__(self, message: str, *, retry_after: int, code: str = "throttled"):
+        super().__init__(message, code=code)
         self.retry_after = retry_after
+
+
+class OtpUnavailable(OtpThrottled):
+    """The throttle's counters (Redis) cannot be reached: refused, since an uncounted
+    request could be the millionth. Nothing was sent or changed; try again shortly."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("Logging in is briefly unavailable. Please try again in a moment."),
+            retry_after=UNAVAILABLE_RETRY_AFTER_SECONDS,
+            code="unavailable",
+        )
 
 
 @dataclass(frozen=True)
@@ -99,9 +117,13 @@ return 0
 """
 
 
-@cache
 def _throttle_script() -> Script:
-    return redis_client().register_script(_THROTTLE_LUA)
+    return _script_for(redis_client())
+
+
+@cache
+def _script_for(client: Redis) -> Script:
+    return client.register_script(_THROTTLE_LUA)
 
 
 def _throttle_key(*parts: str) -> str:
@@ -112,15 +134,19 @@ def _throttle_key(*parts: str) -> str:
 
 def _throttle(checks: list[tuple[str, int, int]], message: str) -> None:
     """Count one event against every ``(key, limit, window_seconds)``, or raise
-    ``OtpThrottled`` without counting it if any of them is full. A window of 0 turns
-    that check off."""
+    ``OtpThrottled`` without counting it if any of them is full, or ``OtpUnavailable``
+    if the counters cannot be reached. A window of 0 turns that check off."""
     checks = [(key, limit, window) for key, limit, window in checks if window > 0]
     if not checks:
         return
     args: list[int] = []
     for _key, limit, window in checks:
         args += [limit, window]
-    wait = int(_throttle_script()(keys=[key for key, _limit, _window in checks], args=args))
+    try:
+        wait = int(_throttle_script()(keys=[key for key, _limit, _window in checks], args=args))
+    except REDIS_UNAVAILABLE as error:
+        logger.warning("One-time code throttle unavailable (%s): request refused", error)
+        raise OtpUnavailable from error
     if wait > 0:
         raise OtpThrottled(message % {"seconds": localized_number(wait)}, retry_after=wait)
 

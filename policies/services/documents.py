@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.digits import to_latin_digits
 from core.pdf import qr_data_uri, render_pdf
+from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.sites import main_site_url
 from core.sms.services import sms_queue
 from policies.models import Order, Policy
@@ -101,6 +103,26 @@ def policy_pdf_render(*, policy_id: int) -> bool:
     return True
 
 
+# A PDF is normally rendered within seconds of the issue; one still missing after this long
+# was never handed to a worker (the broker was down). Older ones are rendered on download.
+PDF_MISSING_AFTER = dt.timedelta(minutes=2)
+PDF_MISSING_WITHIN = dt.timedelta(days=1)
+
+
+def policies_without_pdf(*, now: dt.datetime | None = None, limit: int = 200) -> list[int]:
+    """Policies issued a while ago whose PDF was never rendered (nor their SMS sent)."""
+    now = now or timezone.now()
+    return list(
+        Policy.objects.filter(
+            pdf_rendered_at__isnull=True,
+            issued_at__lt=now - PDF_MISSING_AFTER,
+            issued_at__gte=now - PDF_MISSING_WITHIN,
+        )
+        .order_by("issued_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
 def policy_pdf_content(*, policy: Policy) -> bytes:
     """The stored PDF, or a fresh rendering if the file is missing."""
     if policy.pdf:
@@ -112,15 +134,25 @@ def policy_pdf_content(*, policy: Policy) -> bytes:
     return policy_pdf_bytes(policy=policy)
 
 
+class VerificationUnavailable(Exception):
+    """The lookup counters (Redis) cannot be reached: the lookup is refused for now, since
+    an uncounted lookup is an unlimited one."""
+
+
 def verification_throttled(*, ip_address: str | None) -> bool:
-    """Count a verification lookup from this address; True when it is over the limit."""
+    """Count a verification lookup from this address; True when it is over the limit.
+    Raises ``VerificationUnavailable`` when the count cannot be kept."""
     key = f"policies:verify:{ip_address or 'unknown'}"
-    cache.add(key, 0, VERIFY_WINDOW_SECONDS)
     try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, VERIFY_WINDOW_SECONDS)
-        count = 1
+        cache.add(key, 0, VERIFY_WINDOW_SECONDS)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, VERIFY_WINDOW_SECONDS)
+            count = 1
+    except REDIS_UNAVAILABLE as error:
+        logger.warning("Verification throttle unavailable (%s): lookup refused", error)
+        raise VerificationUnavailable from error
     return count > VERIFY_LIMIT_PER_IP
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.jalali import tehran, to_jalali
+from core.queue import enqueue
 from policies.models import Order, Payment, Policy, PolicySequence
 from policies.services.events import SYSTEM, Origin
 from policies.services.orders import order_transition
@@ -148,7 +149,8 @@ def _check_not_being_offered(locked: Order, seen: Order) -> None:
 def _after_issue(policy_id: int) -> None:
     from policies.tasks import policy_pdf_render
 
-    policy_pdf_render.delay(policy_id)
+    # Unsent (broker down), the PDF is rendered by ``policy_pdfs_resume`` (beat).
+    enqueue(policy_pdf_render, policy_id)
     policy_issued.send(sender=Policy, policy=Policy.objects.get(pk=policy_id))
 
 

@@ -5,13 +5,16 @@ A quote is priced from the in-process catalog snapshot (policies.catalog_cache).
 moment later: the quote waits in Redis (its payload under its id, and its id in a queue)
 until ``quote_flush`` — a Celery beat task every few seconds, or the first read that needs
 the row — stores it with its sales-record entry. Writing is idempotent (unique public id),
-so a flush that runs twice, or a read racing a flush, stores each quote once.
+so a flush that runs twice, or a read racing a flush, stores each quote once. While Redis
+is down a quote is stored at once, as without ``defer``; a quote still waiting in Redis
+cannot be read then (``quote_get`` lets the error rise: "try again in a moment").
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
@@ -25,11 +28,14 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.jalali import tehran
-from core.redis import redis_client
+from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
+from core.redis import RedisUnavailable, redis_client
 from policies.catalog_cache import line_snapshot
 from policies.models import Line, Quote, SalesEvent
 from policies.pricing import answers_clean, premium_calculate
 from policies.services.events import SYSTEM, Origin
+
+logger = logging.getLogger(__name__)
 
 QUOTE_VALID_FOR = dt.timedelta(days=7)
 PENDING_TTL_SECONDS = 24 * 3600  # far longer than a flush ever takes
@@ -82,11 +88,22 @@ def quote_create(
     )
     payload = _payload(quote, origin=origin)
     if defer:
-        pipe = redis_client().pipeline(transaction=False)
-        pipe.set(_key("pending", str(quote.public_id)), json.dumps(payload), ex=PENDING_TTL_SECONDS)
-        pipe.rpush(_key("queue"), str(quote.public_id))
-        pipe.execute()
-        return quote
+        try:
+            pipe = redis_client().pipeline(transaction=False)
+            pipe.set(
+                _key("pending", str(quote.public_id)), json.dumps(payload), ex=PENDING_TTL_SECONDS
+            )
+            pipe.rpush(_key("queue"), str(quote.public_id))
+            pipe.execute()
+        except REDIS_UNAVAILABLE as error:
+            # Redis down: stored at once instead (slower, never lost). Should the queue
+            # have taken it after all, the flush finds it stored and leaves it alone.
+            level = logging.DEBUG if isinstance(error, RedisUnavailable) else logging.WARNING
+            logger.log(
+                level, "Quote %s stored at once, Redis unavailable: %s", quote.public_id, error
+            )
+        else:
+            return quote
     return _store([payload])[0]
 
 

@@ -12,6 +12,7 @@ from accounts.utils import client_ip
 from policies.models import Policy
 from policies.selectors import policy_for_site
 from policies.services.documents import (
+    VerificationUnavailable,
     policy_for_verification,
     policy_pdf_content,
     policy_validity,
@@ -58,7 +59,13 @@ def verify_form(request):
 @require_GET
 def verify(request, code: str):
     """Whether a policy is valid, for whoever holds its printed code; nothing personal."""
-    if verification_throttled(ip_address=client_ip(request)):
+    try:
+        throttled = verification_throttled(ip_address=client_ip(request))
+    except VerificationUnavailable:
+        response = render(request, "policies/verify.html", {"unavailable": True}, status=503)
+        response["Retry-After"] = "10"
+        return response
+    if throttled:
         return render(request, "policies/verify.html", {"throttled": True}, status=429)
     policy = policy_for_verification(code=code)
     if policy is None:

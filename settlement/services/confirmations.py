@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.models import AuditLog
+from core.queue import enqueue
+from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
 from settlement.file_format import ConfirmationFileError, ConfirmationLine, confirmation_lines
 from settlement.models import SettlementBatch, SettlementConfirmation, SettlementExport
 from settlement.services.exports import private_storage, refuse_unless_settler, stale_before
@@ -91,7 +93,7 @@ def settlement_confirmation_upload(
 def _queue(confirmation_id: int) -> None:
     from settlement.tasks import settlement_confirmation_apply
 
-    settlement_confirmation_apply.delay(confirmation_id)
+    enqueue(settlement_confirmation_apply, confirmation_id)  # unsent: settlement_work_resume
 
 
 class _CopySource(io.RawIOBase):
@@ -117,7 +119,7 @@ class _CopySource(io.RawIOBase):
                 )
                 self.count += 1
                 if self.count % PROGRESS_EVERY == 0:
-                    cache.set(progress_key(self._confirmation_id), self.count, 3600)
+                    _progress_set(self._confirmation_id, self.count)
                 if len(out) >= 2000:
                     break
         except ConfirmationFileError as error:
@@ -224,8 +226,20 @@ def settlement_confirmation_apply(*, confirmation_id: int) -> bool:
     except ConfirmationFileError as error:
         _reject(confirmation_id, error)
     finally:
-        cache.delete(progress_key(confirmation_id))
+        _progress_set(confirmation_id, None)
     return True
+
+
+def _progress_set(confirmation_id: int, count: int | None) -> None:
+    """Show (or, with None, forget) the lines read so far; the count is for display only,
+    so a Redis that does not answer does not stop the import."""
+    try:
+        if count is None:
+            cache.delete(progress_key(confirmation_id))
+        else:
+            cache.set(progress_key(confirmation_id), count, 3600)
+    except REDIS_UNAVAILABLE:
+        pass
 
 
 def confirmation_is_being_read(confirmation_id: int) -> bool:

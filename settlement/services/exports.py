@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.jalali import format_jalali_date, to_jalali
 from core.models import AuditLog
+from core.queue import enqueue_on_commit
 from settlement.file_format import ExportRow, SettlementFileWriter, Totals
 from settlement.models import SettlementBatch, SettlementExport
 from settlement.services.batches import settlement_lock
@@ -157,7 +158,8 @@ def settlement_export_repeat(*, export: SettlementExport, actor: Any) -> Settlem
 def _queue_render(export: SettlementExport) -> None:
     from settlement.tasks import settlement_export_render
 
-    transaction.on_commit(lambda: settlement_export_render.delay(export.pk))
+    # Unsent (broker down), settlement_work_resume queues it again.
+    enqueue_on_commit(settlement_export_render, export.pk)
 
 
 # ---- writing the file (the task) -------------------------------------------------------------

@@ -80,7 +80,7 @@ def test_new_domain_is_seen_at_once_after_a_miss(client, agency):
 def test_healthz_answers_on_any_host(client):
     response = client.get("/healthz", HTTP_HOST="127.0.0.1")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok", "broker": "ok"}
 
 
 def test_main_site_lists_active_agencies_with_their_addresses(client, agency, other_agency):
