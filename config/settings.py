@@ -7,8 +7,10 @@ with a missing or insecure secret.
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -130,19 +132,36 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME", default="test_bimeh")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def _redis_database(url: str, number: int) -> str:
+    """``url`` with its Redis database number replaced by ``number``."""
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "db"]
+    if parts.scheme == "unix":  # unix:///path/to/redis.sock?db=N
+        return f"unix://{parts.netloc}{parts.path}?{urlencode([*query, ('db', str(number))])}"
+    return urlunsplit(parts._replace(path=f"/{number}", query=urlencode(query)))
+
+
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # A Redis that does not answer costs one short timeout, then calls to it fail at once for
 # REDIS_DOWN_SECONDS (core.redis); pages that can do without it carry on (decision 016).
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.5)
 REDIS_DOWN_SECONDS = env.float("REDIS_DOWN_SECONDS", default=2.0)
+# Tests share nothing in Redis with a development server on the same machine: a database of
+# their own (whatever REDIS_URL says) and, within it, keys and Celery queues under a prefix
+# of their own test database (so two test runs do not meet either).
+TEST_REDIS_DB = env.int("TEST_REDIS_DB", default=15)
+if TESTING:
+    REDIS_URL = _redis_database(REDIS_URL, TEST_REDIS_DB)
+CACHE_KEY_PREFIX = env.str(
+    "CACHE_KEY_PREFIX",
+    default=f"t-{DATABASES['default']['TEST']['NAME']}" if TESTING else "bimeh",
+)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env.str(
-            "CACHE_KEY_PREFIX",
-            default=f"t-{DATABASES['default']['TEST']['NAME']}" if TESTING else "bimeh",
-        ),
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
         "TIMEOUT": 3600,
         "OPTIONS": {
             "pool_class": "core.redis.GuardedConnectionPool",
@@ -226,10 +245,16 @@ STORAGES: dict[str, dict[str, Any]] = {
     },
 }
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Tests keep their files out of the checkout, where a development server keeps its own.
+_FILES_ROOT = (
+    Path(tempfile.gettempdir()) / f"bimeh-{DATABASES['default']['TEST']['NAME']}"
+    if TESTING
+    else BASE_DIR
+)
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=_FILES_ROOT / "media")
 # Files only insurer staff may read (settlement files, confirmations): never under MEDIA_URL,
 # always through a view that checks who asks.
-PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=_FILES_ROOT / "private")
 STORAGES["private"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
@@ -257,6 +282,8 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: at-least-once delivery, every task idempotent.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+if TESTING and CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
+    CELERY_BROKER_URL = _redis_database(CELERY_BROKER_URL, TEST_REDIS_DB)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -281,7 +308,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="default")
+CELERY_TASK_DEFAULT_QUEUE = env.str(
+    "CELERY_TASK_DEFAULT_QUEUE", default=f"{CACHE_KEY_PREFIX}-default" if TESTING else "default"
+)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "purge-old-one-time-codes": {"task": "accounts.tasks.otp_purge_old", "schedule": 24 * 3600},

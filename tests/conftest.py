@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import shutil
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, connections
 
 from core.redis import redis_client
 
@@ -22,16 +29,36 @@ def _drop_agency_schemas() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_redis():
-    """Each test starts with no throttle counters or cached hosts of its own prefix."""
+    """Each test starts with no throttle counters or cached hosts of its own prefix.
+
+    Only this run's keys go: the test Redis database (TEST_REDIS_DB) is never a development
+    server's, and another test run on it has another prefix (``t-<test database>``).
+    """
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    redis_wipe(prefix)
+    yield
+    redis_wipe(prefix)
+
+
+def redis_wipe(prefix: str) -> None:
+    """Delete the keys under ``prefix`` (``<prefix>:...``), and no others."""
     client = redis_client()
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_files():
+    """The run's uploaded and private files (under the temporary directory, named after the
+    test database: config/settings.py) start empty and are gone at the end."""
 
     def wipe() -> None:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000)) + list(
-            client.scan_iter(match=f":*:{prefix}*", count=1000)
-        )
-        if keys:
-            client.delete(*keys)
+        for root in (Path(settings.MEDIA_ROOT), Path(settings.PRIVATE_MEDIA_ROOT)):
+            if root.is_relative_to(tempfile.gettempdir()):
+                shutil.rmtree(root, ignore_errors=True)
+                with suppress(OSError):  # the run's directory, once empty
+                    root.parent.rmdir()
 
     wipe()
     yield
@@ -85,3 +112,42 @@ def other_agency(agency_factory):
         city="اصفهان",
         province="اصفهان",
     )
+
+
+# Room on a cluster of a module's own: the race's 100 contenders and the test's own
+# connection, with margin.
+OWN_POSTGRES_CONNECTIONS = 130
+
+
+@pytest.fixture(scope="module")
+def own_postgres(django_db_setup, django_db_blocker):
+    """The module's tests run on a PostgreSQL cluster of their own (tests/pgcluster.py),
+    migrated like the test database, instead of the shared server.
+
+    For tests that need many connections at once: the shared server (100 connections) is
+    also used by other test runs and a development server. Every connection the module opens,
+    from any thread, goes to the new cluster: Django builds each thread's connection from the
+    one settings dict switched here. Started in about half a second, migrated in a few.
+    """
+    from tests.pgcluster import cluster_start
+
+    cluster = cluster_start(max_connections=OWN_POSTGRES_CONNECTIONS)
+    database = connections["default"].settings_dict  # the dict every new connection is built from
+    shared = copy.deepcopy(database)
+    try:
+        with django_db_blocker.unblock():
+            connections.close_all()
+            database.update(cluster.connection_settings())
+            database.update(NAME="postgres", TEST={**database["TEST"], "NAME": "bimeh_own"})
+            ContentType.objects.clear_cache()
+            connections["default"].creation.create_test_db(
+                verbosity=0, autoclobber=True, serialize=False
+            )
+        yield cluster
+    finally:
+        with django_db_blocker.unblock():
+            connections.close_all()
+        database.clear()
+        database.update(shared)
+        ContentType.objects.clear_cache()
+        cluster.stop()

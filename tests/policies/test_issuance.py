@@ -8,7 +8,6 @@ import datetime as dt
 import re
 import sys
 import threading
-import time
 import types
 from contextlib import contextmanager
 from unittest import mock
@@ -29,6 +28,7 @@ from policies.services.issuance import order_reject, policy_issue
 from tests.factories import create_user
 from tests.policies.fixtures_issuance import *  # noqa: F403 - its fixtures
 from tests.policies.fixtures_issuance import paid_order
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -549,6 +549,16 @@ class _Boom(Exception):
     pass
 
 
+def _waiting_behind_me() -> int:
+    """How many other sessions wait for a lock this session holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(DISTINCT pid) FROM pg_locks "
+            "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+        )
+        return int(cursor.fetchone()[0])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_policy_numbers_are_gapless_and_unique_under_concurrent_issuance():
     from policies.models import Line, TariffVersion
@@ -558,6 +568,7 @@ def test_policy_numbers_are_gapless_and_unique_under_concurrent_issuance():
     customer = create_user()
     issuer = create_user(insurer_role=User.InsurerRole.OPERATOR)
     orders = [paid_order(line=line, tariff=tariff, customer=customer) for _ in range(20)]
+    workers = 7
     doomed = paid_order(line=line, tariff=tariff, customer=customer)
     pending = list(orders)
     lock = threading.Lock()
@@ -569,7 +580,8 @@ def test_policy_numbers_are_gapless_and_unique_under_concurrent_issuance():
             with transaction.atomic():
                 policy_issue(order=doomed, actor=issuer)
                 number_taken.set()
-                time.sleep(0.5)  # the others queue up behind the counter meanwhile
+                # The others queue up behind the counter meanwhile.
+                wait_until(lambda: _waiting_behind_me() == workers)
                 raise _Boom
         except _Boom:
             pass
@@ -595,7 +607,7 @@ def test_policy_numbers_are_gapless_and_unique_under_concurrent_issuance():
 
     with pdf_task_spy() as delay:
         threads = [threading.Thread(target=doomed_worker)]
-        threads += [threading.Thread(target=worker) for _ in range(7)]
+        threads += [threading.Thread(target=worker) for _ in range(workers)]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -5,7 +5,7 @@ wave's transaction, until the test kills it."""
 from __future__ import annotations
 
 import os
-import time
+import threading
 from pathlib import Path
 
 from referrals import services
@@ -18,7 +18,7 @@ def _hang_after_first_offer(**kwargs):
     _original(**kwargs)
     if _marker:
         Path(_marker).write_text("inside the wave")
-        time.sleep(300)
+        threading.Event().wait()  # until the test kills this process
 
 
 services._offer_sms = _hang_after_first_offer

@@ -21,8 +21,9 @@ from policies.models import Order
 from referrals.models import Offer, Referral, ReferralEvent
 from referrals.services import referral_start, referrals_sweep
 from referrals.tasks import referral_advance
-from tests.core.test_worker import _wait_for, worker_env
+from tests.core.test_worker import broker_forget, worker_env
 from tests.referrals.conftest import CENTRE, place
+from tests.waiting import eventually
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +74,7 @@ def test_a_worker_killed_mid_wave_leaves_no_trace_and_the_sweep_does_it_once(
     app.conf.task_always_eager, app.conf.task_default_queue = False, queue
     try:
         referral_advance.delay(referral.pk)
-        assert _wait_for(marker.exists, timeout=60), log_path.read_text()[-3000:]
+        assert eventually(marker.exists, timeout=60), log_path.read_text()[-3000:]
         # The worker is inside the wave's transaction: wave 2's offers are written, not committed.
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
@@ -81,8 +82,9 @@ def test_a_worker_killed_mid_wave_leaves_no_trace_and_the_sweep_does_it_once(
         app.conf.task_always_eager, app.conf.task_default_queue = previous
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
+        broker_forget(queue)
 
-    assert _wait_for(lambda: _lock_released(referral.pk), timeout=30)
+    assert eventually(lambda: _lock_released(referral.pk), timeout=30)
     referral.refresh_from_db()
     assert referral.wave == 1  # nothing of the half-done wave survived
     assert Offer.objects.filter(referral=referral, wave=2).count() == 0

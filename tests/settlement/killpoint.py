@@ -5,7 +5,7 @@ of the file written, until the test kills it."""
 from __future__ import annotations
 
 import os
-import time
+import threading
 from pathlib import Path
 
 from settlement.services import exports
@@ -18,7 +18,7 @@ def _hang_after_first_step(export_id: int, attempt: int, rows: int) -> None:
     _original(export_id, attempt, rows)
     if _marker:
         Path(_marker).write_text(f"{rows} rows written")
-        time.sleep(300)
+        threading.Event().wait()  # until the test kills this process
 
 
 exports._progress = _hang_after_first_step

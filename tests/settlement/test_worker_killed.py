@@ -25,10 +25,11 @@ from settlement.services.exports import (
     settlement_export_repeat,
 )
 from settlement.tasks import settlement_export_render, settlement_work_resume
-from tests.core.test_worker import _wait_for, worker_env
+from tests.core.test_worker import broker_forget, worker_env
 from tests.factories import create_user
 from tests.settlement.sales import DAY, sale
 from tests.settlement.test_exports import expected_csv
+from tests.waiting import eventually
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -70,7 +71,7 @@ def test_a_worker_killed_mid_export_leaves_it_to_be_written_again_the_same(
     worker = _start_worker(queue, marker, log_path, private_files)
     try:
         export = settlement_export_create(day=DAY, actor=operator)  # queued on commit
-        assert _wait_for(marker.exists, timeout=60), log_path.read_text()[-3000:]
+        assert eventually(marker.exists, timeout=60), log_path.read_text()[-3000:]
         # Two of nine items are written to the .part file when the worker dies.
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
@@ -78,6 +79,7 @@ def test_a_worker_killed_mid_export_leaves_it_to_be_written_again_the_same(
         app.conf.task_always_eager, app.conf.task_default_queue = True, previous
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
+        broker_forget(queue)
 
     export.refresh_from_db()
     assert (export.state, export.rows_written, export.attempt) == ("running", 2, 1)
