@@ -1,4 +1,5 @@
-"""Referrals listen to the sale: a paid main-site order is offered to agencies."""
+"""Referrals listen to the sale: a paid main-site order is offered to agencies; and to the
+agencies: one that stops being active has its waiting offers withdrawn."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.dispatch import receiver
 
 from policies.models import Order
 from policies.signals import order_paid
+from tenants.models import Agency
+from tenants.signals import agency_status_changed
 
 
 @receiver(order_paid, dispatch_uid="referrals.order_paid")
@@ -17,3 +20,14 @@ def refer_paid_order(sender: Any, order: Order, **kwargs: Any) -> None:
         from referrals.tasks import referral_start
 
         referral_start.delay(order.pk)
+
+
+@receiver(agency_status_changed, dispatch_uid="referrals.agency_status_changed")
+def withdraw_stopped_agency_offers(
+    sender: Any, agency_id: int, old: str, new: str, **kwargs: Any
+) -> None:
+    """Sent after a suspension (or a return to pending) committed; a worker withdraws."""
+    if new != Agency.Status.ACTIVE:
+        from referrals.tasks import agency_offers_withdraw
+
+        agency_offers_withdraw.delay(agency_id)
