@@ -131,7 +131,9 @@ def _order_context(request, order: Order) -> dict:
         "payments": order.payments.all(),
         "timeline": order_timeline(order=order),
         "can_act": can_act,
-        "agency_issues": order.agency is not None and order.agency.can_issue,
+        "agency_issues": order.agency is not None
+        and order.agency.can_issue
+        and order.agency.is_site_active,
     }
 
 

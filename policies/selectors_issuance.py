@@ -16,8 +16,8 @@ from policies.models import Order, OrderDocument, SalesEvent
 State = Order.State
 
 # Where the virtual branch issues: main-site orders that no agency took, and the orders of
-# agencies without issuing rights.
-_VIRTUAL_BRANCH = Q(agency__isnull=True) | Q(agency__can_issue=False)
+# agencies without issuing rights or not active (suspended or pending) — as ``issuer_kind``.
+_VIRTUAL_BRANCH = Q(agency__isnull=True) | Q(agency__can_issue=False) | ~Q(agency__status="active")
 _ORDER_RELATED = ("line", "customer", "agency", "policy")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -33,6 +34,7 @@ from referrals.geo import place_centre
 from referrals.models import Offer, Referral, ReferralEvent, ReferralSettings
 from referrals.selectors import agencies_within, referral_settings
 from tenants.models import Agency
+from tenants.services import AgencyNotActive, agency_require_active, agency_status_locked
 
 
 class OfferGone(ValidationError):
@@ -292,13 +294,19 @@ def _offer_sms(*, agency: Agency, order: Order, offer: Offer) -> None:
 # comes while it holds the row is refused at once instead of queueing behind it, and any
 # that comes after it committed finds the state changed. The same statement marks the
 # offer accepted (only if still waiting and in time) and withdraws the others.
+# The accepting agency's row is read FOR SHARE (as ``agency_require_active`` does): a
+# suspension being written is waited for and its status seen, and a suspension that comes
+# later waits for this acceptance to commit; only an active agency wins.
 _DECIDE_SQL = """
 WITH mine AS (
-    SELECT referral_id, state, expires_at FROM referrals_offer
-    WHERE id = %(offer)s AND agency_id = %(agency)s
+    SELECT o.referral_id, o.state, o.expires_at, a.status AS agency_status
+    FROM referrals_offer o JOIN tenants_agency a ON a.id = o.agency_id
+    WHERE o.id = %(offer)s AND o.agency_id = %(agency)s
+    FOR SHARE OF a
 ), target AS (
     SELECT r.id FROM referrals_referral r JOIN mine ON r.id = mine.referral_id
     WHERE r.state = 'open' AND mine.state = 'waiting' AND mine.expires_at > %(now)s
+      AND mine.agency_status = 'active'
     FOR UPDATE OF r SKIP LOCKED
 ), won AS (
     UPDATE referrals_referral r
@@ -326,13 +334,15 @@ SELECT
     (SELECT count(*) FROM taken),
     (SELECT coalesce(json_agg(json_build_array(agency_id, wave)), '[]') FROM withdrawn),
     (SELECT mine.state = 'waiting' AND mine.expires_at > %(now)s FROM mine),
-    (SELECT r.state FROM referrals_referral r JOIN mine ON r.id = mine.referral_id)
+    (SELECT r.state FROM referrals_referral r JOIN mine ON r.id = mine.referral_id),
+    (SELECT agency_status FROM mine)
 """
 
 
 def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
     """Take the order of an offer: the first agency to get here wins, every other offer of
-    the order is withdrawn at once and the customer is told who will serve them."""
+    the order is withdrawn at once and the customer is told who will serve them. A
+    suspended or pending agency is refused (``AgencyNotActive``) and changes nothing."""
     now = timezone.now()
     user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
@@ -340,9 +350,11 @@ def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
             cursor.execute(
                 _DECIDE_SQL, {"offer": offer_id, "agency": agency.pk, "now": now, "user": user_id}
             )
-            mine, won, taken, withdrawn, in_time, referral_state = cursor.fetchone()
+            mine, won, taken, withdrawn, in_time, referral_state, agency_status = cursor.fetchone()
         if not mine:
             raise OfferGone(_("This offer does not exist."), code="missing")
+        if agency_status != Agency.Status.ACTIVE:
+            raise AgencyNotActive(agency_status)
         if not won:
             if referral_state == Referral.State.OPEN and in_time:
                 # Another agency holds the order this very moment; if its acceptance does
@@ -406,9 +418,11 @@ def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
 
 
 def offer_decline(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
-    """Say no to an offer; when nobody of the wave is left waiting, the next wave is due now."""
+    """Say no to an offer; when nobody of the wave is left waiting, the next wave is due now.
+    A suspended or pending agency is refused (``AgencyNotActive``) and changes nothing."""
     now = timezone.now()
     with transaction.atomic():
+        agency_require_active(agency_id=agency.pk)
         offer = Offer.objects.filter(pk=offer_id, agency=agency).first()
         if offer is None:
             raise OfferGone(_("This offer does not exist."), code="missing")
@@ -443,6 +457,67 @@ def offer_decline(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
             transaction.on_commit(lambda: _advance_soon(referral_id))
     offer.refresh_from_db()
     return offer
+
+
+def agency_offers_withdraw(*, agency_id: int, now: dt.datetime | None = None) -> int:
+    """Withdraw the waiting offers of an agency that was suspended or set pending, so that
+    no order waits for an answer that cannot come; a wave left with no offer waiting moves
+    on at once. Safe to run twice, and does nothing once the agency is active again.
+    Returns how many offers were withdrawn."""
+    now = now or timezone.now()
+    referral_ids = (
+        Offer.objects.filter(agency_id=agency_id, state=Offer.State.WAITING)
+        .values_list("referral_id", flat=True)
+        .distinct()
+    )
+    withdrawn = 0
+    for referral_id in list(referral_ids):
+        with transaction.atomic():
+            # Agency row first, then the referral's: the order an acceptance locks them in.
+            status = agency_status_locked(agency_id=agency_id)
+            if status in (None, Agency.Status.ACTIVE):
+                return withdrawn
+            referral = (
+                Referral.objects.select_for_update()
+                .filter(pk=referral_id, state=Referral.State.OPEN)
+                .first()
+            )
+            if referral is None:
+                continue
+            offers = list(
+                referral.offers.select_for_update().filter(
+                    agency_id=agency_id, state=Offer.State.WAITING
+                )
+            )
+            for offer in offers:
+                offer.state = Offer.State.WITHDRAWN
+                offer.answered_at = now
+                offer.save(update_fields=["state", "answered_at"])
+                _event(
+                    referral,
+                    referral.order_id,
+                    ReferralEvent.Kind.WITHDRAWN,
+                    wave=offer.wave,
+                    agency=offer.agency,
+                    data={"agency_status": status},
+                )
+                audit_record(
+                    actor=None,
+                    actor_label="referrals",
+                    action="offer.withdrawn",
+                    target=offer,
+                    changes={
+                        "state": (Offer.State.WAITING, Offer.State.WITHDRAWN),
+                        "agency_status": (None, status),
+                    },
+                    agency_id=agency_id,
+                )
+            withdrawn += len(offers)
+            if offers and not referral.offers.filter(state=Offer.State.WAITING).exists():
+                referral.due_at = now
+                referral.save(update_fields=["due_at"])
+                transaction.on_commit(partial(_advance_soon, referral_id))
+    return withdrawn
 
 
 def _advance_soon(referral_id: int) -> None:

@@ -35,3 +35,11 @@ def referrals_sweep() -> int:
     from referrals.services import referrals_sweep as sweep
 
     return sweep()
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def agency_offers_withdraw(agency_id: int) -> int:
+    """Withdraw the waiting offers of an agency that was suspended or set pending."""
+    from referrals.services import agency_offers_withdraw as withdraw
+
+    return withdraw(agency_id=agency_id)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -20,6 +21,9 @@ from tenants.content.models import Page, SiteSettings
 from tenants.db import connection
 from tenants.models import Agency, Branch, Domain
 from tenants.provisioning import SchemaTakenError, schema_claim
+from tenants.signals import agency_status_changed
+
+logger = logging.getLogger(__name__)
 
 _MAX_CODE = 9_999_999
 
@@ -163,7 +167,12 @@ def agency_create(
 
 
 def agency_set_status(*, agency: Agency, status: str, actor: Any, reason: str = "") -> Agency:
-    """Activate, suspend or set pending an agency's site. Its data is always kept."""
+    """Activate, suspend or set pending an agency's site. Its data is always kept.
+
+    The row lock waits for every action of the agency still in flight (they hold the row
+    with ``agency_require_active``), and any action after the commit sees the new status.
+    ``agency_status_changed`` is sent after the commit for the flow apps to react to.
+    """
     if status not in Agency.Status.values:
         raise ValidationError({"status": _("Unknown agency status.")})
     with transaction.atomic():
@@ -180,7 +189,72 @@ def agency_set_status(*, agency: Agency, status: str, actor: Any, reason: str = 
             agency_id=locked.pk,
             changes={"status": (old, status), "reason": (None, reason)},
         )
+        agency_id = locked.pk
+        transaction.on_commit(lambda: _status_changed_send(agency_id, old, status))
     return locked
+
+
+def _status_changed_send(agency_id: int, old: str, new: str) -> None:
+    """A failing receiver (a broker outage) must not fail the committed change: logged."""
+    for receiver, result in agency_status_changed.send_robust(
+        sender=Agency, agency_id=agency_id, old=old, new=new
+    ):
+        if isinstance(result, Exception):
+            logger.error("agency_status_changed receiver %r failed", receiver, exc_info=result)
+
+
+class AgencyNotActive(PermissionDenied):
+    """The agency is suspended or not yet active, so it may not act: accept or decline
+    offers, issue, reject, change its site, lines or staff. The panel answers its members
+    with a Persian page saying why (``tenants/panel/agency_inactive.html``)."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(agency_inactive_message(status))
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+def agency_inactive_message(status: str) -> str:
+    if status == Agency.Status.PENDING:
+        return _(
+            "Your agency is not active yet: nothing can be done for it until the insurer "
+            "activates it."
+        )
+    return _(
+        "Your agency is suspended: nothing can be done for it until the insurer activates it again."
+    )
+
+
+def agency_require_active(*, agency_id: int, for_update: bool = False) -> None:
+    """Refuse (``AgencyNotActive``) unless the agency is active: the one check every service
+    runs in which an agency acts, inside its own transaction.
+
+    The status is read from the row under a lock held to the end of that transaction
+    (``FOR SHARE``, or ``FOR UPDATE`` for a caller that changes the row itself): a
+    suspension committed before is seen, and one that comes during waits for the action to
+    finish, so an action that started before the suspension cannot complete after it.
+    """
+    status = agency_status_locked(agency_id=agency_id, for_update=for_update)
+    if status != Agency.Status.ACTIVE:
+        raise AgencyNotActive(status or Agency.Status.SUSPENDED)
+
+
+def agency_status_locked(*, agency_id: int, for_update: bool = False) -> str | None:
+    """The agency's status, its row locked to the end of the caller's transaction
+    (``FOR SHARE``, or ``FOR UPDATE``); ``None`` if there is no such agency."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("An agency's status is locked inside the transaction it guards.")
+    lock = "UPDATE" if for_update else "SHARE"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT status FROM {Agency._meta.db_table} WHERE id = %s FOR {lock}",  # noqa: S608
+            [agency_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 AGENCY_EDITABLE_FIELDS = frozenset(
@@ -242,7 +316,8 @@ PANEL_SETTINGS_FIELDS = frozenset(
 
 def agency_settings_update(*, agency: Agency, actor: Any, **fields: Any) -> Agency:
     """What an agency changes itself in its panel: contact details, location, referrals on
-    or off (never its name, code, kind or issuing right). Audited field by field."""
+    or off (never its name, code, kind or issuing right). Audited field by field; refused
+    while the agency is not active."""
     unknown = set(fields) - PANEL_SETTINGS_FIELDS
     if unknown:
         raise ValueError(f"Not editable by the agency: {sorted(unknown)}")
@@ -254,4 +329,6 @@ def agency_settings_update(*, agency: Agency, actor: Any, **fields: Any) -> Agen
         errors["longitude"] = [_("Pick a point in Iran on the map.")]
     if errors:
         raise ValidationError(errors)
-    return agency_update(agency=agency, actor=actor, **fields)
+    with transaction.atomic():
+        agency_require_active(agency_id=agency.pk, for_update=True)
+        return agency_update(agency=agency, actor=actor, **fields)

@@ -1,13 +1,18 @@
-"""Keep the host cache true: any change to an agency or a domain is seen at once."""
+"""Keep the host cache true: any change to an agency or a domain is seen at once; and the
+signal the flow apps hear when an agency's status changes."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from tenants.hosts import host_cache_forget, host_cache_forget_agency
 from tenants.models import Agency, Domain
+
+# Sent after the commit of ``agency_set_status`` with ``agency_id``, ``old`` and ``new``
+# (statuses); receivers only record or enqueue (referrals withdraw a stopped agency's offers).
+agency_status_changed = Signal()
 
 
 @receiver([post_save, post_delete], sender=Agency)

@@ -31,6 +31,7 @@ from policies.models import (
     TariffRule,
     TariffVersion,
 )
+from tenants.services import agency_require_active
 
 TARIFF_DIR = Path(__file__).resolve().parent.parent / "tariffs"
 TARIFF_COLUMNS = ["position", "code", "label", "kind", "question", "basis", "table", "params"]
@@ -305,8 +306,10 @@ def catalog_load(*, lines: Iterable[str] | None = None) -> None:
 
 def agency_line_offer_set(*, agency: Any, line: Line, offered: bool, actor: Any) -> AgencyLine:
     """An agency chooses whether it sells a line on its site, within what the insurer allows:
-    a line the insurer does not allow cannot be switched on. Audited."""
+    a line the insurer does not allow cannot be switched on. Audited; refused while the
+    agency is not active."""
     with transaction.atomic():
+        agency_require_active(agency_id=agency.pk)
         setting, _created = AgencyLine.objects.select_for_update().get_or_create(
             agency=agency, line=line
         )

@@ -18,6 +18,7 @@ from policies.models import Order, Payment, Policy, PolicySequence
 from policies.services.events import SYSTEM, Origin
 from policies.services.orders import order_transition
 from policies.signals import policy_issued
+from tenants.services import agency_require_active
 
 ISSUER_ROLES = ("operator", "admin")
 VERIFICATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # nothing to confuse: no 0/O, 1/I
@@ -31,13 +32,14 @@ def verification_code_new() -> str:
 def issuer_kind(*, user: Any, order: Order) -> str | None:
     """How ``user`` may issue or reject ``order``: "agency", "virtual_branch" or None.
 
-    The selling agency issues its own orders when it holds issuing rights; every other
-    paid order is the virtual branch's.
+    The selling agency issues its own orders when it holds issuing rights and is active;
+    every other paid order is the virtual branch's (so is the order of an issuing agency
+    while it is suspended or pending: the customer has paid and is not kept waiting).
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     agency = order.agency
-    if agency is not None and agency.can_issue:
+    if agency is not None and agency.can_issue and agency.is_site_active:
         if user.memberships.filter(agency=agency, is_active=True).exists():
             return "agency"
         return None
@@ -73,7 +75,8 @@ def policy_issue(
     start_date: dt.date | None = None,
     origin: Origin = SYSTEM,
 ) -> Policy:
-    """Issue the policy of a paid order; the PDF is rendered and sent once this commits."""
+    """Issue the policy of a paid order; the PDF is rendered and sent once this commits.
+    An agency issuing its own order must still be active when it does (``AgencyNotActive``)."""
     kind = issuer_kind(user=actor, order=order)
     if kind is None:
         raise PermissionDenied(_("You may not issue this order."))
@@ -94,6 +97,8 @@ def policy_issue(
                 code="order_state",
             )
         _check_not_being_offered(locked, order)
+        if kind == "agency" and locked.agency_id is not None:
+            agency_require_active(agency_id=locked.agency_id)
         year = to_jalali(today).year
         sequence = policy_number_next(line_id=locked.line_id, jalali_year=year)
         policy = Policy.objects.create(
@@ -156,7 +161,8 @@ def _after_issue(policy_id: int) -> None:
 
 def order_reject(*, order: Order, actor: Any, reason: str, origin: Origin = SYSTEM) -> Order:
     """Refuse to issue a paid order; the customer's payment is flagged for a refund."""
-    if issuer_kind(user=actor, order=order) is None:
+    kind = issuer_kind(user=actor, order=order)
+    if kind is None:
         raise PermissionDenied(_("You may not reject this order."))
     reason = " ".join((reason or "").split())
     if len(reason) < 5:
@@ -168,6 +174,8 @@ def order_reject(*, order: Order, actor: Any, reason: str, origin: Origin = SYST
         _check_not_being_offered(
             Order.objects.select_for_update(of=("self",)).get(pk=order.pk), order
         )
+        if kind == "agency" and order.agency_id is not None:
+            agency_require_active(agency_id=order.agency_id)
         order_transition(
             order=order,
             to=Order.State.REJECTED,

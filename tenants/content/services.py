@@ -1,5 +1,6 @@
 """Every write of a site's content (S-4.3): texts, look, pages and banners, in the schema of
-the site they belong to. People's HTML is sanitised before it is stored."""
+the site they belong to. People's HTML is sanitised before it is stored. An agency's content
+(``agency_id`` given) changes only while the agency is active."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from django.db import transaction
 from core.audit import audit_record
 from core.html import sanitize_html
 from tenants.content.models import Banner, Page, SiteSettings
+from tenants.services import agency_require_active
 
 _HTML_FIELDS = {"about_text", "contact_text", "body"}
+
+
+def _require_active(agency_id: int | None) -> None:
+    if agency_id is not None:
+        agency_require_active(agency_id=agency_id)
 
 
 def _clean(field: str, value: Any) -> Any:
@@ -43,6 +50,7 @@ def _save(instance: Any, fields: dict[str, Any], *, actor: Any, agency_id: int |
 def site_settings_update(*, actor: Any, agency_id: int | None, **fields: Any) -> SiteSettings:
     """The site's headline, about and contact texts, colours and logo."""
     with transaction.atomic():
+        _require_active(agency_id)
         current = SiteSettings.objects.select_for_update().first() or SiteSettings()
         return _save(current, fields, actor=actor, agency_id=agency_id)
 
@@ -58,6 +66,7 @@ def page_save(
     *, actor: Any, agency_id: int | None, page: Page | None = None, **fields: Any
 ) -> Page:
     with transaction.atomic():
+        _require_active(agency_id)
         return _save(_fresh(Page, page), fields, actor=actor, agency_id=agency_id)
 
 
@@ -65,11 +74,13 @@ def banner_save(
     *, actor: Any, agency_id: int | None, banner: Banner | None = None, **fields: Any
 ) -> Banner:
     with transaction.atomic():
+        _require_active(agency_id)
         return _save(_fresh(Banner, banner), fields, actor=actor, agency_id=agency_id)
 
 
 def content_delete(*, instance: Page | Banner, actor: Any, agency_id: int | None) -> None:
     with transaction.atomic():
+        _require_active(agency_id)
         audit_record(
             actor=actor,
             action=f"content.{instance._meta.model_name}.delete",

@@ -12,12 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import AgencyMembership
-from accounts.services import (
-    membership_active_set,
-    membership_add,
-    membership_role_set,
-    staff_change_check,
-)
 from tenants.content.models import Banner, Page
 from tenants.content.selectors import site_settings_get
 from tenants.content.services import banner_save, content_delete, page_save, site_settings_update
@@ -31,6 +25,7 @@ from tenants.panel.forms import (
     StaffAddForm,
 )
 from tenants.services import agency_settings_update
+from tenants.services_staff import panel_staff_active_set, panel_staff_add, panel_staff_role_set
 
 
 def _service_errors(form, error: ValidationError) -> None:
@@ -214,18 +209,10 @@ def staff(request) -> HttpResponse:
     form = StaffAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            staff_change_check(actor=request.membership, role=form.cleaned_data["role"])
-            if AgencyMembership.objects.filter(
-                agency=request.agency, user__mobile=form.cleaned_data["mobile"]
-            ).exists():
-                raise ValidationError(
-                    {"mobile": _("This person is already on the staff; change their role below.")}
-                )
-            membership_add(
-                agency=request.agency,
+            panel_staff_add(
+                actor_membership=request.membership,
                 mobile=form.cleaned_data["mobile"],
                 role=form.cleaned_data["role"],
-                actor=request.user,
             )
         except ValidationError as error:
             _service_errors(form, error)
@@ -240,7 +227,7 @@ def staff(request) -> HttpResponse:
 def staff_role(request, membership_id: int) -> HttpResponse:
     member = _member_or_404(request, membership_id)
     try:
-        membership_role_set(
+        panel_staff_role_set(
             membership=member,
             role=request.POST.get("role", ""),
             actor_membership=request.membership,
@@ -257,7 +244,7 @@ def staff_role(request, membership_id: int) -> HttpResponse:
 def staff_active(request, membership_id: int) -> HttpResponse:
     member = _member_or_404(request, membership_id)
     try:
-        membership_active_set(
+        panel_staff_active_set(
             membership=member,
             active=request.POST.get("active") == "1",
             actor_membership=request.membership,
