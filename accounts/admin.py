@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AgencyMembership, OneTimeCode, User
+from core.admin import SearchKeyAdminMixin
 from core.forms import MobileField, NationalCodeField
 
 
@@ -31,13 +32,14 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SearchKeyAdminMixin, DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ["-date_joined"]
     list_display = ["mobile", "first_name", "last_name", "insurer_role", "is_staff", "date_joined"]
     list_filter = ["insurer_role", "is_staff", "is_superuser", "is_active"]
-    search_fields = ["mobile", "first_name", "last_name", "national_code"]
+    # The stored key holds name and mobile (core.text); national codes are searched too.
+    search_fields = ["search_key", "national_code"]
     inlines = [MembershipInline]
     fieldsets = (
         (None, {"fields": ("mobile", "password")}),
@@ -82,7 +84,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(OneTimeCode)
-class OneTimeCodeAdmin(admin.ModelAdmin):
+class OneTimeCodeAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     list_display = ["mobile", "created_at", "expires_at", "attempts", "used_at"]
     search_fields = ["mobile"]
     exclude = ["code_hash"]

@@ -6,7 +6,13 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.forms import DigitsNormalizingCharField, JalaliDateField, MobileField, NationalCodeField
+from core.forms import (
+    DigitsNormalizingCharField,
+    JalaliDateField,
+    MobileField,
+    NationalCodeField,
+    TextField,
+)
 
 
 class MobileForm(forms.Form):
@@ -47,8 +53,8 @@ class CodeForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    first_name = TextField(label=_("First name"), max_length=100, required=False)
+    last_name = TextField(label=_("Last name"), max_length=100, required=False)
     national_code = NationalCodeField(required=False)
     birth_date = JalaliDateField(label=_("Birth date"), required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)

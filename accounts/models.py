@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text.fields import NormalizedCharField, search_key_field
 from core.validators import normalize_mobile, validate_national_code
 
 
@@ -43,8 +44,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         ADMIN = "admin", _("Administrator")
 
     mobile = models.CharField(_("mobile number"), max_length=11, unique=True)
-    first_name = models.CharField(_("first name"), max_length=100, blank=True)
-    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    first_name = NormalizedCharField(_("first name"), max_length=100, blank=True)
+    last_name = NormalizedCharField(_("last name"), max_length=100, blank=True)
     national_code = models.CharField(
         _("national code"),
         max_length=10,
@@ -77,6 +78,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Name and mobile as one search key, kept by PostgreSQL (core.text, decision 020).
+    search_key = search_key_field("first_name", "last_name", "mobile", verbose_name=_("search key"))
 
     objects = UserManager()
 

@@ -1,8 +1,9 @@
-"""Form fields that accept what Iranian users type: Jalali dates, Persian digits, mobiles.
+"""Form fields that accept what Iranian users type: Jalali dates, Persian digits, mobiles,
+numbers with the Persian decimal sign, and Persian text in any spelling.
 
 Each field cleans to the stored form (a Gregorian ``date``, ``09xxxxxxxxx``, ten Latin
-digits, ``IR`` + 24 digits) and refuses bad input with a Persian message; a bound form
-shows back exactly what was typed.
+digits, ``IR`` + 24 digits, a ``Decimal``, normalised text) and refuses bad input with a
+Persian message; a bound form shows back exactly what was typed.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.digits import to_latin_digits
+from core.digits import number_text, to_latin_digits
 from core.jalali import format_jalali_date, parse_jalali_date
+from core.text import normalize_html, normalize_identifier, normalize_text
 from core.validators import normalize_mobile, normalize_national_code, normalize_sheba
 
 
@@ -116,8 +118,82 @@ class ShebaField(_NormalizingCharField):
 
 
 class DigitsNormalizingCharField(forms.CharField):
-    """A CharField that turns Persian/Arabic-Indic digits into Latin digits."""
+    """A CharField that turns Persian/Arabic-Indic digits into Latin digits (and drops the
+    direction marks that come along with pasted text)."""
 
     def to_python(self, value):
         value = super().to_python(value)
-        return to_latin_digits(value) if value else value
+        return to_latin_digits(normalize_text(value)) if value else value
+
+
+# ---- Persian text (core.text, decision 020) ---------------------------------------------
+
+
+class TextField(forms.CharField):
+    """A name, place, title or address on one line, cleaned by ``core.text.normalize_text``
+    (Arabic ي/ك → ی/ک, no direction marks, one half-space, single spaces). Length limits
+    apply to the cleaned text."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_text(value) if value else value
+
+
+class MultilineTextField(forms.CharField):
+    """Free text on several lines (notes, reasons), normalised with its new lines kept."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_text(value, multiline=True) if value else value
+
+
+class HtmlTextField(forms.CharField):
+    """HTML that people write: its text normalised, its tags untouched (it is cleaned with
+    ``core.html.sanitize_html`` where it is stored)."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_html(value) if value else value
+
+
+class IdentifierField(forms.CharField):
+    """A number or code typed into a box (an order or policy number, a reference):
+    invisible marks and spaces dropped, digits Latin."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"dir": "ltr"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_identifier(value) if value else value
+
+
+class DecimalField(forms.DecimalField):
+    """A decimal number in any digits, with "." or the Persian decimal sign "٫" and, in
+    groups of three, the thousands separators ",", "٬" or "،" (``core.digits.number_text``).
+
+    A text box (``inputmode="decimal"``), not ``type="number"``: a browser empties a number
+    box holding "۳۵٫۷" before the form is sent, and the field then came back "required".
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "dir": "ltr"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                value = number_text(value)
+            except ValueError as error:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from error
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("step", None)
+        return attrs

@@ -16,8 +16,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.digits import to_latin_digits, to_persian_digits
+from core.text import normalize_text
 
-_JALALI_RE = re.compile(r"^\s*(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$")
+# Separators people type between year, month and day: "/", "-", ".", the Persian decimal
+# sign "٫", the Arabic date separator "؍", slashes and dashes of other shapes.
+_SEPARATOR = r"[/\-.\u066b\u060d\u2044\u2215\u2010-\u2015\u2212]"
+_JALALI_RE = re.compile(
+    rf"^ ?([0-9]{{4}}) ?{_SEPARATOR} ?([0-9]{{1,2}}) ?{_SEPARATOR} ?([0-9]{{1,2}}) ?$"
+)
 # Years a person alive or a policy in force can have; a Gregorian year typed by
 # mistake (1990, 2026) falls outside and is refused instead of landing centuries ahead.
 JALALI_MIN_YEAR = 1200
@@ -83,13 +89,15 @@ def format_jalali_long(value: dt.date | dt.datetime | None) -> str:
 
 
 def parse_jalali_date(text: str) -> dt.date:
-    """Parse ``۱۴۰۵/۰۹/۰۱`` or ``1405-9-1`` (any digits, ``/ - .`` separators) to a
-    Gregorian date.
+    """Parse ``۱۴۰۵/۰۹/۰۱`` or ``1405-9-1`` (any digits; ``/ - . ٫ ؍`` separators;
+    direction marks ignored) to a Gregorian date.
 
     Raises ``ValueError`` for a malformed or impossible date (``1405/13/01``,
     ``1404/12/30`` in a common year) or a year outside 1200–1599.
     """
-    match = _JALALI_RE.match(to_latin_digits(str(text or "")))
+    # Direction marks, bidi isolates and odd spaces that come with text copied from a
+    # Persian page are dropped first, as core.validators does for identifiers.
+    match = _JALALI_RE.match(to_latin_digits(normalize_text(text)))
     if not match:
         raise ValueError(f"Not a Jalali date: {text!r}")
     year, month, day = (int(part) for part in match.groups())

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import SearchKeyAdminMixin
 from policies.models import (
     AgencyLine,
     DocumentRequirement,
@@ -194,7 +195,7 @@ class AgencyLineAdmin(admin.ModelAdmin):
     autocomplete_fields = ["agency"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     """Sales rows change only through the services (audited); the admin shows them."""
 
     def has_add_permission(self, request):

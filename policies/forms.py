@@ -8,7 +8,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import JalaliDateField
+from core.forms import (
+    DecimalField,
+    IdentifierField,
+    JalaliDateField,
+    MultilineTextField,
+    TextField,
+)
 from policies.models import Line, Order, Question
 
 
@@ -53,8 +59,8 @@ def form_add_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 class InsuredForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    first_name = TextField(label=_("First name"), max_length=100, required=False)
+    last_name = TextField(label=_("Last name"), max_length=100, required=False)
     national_code = forms.CharField(
         label=_("National code"),
         max_length=20,
@@ -77,9 +83,9 @@ class DeliveryForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    province = forms.CharField(label=_("Province"), max_length=100, required=False)
-    city = forms.CharField(label=_("City"), max_length=100, required=False)
-    address = forms.CharField(
+    province = TextField(label=_("Province"), max_length=100, required=False)
+    city = TextField(label=_("City"), max_length=100, required=False)
+    address = TextField(
         label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     postal_code = forms.CharField(
@@ -92,10 +98,10 @@ class DeliveryForm(forms.Form):
     slot = forms.ChoiceField(
         label=_("Time slot"), choices=[("", "—"), *Order.Slot.choices], required=False
     )
-    latitude = forms.DecimalField(
+    latitude = DecimalField(
         required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6
     )
-    longitude = forms.DecimalField(
+    longitude = DecimalField(
         required=False, widget=forms.HiddenInput, max_digits=9, decimal_places=6
     )
 
@@ -121,7 +127,7 @@ class IssueForm(forms.Form):
 class RejectForm(forms.Form):
     """Refuse a paid order; the reason goes to the customer."""
 
-    reason = forms.CharField(
+    reason = MultilineTextField(
         label=_("Reason"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -132,7 +138,7 @@ class RejectForm(forms.Form):
 class PanelOrderFilter(forms.Form):
     """The panel's sales list: line, state, Jalali date range and an order/policy number."""
 
-    q = forms.CharField(label=_("Order or policy number"), required=False, max_length=30)
+    q = IdentifierField(label=_("Order or policy number"), required=False, max_length=30)
     line = forms.ModelChoiceField(
         label=_("Line"), queryset=Line.objects.none(), required=False, empty_label=_("All lines")
     )

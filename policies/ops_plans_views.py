@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import insurer_view
-from core.digits import to_latin_digits
-from core.forms import JalaliDateField
+from core.forms import DecimalField, JalaliDateField, TextField
+from core.text import normalize_identifier
 from policies.models import Line, SalesPlan
 from policies.services.plans import (
     DECIDE_ROLES,
@@ -25,8 +25,8 @@ from tenants.models import Agency
 
 
 class PlanForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=120)
-    discount_percent = forms.DecimalField(
+    title = TextField(label=gettext_lazy("Title"), max_length=120)
+    discount_percent = DecimalField(
         label=gettext_lazy("Discount (%)"), max_digits=5, decimal_places=2
     )
     lines = forms.ModelMultipleChoiceField(
@@ -41,8 +41,8 @@ class PlanForm(forms.Form):
     ends_on = JalaliDateField(label=gettext_lazy("Last day"))
 
     def clean_agencies(self) -> list[Agency]:
-        text = to_latin_digits(self.cleaned_data.get("agencies") or "")
-        codes = [part.strip() for part in text.replace("،", ",").split(",") if part.strip()]
+        parts = (self.cleaned_data.get("agencies") or "").replace("،", ",").split(",")
+        codes = [code for code in map(normalize_identifier, parts) if code]
         if any(not code.isdigit() for code in codes):
             raise forms.ValidationError(_("Write agency codes separated by commas."))
         found = list(Agency.objects.filter(code__in=[int(code) for code in codes]))

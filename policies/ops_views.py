@@ -17,8 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from accounts.decorators import insurer_view
-from core.digits import to_latin_digits
-from core.forms import JalaliDateField
+from core.forms import IdentifierField, JalaliDateField
 from policies.forms import IssueForm, RejectForm
 from policies.models import Order, SalesPlan
 from policies.ops_sections import ops_sections_for
@@ -222,8 +221,8 @@ def order_policy_pdf(request, order_id) -> FileResponse:
 
 class SalesRecordFilter(forms.Form):
     event = forms.ChoiceField(label=_("Event"), required=False)
-    agency = forms.CharField(label=_("Agency code"), required=False, max_length=10)
-    order = forms.CharField(label=_("Order number"), required=False, max_length=20)
+    agency = IdentifierField(label=_("Agency code"), required=False, max_length=10)
+    order = IdentifierField(label=_("Order number"), required=False, max_length=20)
     date_from = JalaliDateField(label=_("From"), required=False)
     date_to = JalaliDateField(label=_("To"), required=False)
 
@@ -233,10 +232,9 @@ class SalesRecordFilter(forms.Form):
         self.fields["event"].choices = choices  # type: ignore[attr-defined]
 
     def clean_agency(self) -> int | None:
-        value = to_latin_digits(self.cleaned_data["agency"] or "").strip()
+        value = (self.cleaned_data["agency"] or "").lower().removeprefix("ar")
         if not value:
             return None
-        value = value.removeprefix("ar")
         if not value.isdigit():
             raise ValidationError(_("Enter the agency's number, e.g. 685."))
         return int(value)

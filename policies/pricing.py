@@ -29,8 +29,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from core.digits import to_latin_digits
+from core.digits import number_text, to_latin_digits
 from core.jalali import jalali_today, to_jalali
+from core.text import normalize_text
 from policies.models import Line, Question, TariffRule, TariffVersion
 
 ONE = Decimal(1)
@@ -67,10 +68,12 @@ _FALSE = {"0", "false", "off", "no", "خیر", ""}
 
 
 def _number(raw: Any) -> Decimal:
+    """A whole number in any digits, thousands grouped by "," "٬" "،" or not at all
+    (``core.digits.number_text``: direction marks ignored, groups of three only)."""
     if isinstance(raw, (bool, float)):
         raise InvalidOperation
-    text = to_latin_digits(str(raw)).strip().replace(",", "").replace("٬", "").replace("،", "")
-    if not re.fullmatch(r"-?\d+", text):
+    text = number_text(raw)
+    if not re.fullmatch(r"-?[0-9]+", text):
         raise InvalidOperation
     return Decimal(text)
 
@@ -112,7 +115,7 @@ def answers_clean(
             continue
         if question.kind == Question.Kind.CHOICE:
             values = {str(choice["value"]) for choice in question.choices}
-            value = to_latin_digits(str(raw))
+            value = to_latin_digits(normalize_text(raw))
             if value not in values:
                 errors[question.code] = [_("Choose one of the options.")]
             else:
@@ -137,7 +140,8 @@ def answers_clean(
                     int(number) if question.kind == Question.Kind.INTEGER else str(number)
                 )
         else:
-            text = " ".join(to_latin_digits(str(raw)).split())
+            # Plates, chassis numbers, addresses: Persian text rules, Latin digits.
+            text = to_latin_digits(normalize_text(raw))
             if question.pattern and not re.fullmatch(question.pattern, text):
                 errors[question.code] = [_("The format is not valid.")]
             elif len(text) > 200:

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from core.digits import to_latin_digits
 from core.jalali import tehran
+from core.text import normalize_identifier, search_filter
 from policies.models import Order, OrderDocument, SalesEvent
 
 State = Order.State
@@ -47,7 +47,7 @@ def agency_orders(
     if date_to is not None:
         orders = orders.filter(created_at__lt=_tehran_midnight(date_to + dt.timedelta(days=1)))
     if search:
-        text = to_latin_digits(search).strip()
+        text = normalize_identifier(search)
         pk = _order_pk(text)
         match = Q(policy__number=text)
         if pk is not None:
@@ -123,7 +123,7 @@ def order_timeline(*, order: Order) -> QuerySet[SalesEvent]:
 
 
 def _order_pk(number: str) -> int | None:
-    digits = to_latin_digits(number or "").strip()
+    digits = normalize_identifier(number)
     return int(digits) if digits.isdigit() else None
 
 
@@ -178,11 +178,9 @@ def agency_customers(*, agency: Any, search: str | None = None) -> QuerySet:
         )
         .order_by("-date_joined", "-id")
     )
-    for term in to_latin_digits(search or "").split():  # "علی رضایی" finds Ali Rezaei
-        people = people.filter(
-            Q(mobile__contains=term) | Q(first_name__icontains=term) | Q(last_name__icontains=term)
-        )
-    return people
+    # Every word in the name or the mobile, whatever its spelling: "علي رضايي", "رضایی علی"
+    # and "۰۹۱۲" find علی رضایی 0912…, "علیرضا" finds علی رضا (core.text, decision 020).
+    return people.filter(search_filter(search, "search_key"))
 
 
 def agency_customer_get(*, agency: Any, customer_id: int) -> Any:

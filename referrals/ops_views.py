@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DecimalField
 from policies.ops_views import ops_view
 from policies.selectors_issuance import order_get_for_insurer
 from referrals.models import Referral, ReferralSettings
@@ -32,6 +33,7 @@ class SettingsForm(forms.ModelForm):
             "offer_minutes",
             "max_waves",
         ]
+        field_classes = {"first_radius_km": DecimalField, "radius_growth": DecimalField}
 
 
 @ops_view

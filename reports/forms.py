@@ -10,8 +10,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.digits import to_latin_digits
-from core.forms import JalaliDateField, MobileField
+from core.forms import IdentifierField, JalaliDateField, MobileField
 from policies.models import Line
 from reports.periods import DateRange
 from reports.selectors import VIRTUAL_BRANCH, agency_provinces
@@ -101,7 +100,7 @@ class AuditFilter(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"dir": "ltr", "placeholder": "control."}),
     )
-    agency = forms.CharField(label=_("Agency code"), required=False, max_length=10)
+    agency = IdentifierField(label=_("Agency code"), required=False, max_length=10)
     target = forms.ChoiceField(label=_("Target type"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -110,10 +109,9 @@ class AuditFilter(forms.Form):
         fields["target"].choices = [("", _("All")), *_target_types()]
 
     def clean_agency(self) -> int | None:
-        value = to_latin_digits(self.cleaned_data["agency"] or "").strip()
+        value = (self.cleaned_data["agency"] or "").lower().removeprefix("ar")
         if not value:
             return None
-        value = value.removeprefix("ar")
         if not value.isdigit():
             raise ValidationError(_("Enter the agency's number, e.g. 685."))
         return int(value)

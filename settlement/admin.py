@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin import SearchKeyAdminMixin
 from settlement.models import Commission, CommissionPayout, CommissionRate, CommissionStatement
 
 
@@ -45,7 +46,7 @@ class CommissionAdmin(admin.ModelAdmin):
         return False
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class _ReadOnlyAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     """Statements and payouts change only through their services (built, paid, audited)."""
 
     def get_readonly_fields(self, request, obj=None):

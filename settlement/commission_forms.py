@@ -10,8 +10,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.digits import to_latin_digits
-from core.forms import DigitsNormalizingCharField, JalaliDateField
+from core.digits import number_text, to_latin_digits
+from core.forms import (
+    DecimalField,
+    DigitsNormalizingCharField,
+    IdentifierField,
+    JalaliDateField,
+    TextField,
+)
 from core.jalali import JALALI_MAX_YEAR, JALALI_MIN_YEAR, JALALI_MONTHS
 from policies.models import Line
 from settlement.models import CommissionStatement
@@ -39,9 +45,8 @@ class JalaliYearField(forms.IntegerField):
         return super().to_python(_latin(value))
 
 
-class PercentField(forms.DecimalField):
-    def to_python(self, value: Any) -> Any:
-        return super().to_python(_latin(value))
+class PercentField(DecimalField):
+    """A percentage with "." or the Persian decimal sign (core.forms.DecimalField)."""
 
 
 class RialAmountField(forms.Field):
@@ -53,9 +58,10 @@ class RialAmountField(forms.Field):
     def to_python(self, value: Any) -> Decimal | None:
         if value in self.empty_values:
             return None
-        text = _latin(str(value))
-        for separator in (",", "٬", "،", " "):
-            text = text.replace(separator, "")
+        try:
+            text = number_text(value)
+        except ValueError as error:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from error
         if not text.isdigit():
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return Decimal(text)
@@ -64,7 +70,7 @@ class RialAmountField(forms.Field):
 class StatementFilter(forms.Form):
     jalali_year = JalaliYearField(label=_("Year"), required=False)
     jalali_month = forms.TypedChoiceField(label=_("Month"), coerce=int, required=False)
-    agency = forms.CharField(label=_("Agency code"), required=False, max_length=10)
+    agency = IdentifierField(label=_("Agency code"), required=False, max_length=10)
     state = forms.ChoiceField(label=_("State"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -79,7 +85,7 @@ class StatementFilter(forms.Form):
         ]
 
     def clean_agency(self) -> int | None:
-        value = to_latin_digits(self.cleaned_data["agency"] or "").strip().removeprefix("ar")
+        value = (self.cleaned_data["agency"] or "").lower().removeprefix("ar")
         if not value:
             return None
         if not value.isdigit():
@@ -133,4 +139,4 @@ class PayoutForm(forms.Form):
     amount = RialAmountField(label=_("Amount (rials)"))
     paid_on = JalaliDateField(label=_("Paid on"))
     reference = DigitsNormalizingCharField(label=_("Transfer reference"), max_length=60)
-    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+    note = TextField(label=_("Note"), required=False, max_length=300)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_exists
 
+from core.admin import SearchKeyAdminMixin
 from core.forms import MobileField
 from tenants import services
 from tenants.models import Agency, Branch, Domain, SpareSchema
@@ -53,7 +54,7 @@ class DomainInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     """Adding an agency here runs the same provisioning service as the command and the API."""
 
     list_display = [
@@ -170,7 +171,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
+class BranchAdmin(SearchKeyAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "city", "province"]
     search_fields = ["code", "name"]
 

@@ -7,14 +7,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from core.text.fields import NormalizedCharField, NormalizedTextField
+
 
 class Branch(models.Model):  # type: ignore[django-manager-missing]
     """An insurer branch (شعبه) that supervises agencies."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=200)
-    city = models.CharField(_("city"), max_length=100, blank=True)
-    province = models.CharField(_("province"), max_length=100, blank=True)
+    name = NormalizedCharField(_("name"), max_length=200)
+    city = NormalizedCharField(_("city"), max_length=100, blank=True)
+    province = NormalizedCharField(_("province"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("branch")
@@ -45,7 +47,7 @@ class Agency(TenantMixin):
 
     code = models.PositiveIntegerField(_("agency code"), unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.AGENT)
-    name = models.CharField(_("name"), max_length=200)
+    name = NormalizedCharField(_("name"), max_length=200)
     licence_number = models.CharField(_("licence number"), max_length=50, blank=True)
     branch = models.ForeignKey(
         Branch,
@@ -70,9 +72,9 @@ class Agency(TenantMixin):
         decimal_places=6,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
-    address = models.CharField(_("address"), max_length=500, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
-    province = models.CharField(_("province"), max_length=100, blank=True)
+    address = NormalizedCharField(_("address"), max_length=500, blank=True)
+    city = NormalizedCharField(_("city"), max_length=100, blank=True)
+    province = NormalizedCharField(_("province"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     accepts_referrals = models.BooleanField(_("accepts referrals"), default=True)
     can_issue = models.BooleanField(_("may issue policies"), default=False)
@@ -157,7 +159,7 @@ class ControlRequest(models.Model):
     )
     kind = models.CharField(_("request"), max_length=10, choices=Kind.choices)
     line_code = models.SlugField(_("line"), max_length=40, blank=True)
-    reason = models.TextField(_("reason"))
+    reason = NormalizedTextField(_("reason"))
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
     )
@@ -177,7 +179,7 @@ class ControlRequest(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True)
+    decision_note = NormalizedTextField(_("decision note"), blank=True)
 
     class Meta:
         verbose_name = _("site or line request")

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import insurer_view
-from core.digits import to_latin_digits
+from core.forms import MultilineTextField
+from core.text import normalize_identifier
 from tenants.control import (
     DECIDE_ROLES,
     REQUEST_ROLES,
@@ -30,7 +31,7 @@ class RequestForm(forms.Form):
     agency = forms.CharField(label=gettext_lazy("Agency code"), max_length=10)
     kind = forms.ChoiceField(label=gettext_lazy("Request"), choices=ControlRequest.Kind.choices)
     line_code = forms.ChoiceField(label=gettext_lazy("Line"), required=False)
-    reason = forms.CharField(
+    reason = MultilineTextField(
         label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
     )
 
@@ -39,7 +40,7 @@ class RequestForm(forms.Form):
         self.fields["line_code"].choices = [("", "—"), *lines]  # type: ignore[attr-defined]
 
     def clean_agency(self) -> Agency:
-        code = to_latin_digits(self.cleaned_data["agency"]).strip().removeprefix("ar")
+        code = normalize_identifier(self.cleaned_data["agency"]).lower().removeprefix("ar")
         agency = Agency.objects.filter(code=int(code)).first() if code.isdigit() else None
         if agency is None or agency.schema_name == "public":
             raise forms.ValidationError(_("No agency has this code."))
@@ -58,7 +59,7 @@ def _page(request, form: RequestForm, status: int = 200) -> HttpResponse:
     requests = ControlRequest.objects.select_related("agency", "requested_by", "decided_by")
     if state in ControlRequest.State.values:
         requests = requests.filter(state=state)
-    code = to_latin_digits(request.GET.get("agency", "")).strip()
+    code = normalize_identifier(request.GET.get("agency", "")).lower().removeprefix("ar")
     if code.isdigit():
         requests = requests.filter(agency__code=int(code))
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import TextField
 from core.jalali import parse_jalali_date
 from policies.models import Order
 from policies.selectors import order_for_customer, orders_of_customer, policies_of_customer
@@ -166,8 +167,8 @@ class OrderInsuredApi(_OrderApi):
         class Meta:
             ref_name = "OrderInsuredInput"  # a unique name in the OpenAPI schema
 
-        first_name = serializers.CharField(allow_blank=True)
-        last_name = serializers.CharField(allow_blank=True)
+        first_name = TextField(allow_blank=True)
+        last_name = TextField(allow_blank=True)
         national_code = serializers.CharField(allow_blank=True)
         birth_date = FlexibleDateField(allow_null=True)
         mobile = serializers.CharField(allow_blank=True)
@@ -244,9 +245,9 @@ class OrderDeliveryApi(_OrderApi):
             ref_name = "OrderDeliveryInput"  # a unique name in the OpenAPI schema
 
         method = serializers.CharField(allow_blank=True)
-        province = serializers.CharField(allow_blank=True, required=False, default="")
-        city = serializers.CharField(allow_blank=True, required=False, default="")
-        address = serializers.CharField(allow_blank=True, required=False, default="")
+        province = TextField(allow_blank=True, required=False, default="")
+        city = TextField(allow_blank=True, required=False, default="")
+        address = TextField(allow_blank=True, required=False, default="")
         postal_code = serializers.CharField(allow_blank=True, required=False, default="")
         date = FlexibleDateField(allow_null=True)
         slot = serializers.CharField(allow_blank=True)

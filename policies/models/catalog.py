@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.text.fields import NormalizedCharField, NormalizedTextField
+
 
 class Line(models.Model):
     """A line of insurance (رشته), e.g. third-party motor, with what a sale of it needs."""
@@ -246,7 +248,7 @@ class SalesPlan(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    title = models.CharField(_("title"), max_length=120)
+    title = NormalizedCharField(_("title"), max_length=120)
     discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2)
     lines = models.ManyToManyField(Line, verbose_name=_("lines"), related_name="sales_plans")
     agencies = models.ManyToManyField(
@@ -277,7 +279,7 @@ class SalesPlan(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.TextField(_("decision note"), blank=True)
+    decision_note = NormalizedTextField(_("decision note"), blank=True)
 
     class Meta:
         verbose_name = _("sales plan")

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import RialField
+from core.text.fields import NormalizedCharField, NormalizedTextField
 from policies.models.catalog import Line, TariffVersion
 
 
@@ -112,8 +113,8 @@ class Order(models.Model):
     )
     step = models.CharField(_("last completed step"), max_length=20, blank=True, default="quote")
     # The insured person.
-    insured_first_name = models.CharField(_("first name"), max_length=100, blank=True)
-    insured_last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    insured_first_name = NormalizedCharField(_("first name"), max_length=100, blank=True)
+    insured_last_name = NormalizedCharField(_("last name"), max_length=100, blank=True)
     insured_national_code = models.CharField(_("national code"), max_length=10, blank=True)
     insured_birth_date = models.DateField(_("birth date"), null=True, blank=True)
     insured_mobile = models.CharField(_("mobile number"), max_length=11, blank=True)
@@ -123,9 +124,9 @@ class Order(models.Model):
     delivery_method = models.CharField(
         _("delivery"), max_length=20, choices=Delivery.choices, blank=True
     )
-    delivery_province = models.CharField(_("province"), max_length=100, blank=True)
-    delivery_city = models.CharField(_("city"), max_length=100, blank=True)
-    delivery_address = models.CharField(_("address"), max_length=500, blank=True)
+    delivery_province = NormalizedCharField(_("province"), max_length=100, blank=True)
+    delivery_city = NormalizedCharField(_("city"), max_length=100, blank=True)
+    delivery_address = NormalizedCharField(_("address"), max_length=500, blank=True)
     delivery_postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     delivery_date = models.DateField(_("delivery date"), null=True, blank=True)
     delivery_slot = models.CharField(
@@ -145,7 +146,7 @@ class Order(models.Model):
             "A paid main-site order the virtual branch leaves alone while agencies are offered it."
         ),
     )
-    rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    rejection_reason = NormalizedTextField(_("rejection reason"), blank=True)
     refund_due = models.BooleanField(_("refund due"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.money import RialField
+from core.text.fields import NormalizedCharField
 
 
 class CommissionRate(models.Model):
@@ -183,7 +184,7 @@ class CommissionPayout(models.Model):
     amount = RialField(_("amount"))
     paid_on = models.DateField(_("paid on"))
     reference = models.CharField(_("transfer reference"), max_length=60)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = NormalizedCharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

@@ -10,16 +10,31 @@
     return Math.round(value * 1e6) / 1e6;
   }
 
+  // "۳۵٫۷" or "35.7": Persian and Arabic-Indic digits and the Persian decimal sign, as the
+  // server accepts them (core.digits.number_text).
+  function toNumber(text) {
+    var latin = String(text || "")
+      .replace(/[\u06f0-\u06f9]/g, function (d) { return String(d.charCodeAt(0) - 0x06f0); })
+      .replace(/[\u0660-\u0669]/g, function (d) { return String(d.charCodeAt(0) - 0x0660); })
+      .replace(/\u066b/g, ".")
+      .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069\s]/g, "");
+    return latin ? Number(latin) : NaN;
+  }
+
   function setup(element) {
     if (typeof L === "undefined" || element.dataset.ready) return;
     element.dataset.ready = "1";
     var latInput = document.getElementById(element.dataset.latInput);
     var lonInput = document.getElementById(element.dataset.lonInput);
-    var start = [
-      parseFloat(latInput.value || element.dataset.centerLat || "35.6892"),
-      parseFloat(lonInput.value || element.dataset.centerLon || "51.3890"),
-    ];
-    var map = L.map(element).setView(start, latInput.value ? 14 : 11);
+    var lat0 = toNumber(latInput.value), lon0 = toNumber(lonInput.value);
+    var typed = !isNaN(lat0) && !isNaN(lon0);
+    var start = typed
+      ? [lat0, lon0]
+      : [
+          parseFloat(element.dataset.centerLat || "35.6892"),
+          parseFloat(element.dataset.centerLon || "51.3890"),
+        ];
+    var map = L.map(element).setView(start, typed ? 14 : 11);
     if (element.dataset.tiles) {
       L.tileLayer(element.dataset.tiles, {
         maxZoom: 19,
@@ -43,13 +58,13 @@
       element.dispatchEvent(new CustomEvent("location-picked", { bubbles: true }));
     }
 
-    if (latInput.value && lonInput.value) place(L.latLng(start[0], start[1]), false);
+    if (typed) place(L.latLng(start[0], start[1]), false);
     map.on("click", function (event) {
       place(event.latlng, false);
     });
     [latInput, lonInput].forEach(function (input) {
       input.addEventListener("change", function () {
-        var lat = parseFloat(latInput.value), lon = parseFloat(lonInput.value);
+        var lat = toNumber(latInput.value), lon = toNumber(lonInput.value);
         if (!isNaN(lat) && !isNaN(lon)) place(L.latLng(lat, lon), true);
       });
     });

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.api import TextField
 from tenants import services
 from tenants.hosts import agency_site_url
 from tenants.models import Agency
@@ -36,7 +37,7 @@ class AgencyCreateApi(APIView):
             ref_name = "AgencyCreateInput"
 
         code = serializers.IntegerField(min_value=1, max_value=9_999_999)
-        name = serializers.CharField(max_length=200)
+        name = TextField(max_length=200)
         kind = serializers.ChoiceField(choices=Agency.Kind.choices)
         latitude = serializers.DecimalField(
             max_digits=9, decimal_places=6, min_value=-90, max_value=90
@@ -46,9 +47,9 @@ class AgencyCreateApi(APIView):
         )
         owner_mobile = serializers.CharField(max_length=20)
         licence_number = serializers.CharField(max_length=50, required=False, default="")
-        address = serializers.CharField(max_length=500, required=False, default="")
-        city = serializers.CharField(max_length=100, required=False, default="")
-        province = serializers.CharField(max_length=100, required=False, default="")
+        address = TextField(max_length=500, required=False, default="")
+        city = TextField(max_length=100, required=False, default="")
+        province = TextField(max_length=100, required=False, default="")
         phone = serializers.CharField(max_length=30, required=False, default="")
         can_issue = serializers.BooleanField(required=False, default=False)
         accepts_referrals = serializers.BooleanField(required=False, default=True)

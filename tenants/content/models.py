@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.text.fields import NormalizedCharField, NormalizedHtmlField
+
 
 class SiteSettings(models.Model):
     """The look and the fixed texts of one site (one row per schema)."""
@@ -16,9 +18,9 @@ class SiteSettings(models.Model):
     primary_color = models.CharField(_("primary colour"), max_length=7, default="#0d6efd")
     secondary_color = models.CharField(_("secondary colour"), max_length=7, default="#6c757d")
     logo = models.ImageField(_("logo"), upload_to="site/logos/", blank=True)
-    headline = models.CharField(_("headline"), max_length=200, blank=True)
-    about_text = models.TextField(_("about us"), blank=True)
-    contact_text = models.TextField(_("contact us"), blank=True)
+    headline = NormalizedCharField(_("headline"), max_length=200, blank=True)
+    about_text = NormalizedHtmlField(_("about us"), blank=True)
+    contact_text = NormalizedHtmlField(_("contact us"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -31,8 +33,8 @@ class SiteSettings(models.Model):
 
 class Page(models.Model):
     slug = models.SlugField(_("address"), max_length=80, unique=True, allow_unicode=True)
-    title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("body"), blank=True)
+    title = NormalizedCharField(_("title"), max_length=200)
+    body = NormalizedHtmlField(_("body"), blank=True)
     is_published = models.BooleanField(_("published"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -47,7 +49,7 @@ class Page(models.Model):
 
 
 class Banner(models.Model):
-    title = models.CharField(_("title"), max_length=200)
+    title = NormalizedCharField(_("title"), max_length=200)
     image = models.ImageField(_("image"), upload_to="site/banners/", blank=True)
     link = models.CharField(_("link"), max_length=300, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -21,15 +21,22 @@ def _require_active(agency_id: int | None) -> None:
         agency_require_active(agency_id=agency_id)
 
 
-def _clean(field: str, value: Any) -> Any:
-    return sanitize_html(value) if field in _HTML_FIELDS and isinstance(value, str) else value
+def _clean(instance: Any, field: str, value: Any) -> Any:
+    """HTML sanitised, then every text as its model field stores it (core.text), so that the
+    audit row compares what will really be stored."""
+    if not isinstance(value, str):
+        return value
+    if field in _HTML_FIELDS:
+        value = sanitize_html(value)
+    normalize = getattr(instance._meta.get_field(field), "normalize", None)
+    return normalize(value) if normalize else value
 
 
 def _save(instance: Any, fields: dict[str, Any], *, actor: Any, agency_id: int | None) -> Any:
     created = instance.pk is None
     changes = {}
     for field, value in fields.items():
-        value = _clean(field, value)
+        value = _clean(instance, field, value)
         old = getattr(instance, field)
         if created or old != value:
             changes[field] = (None if created else str(old), str(value))

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AgencyMembership
-from core.forms import MobileField
+from core.forms import DecimalField, HtmlTextField, MobileField, TextField
 from tenants.content.models import Banner, Page
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -41,24 +41,24 @@ def checked_image(upload, *, max_bytes: int):
 
 class AgencySettingsForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
-    address = forms.CharField(
+    address = TextField(
         label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    city = forms.CharField(label=_("City"), max_length=100, required=False)
-    province = forms.CharField(label=_("Province"), max_length=100, required=False)
-    latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6)
-    longitude = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6)
+    city = TextField(label=_("City"), max_length=100, required=False)
+    province = TextField(label=_("Province"), max_length=100, required=False)
+    latitude = DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6)
+    longitude = DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6)
     accepts_referrals = forms.BooleanField(
         label=_("Take orders referred from the insurer's main site"), required=False
     )
 
 
 class SiteSettingsForm(forms.Form):
-    headline = forms.CharField(label=_("Headline"), max_length=200, required=False)
-    about_text = forms.CharField(
+    headline = TextField(label=_("Headline"), max_length=200, required=False)
+    about_text = HtmlTextField(
         label=_("About us"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
-    contact_text = forms.CharField(
+    contact_text = HtmlTextField(
         label=_("Contact us"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     primary_color = forms.CharField(

@@ -72,6 +72,23 @@ def test_parse_jalali_date_accepts_any_digits_and_separators(typed):
     assert parse_jalali_date(typed) == dt.date(2026, 11, 22)
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "\u200f۱۴۰۵/۰۹/۰۱\u200f",  # RLM on both sides, as copied from a Persian page
+        "۱۴۰۵\u200e/\u200e۰۹\u200e/\u200e۰۱",  # LRM around each separator
+        "\u202b1405-9-1\u202c",  # embedding
+        "\u2067۱۴۰۵/۰۹/۰۱\u2069",  # isolate
+        "\ufeff۱۴۰۵/۰۹/۰۱",  # byte-order mark
+        "۱۴۰۵\u00a0/\u00a0۰۹\u00a0/\u00a0۰۱",  # no-break spaces
+        "۱۴۰۵٫۰۹٫۰۱",  # Persian decimal sign as the separator
+        "۱۴۰۵؍۰۹؍۰۱",  # Arabic date separator
+    ],
+)
+def test_parse_jalali_date_drops_direction_marks_like_the_validators(typed):
+    assert parse_jalali_date(typed) == dt.date(2026, 11, 22)
+
+
 def test_parse_jalali_leap_day():
     assert parse_jalali_date("1403/12/30") == dt.date(2025, 3, 20)
 

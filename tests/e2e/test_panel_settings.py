@@ -47,3 +47,20 @@ def test_an_owner_moves_the_agency_on_the_map_and_writes_the_about_text(
     assert "از ۱۳۸۰ در کنار شما" in site.inner_text("#site-about")
     assert site.title() != "1" and site.locator("#site-about img").count() == 0
     panel.screenshot(path=str(tmp_path / "content.png"), full_page=True)
+
+
+def test_coordinates_typed_with_persian_digits_and_decimal_sign_are_saved(
+    browser, site_port, drop_schemas_after
+):
+    """The bug this guards: a number box emptied "۳۵٫۷۵" and the form said "required"."""
+    agency = create_agency(
+        code=685, name="نمایندگی خلیلی", latitude="35.700000", longitude="51.400000"
+    )
+    panel = _panel_tab(browser, agency.memberships.get().user, site_port, path="/settings/")
+    panel.wait_for_selector("#agency-map.leaflet-container")
+    panel.fill("input[name=latitude]", "۳۵٫۷۵۱۲۳۴")
+    panel.fill("input[name=longitude]", "۵۱٫۴۵۰۰۰۱")
+    panel.click("#settings-save")
+    panel.wait_for_selector(".alert-success")
+    agency.refresh_from_db()
+    assert (f"{agency.latitude:.6f}", f"{agency.longitude:.6f}") == ("35.751234", "51.450001")
