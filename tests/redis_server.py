@@ -13,12 +13,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 import redis
+
+from tests.waiting import wait_until
 
 
 def free_port() -> int:
@@ -65,17 +66,17 @@ class OwnRedis:
             stderr=subprocess.DEVNULL,
         )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2, socket_timeout=0.2)
-        deadline = time.monotonic() + 10
-        while True:
+
+        def answers() -> bool:
             try:
-                client.ping()
-                break
+                return bool(client.ping())
             except redis.exceptions.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-            finally:
-                client.close()
+                return False
+
+        try:
+            wait_until(answers, timeout=10)
+        finally:
+            client.close()
         return self
 
     def stop(self) -> None:

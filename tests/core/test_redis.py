@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import redis
 from django.core.cache import cache
 
 from core.redis import RedisUnavailable, breaker, redis_client
+from tests.waiting import eventually
 
 
 def _poll(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+    return eventually(predicate, timeout=timeout)
 
 
 def _answers() -> bool:

@@ -7,7 +7,6 @@ an operator would.
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -18,6 +17,7 @@ from policies.catalog_cache import line_snapshot
 from policies.models import AgencyLine, Line, Quote, SalesEvent
 from policies.services.quotes import quote_create
 from tests.factories import create_user
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.django_db
 
@@ -35,12 +35,7 @@ THIRD_PARTY = {
 
 
 def _poll(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+    return eventually(predicate, timeout=timeout)
 
 
 @pytest.fixture

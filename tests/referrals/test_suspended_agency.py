@@ -6,7 +6,6 @@ suspension withdraws the agency's waiting offers, moving the wave on when nobody
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import pytest
@@ -25,6 +24,7 @@ from referrals.services import (
 from tenants.models import Agency
 from tenants.services import AgencyNotActive, agency_set_status
 from tests.referrals.conftest import place
+from tests.waiting import eventually
 
 DEADLINE = 15.0
 
@@ -44,12 +44,7 @@ def _owner(agency: Agency):
 
 
 def _poll(predicate: Callable[[], bool]) -> bool:
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+    return eventually(predicate, timeout=DEADLINE)
 
 
 def _waits_for_a_lock(pid: int) -> bool:
