@@ -37,6 +37,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -173,7 +174,7 @@ def hub_start(request):
         or normalize_host(giver) == normalize_host(request.get_host())
         or not _platform_url(next_url)
     ):
-        return HttpResponseBadRequest("Bad hand-over.")
+        return HttpResponseBadRequest(_("This login link is not valid."))
     return _ask_giver(
         request,
         giver_host=normalize_host(giver),
@@ -196,7 +197,7 @@ def hub_fetch(request):
         or not is_platform_host(receiver)
         or not _STATE_HASH.fullmatch(state_hash)
     ):
-        return HttpResponseBadRequest("Bad next address.")
+        return HttpResponseBadRequest(_("This login link is not valid."))
     receiver = normalize_host(receiver)
     if request.user.is_authenticated and request.session.session_key:
         nonce = _stash(request.session.session_key, state_hash)

@@ -271,6 +271,7 @@ def test_the_giver_refuses_a_hand_over_without_a_state(agency):
         "/accounts/hub/fetch/", {"next": "http://panel.localhost/"}, HTTP_HOST="localhost"
     )
     assert response.status_code == 400
+    assert response.content.decode() == "این پیوند ورود معتبر نیست."
 
 
 def test_adopt_never_redirects_off_the_platform(agency):
