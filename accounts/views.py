@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import hub, services
 from accounts.forms import CodeForm, MobileForm, ProfileForm
-from accounts.utils import client_ip, localized_number
+from accounts.utils import localized_number
+from core.http import client_ip
 
 SESSION_MOBILE = "otp_mobile"
 

@@ -16,6 +16,9 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core.csp import CSP
+from core.http import trusted_proxy_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -82,6 +85,7 @@ DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 TENANT_SPARE_POOL_SIZE = env.int("TENANT_SPARE_POOL_SIZE", default=2 if TESTING else 20)
 
 MIDDLEWARE = [
+    "core.csp.ContentSecurityPolicyMiddleware",
     "tenants.middleware.HostRoutingMiddleware",
     "core.degraded.DependencyDownMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -114,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.site",
+                "core.csp.csp",
             ],
             "builtins": ["core.templatetags.jalali", "core.templatetags.ui"],
         },
@@ -207,12 +212,29 @@ CSRF_TRUSTED_ORIGINS = [
     f"{SITE_SCHEME}://*.{BASE_DOMAIN}{_port}",
     *env.list("EXTRA_CSRF_TRUSTED_ORIGINS", default=[]),
 ]
+# HTTPS (decision 019): TLS ends at the load balancer, which must set X-Forwarded-Proto
+# itself (overwriting what a client sent). Plain http is redirected, except /healthz for
+# the probes. HSTS covers every host under BASE_DOMAIN (all of them are ours, behind the
+# same TLS); preload may be turned off where the domain has other, plain-http hosts.
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-# Proxies in front of the web servers that append to X-Forwarded-For (the load balancer).
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Our proxies in front of the web servers (the load balancer): addresses or networks
+# (CIDR). X-Forwarded-For is read only when the peer is one of them, and only as far as
+# they vouch for it (core.http.client_ip); empty, the peer itself is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    trusted_proxy_networks(TRUSTED_PROXIES)
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
 
 LANGUAGE_CODE = "fa"
 LANGUAGES = [("fa", _("Persian")), ("en", _("English"))]
@@ -376,6 +398,38 @@ if PRODUCTION and PAYMENT_GATEWAY == "zarinpal" and ZARINPAL_SANDBOX:
     raise ImproperlyConfigured("ZARINPAL_SANDBOX cannot be on in production.")
 if PRODUCTION and PAYMENT_GATEWAY == "zarinpal" and not ZARINPAL_MERCHANT_ID:
     raise ImproperlyConfigured("ZARINPAL_MERCHANT_ID is required for the Zarinpal gateway.")
+
+
+# Content-Security-Policy on every response (core.csp; decision 019). Inline scripts and
+# styles run only with the request's nonce; forms may post (and their redirects go) to the
+# platform's hosts and the bank.
+def _origin(url: str) -> str | None:
+    """``https://{s}.tile.example/{z}/{x}/{y}.png`` → ``https://*.tile.example``."""
+    parts = urlsplit(url.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+# Any port where a port is given (development servers and test servers pick their own).
+_csp_port = ":*" if SITE_PORT else ""
+PLATFORM_ORIGINS = [
+    f"{SITE_SCHEME}://{BASE_DOMAIN}{_csp_port}",
+    f"{SITE_SCHEME}://*.{BASE_DOMAIN}{_csp_port}",
+]
+_bank_origins = [_origin(ZARINPAL_STARTPAY_BASE)] if PAYMENT_GATEWAY == "zarinpal" else []
+SECURE_CSP: dict[str, Any] = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:", *filter(None, [_origin(MAP_TILE_URL)])],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF, *PLATFORM_ORIGINS, *filter(None, _bank_origins)],
+    "upgrade-insecure-requests": PRODUCTION,
+}
+
 # Uploaded documents (S-2.3): at most 5 MB each; a larger body is refused with a clear
 # message by the form, not by Django's request limit, so the limit here is a little higher.
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.selectors import memberships_for
-from accounts.utils import client_ip
+from core.http import client_ip
 from core.validators import normalize_mobile
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from accounts.utils import client_ip
+from core.http import client_ip
 from policies.models import Order, Quote, SalesEvent
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import membership_get
-from accounts.utils import client_ip
+from core.http import client_ip
 from policies.models import Policy
 from policies.selectors import policy_for_site
 from policies.services.documents import (

@@ -51,3 +51,43 @@ def page(browser):
 @pytest.fixture
 def live_port(live_server) -> int:
     return int(live_server.url.rsplit(":", 1)[1])
+
+
+# Every page of every browser test reports Content-Security-Policy violations; a test fails
+# if any page saw one (the policy must not break a page, and pages must not need it loosened).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(
+    "CSP violation: " + event.violatedDirective + " blocked " + (event.blockedURI || "inline")
+    + " in " + event.documentURI + " (" + (event.sourceFile || "") + ":" + event.lineNumber + ")"
+  );
+});
+"""
+
+
+def _is_csp_report(text: str) -> bool:
+    return text.startswith("CSP violation") or "Content Security Policy" in text
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(browser):
+    """The CSP violations seen by every context the test opens (checked when it ends)."""
+    seen: list[str] = []
+    original = browser.new_context
+
+    def watch(page) -> None:
+        page.on(
+            "console",
+            lambda message: seen.append(message.text) if _is_csp_report(message.text) else None,
+        )
+
+    def new_context(*args, **kwargs):
+        context = original(*args, **kwargs)
+        context.add_init_script(CSP_LISTENER)
+        context.on("page", watch)
+        return context
+
+    browser.new_context = new_context
+    yield seen
+    del browser.new_context
+    assert seen == [], "Content-Security-Policy violations:\n" + "\n".join(seen)

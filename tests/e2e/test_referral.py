@@ -78,7 +78,9 @@ def test_a_main_site_order_is_offered_accepted_and_withdrawn_from_the_other_pane
         text = card.inner_text()
         assert "شخص ثالث" in text
         assert "کریمی" not in text and "سارا" not in text  # no identity before acceptance
-        tab.wait_for_function("document.querySelector('.offer-countdown').textContent.length === 5")
+        tab.wait_for_function(
+            "() => document.querySelector('.offer-countdown').textContent.length === 5"
+        )
         assert re.fullmatch(r"[۰-۹]{2}:[۰-۹]{2}", tab.inner_text(".offer-countdown"))
     offer_first = Offer.objects.get(agency=first)
 
@@ -103,6 +105,6 @@ def test_a_main_site_order_is_offered_accepted_and_withdrawn_from_the_other_pane
     assert panel_first.get_attribute("#card-offers_accepted", "data-value") == "1"
     for chart in ("sales_per_day", "offers", "sms_per_day"):
         panel_first.wait_for_function(
-            f"document.getElementById('chart-{chart}')._chart !== undefined"
+            f"() => document.getElementById('chart-{chart}')._chart !== undefined"
         )
     panel_first.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)

@@ -48,6 +48,8 @@ def test_an_operator_takes_a_day_to_the_core_system_and_sees_the_difference(
     tab.wait_for_selector("#download-csv")
     assert tab.get_attribute("#export-progress", "data-state") == "done"
     assert tab.get_attribute("#export-progress .progress", "aria-valuenow") == "100"
+    bar = tab.locator("#export-progress .progress-bar")
+    assert bar.evaluate("(element) => element.style.width") == "100%"
     with tab.expect_download() as download:
         tab.click("#download-csv")
     settlement_file = Path(download.value.path()).read_bytes().decode()

@@ -604,7 +604,8 @@ def test_a_bank_that_wants_a_post_gets_a_self_submitting_form(
     assert re.search(r'<form method="post" action="http://localhost[^"]*/dev/bank/[^"]+"', body)
     assert f'name="RefId" value="{payment.token}"' in body
     assert 'name="MobileNo" value="09121112233"' in body
-    assert 'getElementById("bank-redirect").submit()' in body
+    assert 'id="bank-redirect" data-auto-submit>' in body
+    assert '<script src="/static/js/auto-submit.js"></script>' in body  # no inline script (CSP)
 
 
 def test_paying_a_draft_goes_to_the_review_and_a_cancelled_order_cannot_be_paid(
