@@ -213,15 +213,16 @@ STORAGES: dict[str, dict[str, Any]] = {
         )
     },
 }
+# Public media: what every visitor may see (site logos and banners), served by
+# core.views.public_media in every mode, and only from these folders, only as images.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
-# Files only insurer staff may read (settlement files, confirmations): never under MEDIA_URL,
-# always through a view that checks who asks.
+PUBLIC_MEDIA_PREFIXES = ("site/",)
+PUBLIC_MEDIA_MAX_AGE = env.int("PUBLIC_MEDIA_MAX_AGE", default=7 * 24 * 3600)
+# Private files (policy PDFs, order documents, settlement files): no URL at all, only views
+# that check who asks hand them out (decision 018).
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private")
-STORAGES["private"] = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
-}
+STORAGES["private"] = {"BACKEND": "core.storage.PrivateFileSystemStorage"}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

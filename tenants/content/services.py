@@ -1,20 +1,42 @@
 """Every write of a site's content (S-4.3): texts, look, pages and banners, in the schema of
-the site they belong to. People's HTML is sanitised before it is stored."""
+the site they belong to. People's HTML is sanitised before it is stored; their images are
+decoded, bounded and written again (public media: anyone may load them)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 from core.audit import audit_record
 from core.html import sanitize_html
+from core.uploads import image_clean
 from tenants.content.models import Banner, Page, SiteSettings
 
 _HTML_FIELDS = {"about_text", "contact_text", "body"}
+# Image fields and the most pixels each may have: a logo is small, a banner a wide photo.
+IMAGE_MAX_PIXELS = {"logo": 4_000_000, "image": 12_000_000}
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")
+
+
+def _image(field: str, value: Any) -> Any:
+    """A new upload, as the re-encoded image that will be stored under a random name."""
+    if not isinstance(value, File) or isinstance(value, FieldFile):
+        return value  # unchanged, or cleared
+    try:
+        clean = image_clean(value, max_pixels=IMAGE_MAX_PIXELS[field], formats=IMAGE_FORMATS)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
+    return clean.as_file(uuid.uuid4().hex)
 
 
 def _clean(field: str, value: Any) -> Any:
+    if field in IMAGE_MAX_PIXELS:
+        return _image(field, value)
     return sanitize_html(value) if field in _HTML_FIELDS and isinstance(value, str) else value
 
 
