@@ -188,10 +188,6 @@ def test_no_policy_pdf_or_document_is_reachable_under_media_in_development(sale,
     assert sale.pdf.name in names
     assert {d.file.name for d in sale.order.documents.all()} <= set(names)
     assert len(names) == 3
-    # The names tell nothing: not the policy's number nor the code printed on it.
-    assert re.fullmatch(r"policies/ar685/\d{4}/[0-9a-f]{32}\.pdf", sale.pdf.name)
-    with pytest.raises(ValueError, match="no URL"):
-        sale.pdf.url  # noqa: B018
     # Every stored file, by its path from either root, and the PDF by the path earlier
     # versions built from the verification code: 404 on every host, for anyone.
     paths = [f"/media/{name}" for name in names]
@@ -206,6 +202,11 @@ def test_no_policy_pdf_or_document_is_reachable_under_media_in_development(sale,
     }
     assert set(answers.values()) == {404}, {k: v for k, v in answers.items() if v != 404}
     assert len(answers) == len(HOSTS) * 4 * 2
+    # The names tell nothing: not the policy's number nor the code printed on it; and a
+    # private file has no URL to give.
+    assert re.fullmatch(r"policies/ar685/\d{4}/[0-9a-f]{32}\.pdf", sale.pdf.name)
+    with pytest.raises(ValueError, match="no URL"):
+        sale.pdf.url  # noqa: B018
 
 
 # ---- only through views that check who asks -----------------------------------------------
