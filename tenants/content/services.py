@@ -23,20 +23,23 @@ IMAGE_MAX_PIXELS = {"logo": 4_000_000, "image": 12_000_000}
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")
 
 
-def _image(field: str, value: Any) -> Any:
-    """A new upload, as the re-encoded image that will be stored under a random name."""
-    if not isinstance(value, File) or isinstance(value, FieldFile):
-        return value  # unchanged, or cleared
-    try:
-        clean = image_clean(value, max_pixels=IMAGE_MAX_PIXELS[field], formats=IMAGE_FORMATS)
-    except ValidationError as error:
-        raise ValidationError({field: error.messages}) from None
-    return clean.as_file(uuid.uuid4().hex)
+def _decoded(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with each new image upload replaced by the image decoded and written again,
+    named at random (done before any row is locked: decoding takes a moment)."""
+    decoded = dict(fields)
+    for field, limit in IMAGE_MAX_PIXELS.items():
+        value = fields.get(field)
+        if not isinstance(value, File) or isinstance(value, FieldFile):
+            continue  # not given, unchanged, or cleared
+        try:
+            clean = image_clean(value, max_pixels=limit, formats=IMAGE_FORMATS)
+        except ValidationError as error:
+            raise ValidationError({field: error.messages}) from None
+        decoded[field] = clean.as_file(uuid.uuid4().hex)
+    return decoded
 
 
 def _clean(field: str, value: Any) -> Any:
-    if field in IMAGE_MAX_PIXELS:
-        return _image(field, value)
     return sanitize_html(value) if field in _HTML_FIELDS and isinstance(value, str) else value
 
 
@@ -64,6 +67,7 @@ def _save(instance: Any, fields: dict[str, Any], *, actor: Any, agency_id: int |
 
 def site_settings_update(*, actor: Any, agency_id: int | None, **fields: Any) -> SiteSettings:
     """The site's headline, about and contact texts, colours and logo."""
+    fields = _decoded(fields)
     with transaction.atomic():
         current = SiteSettings.objects.select_for_update().first() or SiteSettings()
         return _save(current, fields, actor=actor, agency_id=agency_id)
@@ -86,6 +90,7 @@ def page_save(
 def banner_save(
     *, actor: Any, agency_id: int | None, banner: Banner | None = None, **fields: Any
 ) -> Banner:
+    fields = _decoded(fields)
     with transaction.atomic():
         return _save(_fresh(Banner, banner), fields, actor=actor, agency_id=agency_id)
 
