@@ -266,6 +266,8 @@ STORAGES: dict[str, dict[str, Any]] = {
         )
     },
 }
+# Public media: what every visitor may see (site logos and banners), served by
+# core.views.public_media in every mode, and only from these folders, only as images.
 MEDIA_URL = "/media/"
 # Tests keep their files out of the checkout, where a development server keeps its own.
 _FILES_ROOT = (
@@ -274,13 +276,12 @@ _FILES_ROOT = (
     else BASE_DIR
 )
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=_FILES_ROOT / "media")
-# Files only insurer staff may read (settlement files, confirmations): never under MEDIA_URL,
-# always through a view that checks who asks.
+PUBLIC_MEDIA_PREFIXES = ("site/",)
+PUBLIC_MEDIA_MAX_AGE = env.int("PUBLIC_MEDIA_MAX_AGE", default=7 * 24 * 3600)
+# Private files (policy PDFs, order documents, settlement files): no URL at all, only views
+# that check who asks hand them out (decision 018).
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=_FILES_ROOT / "private")
-STORAGES["private"] = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
-}
+STORAGES["private"] = {"BACKEND": "core.storage.PrivateFileSystemStorage"}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,12 +1,15 @@
 """URL patterns every host serves."""
 
+from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from core.views import dev_bank, dev_sms_outbox, healthz
+from core.views import dev_bank, dev_sms_outbox, healthz, public_media
 
 common_patterns = [
     path("healthz", healthz, name="healthz"),
+    # Public media (logos, banners) in every mode; private files have no URL (decision 018).
+    path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", public_media, name="public-media"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dev/sms/", dev_sms_outbox, name="dev-sms"),
     path("dev/bank/<str:token>/", dev_bank, name="dev-bank"),

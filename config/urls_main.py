@@ -1,7 +1,5 @@
 """The main sales site: bare domain and www."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import path
 
@@ -16,5 +14,3 @@ urlpatterns = [
     *api_patterns,
     *storefront_patterns,
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

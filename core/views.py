@@ -1,15 +1,29 @@
-"""Infrastructure pages: health check, the development SMS outbox and sandbox bank."""
+"""Infrastructure pages: health check, public media, the development SMS outbox and sandbox
+bank."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import connection
-from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
+from django.utils._os import safe_join
+from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django.views.static import was_modified_since
 
 from core.models import SandboxPayment, SmsMessage
 
@@ -54,6 +68,52 @@ def _broker_answers() -> str:
     with current_app.connection_for_write() as broker:
         broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
     return "ok"
+
+
+# The only kinds of file public media may be; anything else under MEDIA_ROOT is not served.
+PUBLIC_MEDIA_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
+
+
+@require_safe
+def public_media(request, path: str):
+    """A public media file (a site's logo or banner) in every mode, production included.
+
+    Only files under ``PUBLIC_MEDIA_PREFIXES`` of ``MEDIA_ROOT`` and only images: private
+    files never live under ``MEDIA_ROOT``, and were one left there, it would still be 404.
+    Served with its own type, never sniffed, never run as a page."""
+    if not any(path.startswith(prefix) for prefix in settings.PUBLIC_MEDIA_PREFIXES):
+        raise Http404
+    content_type = PUBLIC_MEDIA_TYPES.get(Path(path).suffix.lower())
+    if (
+        content_type is None
+        or "\\" in path
+        or any(part in ("", ".", "..") for part in path.split("/"))
+    ):
+        raise Http404
+    try:
+        full = Path(safe_join(settings.MEDIA_ROOT, path))
+    except SuspiciousFileOperation:
+        raise Http404 from None
+    # A link inside the media folder leads nowhere else.
+    if not full.is_file() or not full.resolve().is_relative_to(Path(settings.MEDIA_ROOT).resolve()):
+        raise Http404
+    stat = full.stat()
+    response: HttpResponseNotModified | FileResponse
+    if not was_modified_since(request.META.get("HTTP_IF_MODIFIED_SINCE"), stat.st_mtime):
+        response = HttpResponseNotModified()
+    else:
+        response = FileResponse(full.open("rb"), content_type=content_type)
+        response["Content-Length"] = str(stat.st_size)
+    response["Last-Modified"] = http_date(stat.st_mtime)
+    response["Cache-Control"] = f"public, max-age={settings.PUBLIC_MEDIA_MAX_AGE}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @never_cache

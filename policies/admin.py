@@ -254,6 +254,8 @@ class PolicyAdmin(ReadOnlyAdmin):
     list_filter = ["line", "state", "issued_by_virtual_branch"]
     search_fields = ["number", "verification_code"]
     list_select_related = ["line", "agency", "customer"]
+    # The PDF is a private file: it has no URL to link to (the ops order page downloads it).
+    exclude = ["pdf"]
 
 
 @admin.register(SalesEvent)

@@ -66,6 +66,38 @@ def _own_files():
 
 
 @pytest.fixture(autouse=True)
+def _file_roots(settings, tmp_path_factory):
+    """Uploaded and rendered files go to folders of the test, never to the checkout's
+    media/ and private/ (which a development server of the same checkout serves)."""
+    root = tmp_path_factory.mktemp("files")
+    settings.MEDIA_ROOT = root / "media"
+    settings.PRIVATE_MEDIA_ROOT = root / "private"
+    return root
+
+
+@pytest.fixture
+def development_urls(settings):
+    """The URLconfs as ``make run`` builds them (DEBUG on), for tests of what development
+    serves; rebuilt as tests have them afterwards."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    modules = [importlib.import_module(name) for name in settings.URLCONF_BY_SITE.values()]
+
+    def rebuild() -> None:
+        for module in modules:
+            importlib.reload(module)
+        clear_url_caches()
+
+    settings.DEBUG = True
+    rebuild()
+    yield
+    settings.DEBUG = False
+    rebuild()
+
+
+@pytest.fixture(autouse=True)
 def _public_schema():
     connection.set_schema_to_public()
     yield

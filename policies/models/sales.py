@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import RialField
 from core.text.fields import NormalizedCharField, NormalizedTextField
+from core.storage import private_storage
 from policies.models.catalog import Line, TariffVersion
 
 
@@ -187,7 +188,8 @@ class Order(models.Model):
 
 
 def document_upload_to(instance: OrderDocument, filename: str) -> str:
-    """Documents are kept per agency (main-site orders under ``main``), never by their name."""
+    """Documents are kept per agency (main-site orders under ``main``), never by their name,
+    in private storage (decision 018)."""
     order = instance.order
     owner = f"ar{order.agency.code}" if order.agency is not None else "main"
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
@@ -201,7 +203,9 @@ class OrderDocument(models.Model):
         Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="documents"
     )
     kind = models.SlugField(_("document"), max_length=40)
-    file = models.FileField(_("file"), upload_to=document_upload_to, max_length=300)
+    file = models.FileField(
+        _("file"), upload_to=document_upload_to, storage=private_storage, max_length=300
+    )
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size in bytes"))
     original_name = models.CharField(_("file name"), max_length=255)
@@ -291,8 +295,10 @@ class PolicySequence(models.Model):
 
 
 def policy_pdf_upload_to(instance: Policy, filename: str) -> str:
+    """A random name in private storage: nothing printed on the policy (its number or its
+    verification code) leads to the file."""
     owner = f"ar{instance.agency.code}" if instance.agency is not None else "main"
-    return f"policies/{owner}/{instance.jalali_year}/{instance.verification_code}.pdf"
+    return f"policies/{owner}/{instance.jalali_year}/{uuid.uuid4().hex}.pdf"
 
 
 class Policy(models.Model):
@@ -341,7 +347,13 @@ class Policy(models.Model):
     )
     issued_by_virtual_branch = models.BooleanField(_("issued by the virtual branch"), default=False)
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True, db_index=True)
-    pdf = models.FileField(_("PDF"), upload_to=policy_pdf_upload_to, blank=True, max_length=300)
+    pdf = models.FileField(
+        _("PDF"),
+        upload_to=policy_pdf_upload_to,
+        storage=private_storage,
+        blank=True,
+        max_length=300,
+    )
     pdf_rendered_at = models.DateTimeField(_("PDF rendered at"), null=True, blank=True)
 
     class Meta:

@@ -89,7 +89,8 @@ def policy_pdf_render(*, policy_id: int) -> bool:
         locked = Policy.objects.select_for_update().get(pk=policy_id)
         if locked.pdf_rendered_at is not None:
             return False
-        locked.pdf.save(f"{locked.verification_code}.pdf", ContentFile(content), save=False)
+        # Private storage, under a random name (decision 018).
+        locked.pdf.save("policy.pdf", ContentFile(content), save=False)
         locked.pdf_rendered_at = timezone.now()
         locked.save(update_fields=["pdf", "pdf_rendered_at"])
         link = policy_site_url(policy=policy, path=reverse("policies:account"))

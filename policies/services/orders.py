@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.jalali import tehran
+from core.uploads import CleanFile, image_clean, pdf_clean
 from core.validators import national_code_is_valid, normalize_mobile, normalize_national_code
 from policies.models import Order, OrderDocument, Quote
 from policies.services.events import SYSTEM, Origin, sales_event_record
@@ -40,6 +41,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 EDITABLE = (State.DRAFT, State.AWAITING_PAYMENT)
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+# A photo of a document from any phone camera; decoded, that is at most 160 MB of pixels.
+MAX_DOCUMENT_PIXELS = 40_000_000
 DOCUMENT_TYPES = {
     # content type: (file signature, extensions)
     "image/jpeg": (b"\xff\xd8\xff", ("jpg", "jpeg")),
@@ -271,8 +274,10 @@ def order_details_save(
         return _after_edit(locked=locked, order=order, actor=actor, origin=origin, step="details")
 
 
-def document_check(*, uploaded: UploadedFile) -> str:
-    """The content type of an uploaded document, read from its bytes; refuse anything else."""
+def document_check(*, uploaded: UploadedFile) -> CleanFile:
+    """What is kept of an uploaded document: an image decoded and written again, or a PDF
+    that parses safely; its type read from its bytes and matching its name. Refuse anything
+    else."""
     if uploaded.size is None or uploaded.size == 0:
         raise ValidationError(_("The file is empty."), code="empty")
     if uploaded.size > MAX_DOCUMENT_BYTES:
@@ -288,7 +293,9 @@ def document_check(*, uploaded: UploadedFile) -> str:
         if head.startswith(signature):
             if extension not in extensions:
                 break
-            return content_type
+            if content_type == "application/pdf":
+                return pdf_clean(uploaded)
+            return image_clean(uploaded, max_pixels=MAX_DOCUMENT_PIXELS, formats=("JPEG", "PNG"))
     raise ValidationError(
         _("Only JPG, PNG or PDF files are accepted, and the name must match the content."),
         code="file_type",
@@ -301,24 +308,21 @@ def order_document_add(
     """Step 3: store one document (replacing an earlier one of the same kind)."""
     if not order.line.document_requirements.filter(code=kind).exists():
         raise ValidationError(_("This document is not asked for."), code="kind")
-    content_type = document_check(uploaded=uploaded)
-    digest = hashlib.sha256()
-    for chunk in uploaded.chunks():
-        digest.update(chunk)
-    uploaded.seek(0)
+    clean = document_check(uploaded=uploaded)
     with transaction.atomic():
         locked = _editable(order)
         previous = list(locked.documents.filter(kind=kind))
         document = OrderDocument(
             order=locked,
             kind=kind,
-            content_type=content_type,
-            size=uploaded.size or 0,
+            content_type=clean.content_type,
+            size=clean.size,
             original_name=(uploaded.name or "")[:255],
-            sha256=digest.hexdigest(),
+            sha256=hashlib.sha256(clean.content).hexdigest(),
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        document.file.save(uploaded.name or "document", uploaded, save=False)
+        # The bytes kept are the checked ones (an image re-encoded), in private storage.
+        document.file.save(f"document.{clean.extension}", clean.as_file("document"), save=False)
         document.save()
         for earlier in previous:
             storage, name = earlier.file.storage, earlier.file.name or ""

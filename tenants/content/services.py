@@ -1,19 +1,44 @@
 """Every write of a site's content (S-4.3): texts, look, pages and banners, in the schema of
-the site they belong to. People's HTML is sanitised before it is stored. An agency's content
+the site they belong to. People's HTML is sanitised before it is stored; their images are
+decoded, bounded and written again (public media: anyone may load them). An agency's content
 (``agency_id`` given) changes only while the agency is active."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 from core.audit import audit_record
 from core.html import sanitize_html
+from core.uploads import image_clean
 from tenants.content.models import Banner, Page, SiteSettings
 from tenants.services import agency_require_active
 
 _HTML_FIELDS = {"about_text", "contact_text", "body"}
+# Image fields and the most pixels each may have: a logo is small, a banner a wide photo.
+IMAGE_MAX_PIXELS = {"logo": 4_000_000, "image": 12_000_000}
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")
+
+
+def _decoded(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` with each new image upload replaced by the image decoded and written again,
+    named at random (done before any row is locked: decoding takes a moment)."""
+    decoded = dict(fields)
+    for field, limit in IMAGE_MAX_PIXELS.items():
+        value = fields.get(field)
+        if not isinstance(value, File) or isinstance(value, FieldFile):
+            continue  # not given, unchanged, or cleared
+        try:
+            clean = image_clean(value, max_pixels=limit, formats=IMAGE_FORMATS)
+        except ValidationError as error:
+            raise ValidationError({field: error.messages}) from None
+        decoded[field] = clean.as_file(uuid.uuid4().hex)
+    return decoded
 
 
 def _require_active(agency_id: int | None) -> None:
@@ -56,6 +81,7 @@ def _save(instance: Any, fields: dict[str, Any], *, actor: Any, agency_id: int |
 
 def site_settings_update(*, actor: Any, agency_id: int | None, **fields: Any) -> SiteSettings:
     """The site's headline, about and contact texts, colours and logo."""
+    fields = _decoded(fields)
     with transaction.atomic():
         _require_active(agency_id)
         current = SiteSettings.objects.select_for_update().first() or SiteSettings()
@@ -80,6 +106,7 @@ def page_save(
 def banner_save(
     *, actor: Any, agency_id: int | None, banner: Banner | None = None, **fields: Any
 ) -> Banner:
+    fields = _decoded(fields)
     with transaction.atomic():
         _require_active(agency_id)
         return _save(_fresh(Banner, banner), fields, actor=actor, agency_id=agency_id)

@@ -100,6 +100,9 @@ class BannerForm(forms.ModelForm):
     class Meta:
         model = Banner
         fields = ["title", "image", "link", "is_active", "position"]
+        # The content service decodes the image within its own pixel limit (and says so);
+        # Django's image field would first open it under Pillow's global one.
+        field_classes = {"image": forms.FileField}
         help_texts = {
             "link": _("An address on your site such as /insurance/, or a full https:// address."),
         }

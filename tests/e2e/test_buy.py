@@ -12,11 +12,12 @@ from policies.models import Order
 from policies.services.catalog import catalog_load
 from policies.services.issuance import policy_issue
 from tests.factories import create_agency
+from tests.files import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MOBILE = "09127654321"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\x8a\xb6\x00\x00\x00\x00IEND\xaeB`\x82"
+PNG = png_bytes()
 
 
 @pytest.fixture

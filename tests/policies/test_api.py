@@ -10,10 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from policies.models import Order
 from policies.services.orders import delivery_dates
 from tests.factories import create_user
+from tests.files import png_bytes
 from tests.policies.test_purchase_pages import DETAILS, QUOTE
 
 pytestmark = pytest.mark.django_db
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+PNG = png_bytes()
 
 
 def test_lines_and_their_questions(client, catalog):

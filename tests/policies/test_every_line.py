@@ -15,10 +15,11 @@ from policies.services.documents import policy_pdf_render
 from policies.services.issuance import policy_issue
 from policies.services.orders import delivery_dates
 from tests.factories import create_user
+from tests.files import pdf_bytes
 from tests.policies.test_purchase_pages import INSURED, pay
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.4\n" + b"0" * 100
+PDF = pdf_bytes()
 
 LINES = {
     "third_party": (

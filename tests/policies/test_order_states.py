@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import itertools
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from core.models import AuditLog
 from policies.models import Order, SalesEvent
 from policies.services import orders as order_services
 from policies.services.orders import TRANSITIONS, OrderStateError, order_transition
+from tests.files import jpeg_bytes, pdf_bytes, png_bytes
 from tests.policies.fixtures_sales import make_order
 
 pytestmark = pytest.mark.django_db
 State = Order.State
 ALL_PAIRS = list(itertools.product(State.values, State.values))
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
-PDF = b"%PDF-1.4\n" + b"0" * 100
+PNG = png_bytes()
+JPEG = jpeg_bytes()
+PDF = pdf_bytes()
 
 
 def test_the_machine_is_exactly_the_documented_one():
@@ -156,7 +160,13 @@ def test_good_documents_are_stored_per_agency(
     )
     assert document.content_type == content_type
     assert document.file.name.startswith(f"documents/ar685/{order.public_id}/")
-    assert document.file.read() == content
+    stored = document.file.read()
+    assert (document.size, document.sha256) == (len(stored), hashlib.sha256(stored).hexdigest())
+    if content_type == "application/pdf":
+        assert stored == content  # a PDF is kept as it came
+    else:  # an image is kept as decoded and written again: the same picture
+        with Image.open(io.BytesIO(stored)) as kept, Image.open(io.BytesIO(content)) as sent:
+            assert (kept.format, kept.size) == (sent.format, sent.size)
     # A second upload of the same kind replaces the first.
     order_services.order_document_add(
         order=order, actor=customer, kind="card", uploaded=SimpleUploadedFile("d.pdf", PDF)

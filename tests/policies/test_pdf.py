@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -26,11 +27,10 @@ from tests.policies.fixtures_sales import make_order
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Stored PDFs go to a temporary folder, not the project's media/."""
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+@pytest.fixture
+def private_root(settings):
+    """Where stored PDFs go (a folder of the test: tests/conftest.py)."""
+    return Path(settings.PRIVATE_MEDIA_ROOT)
 
 
 @pytest.fixture
@@ -85,13 +85,21 @@ def test_the_pdf_is_persian_with_vazirmatn_the_code_and_a_qr(issued):
 
 
 def test_rendering_twice_stores_one_file_and_sends_one_sms(
-    issued, django_capture_on_commit_callbacks
+    issued, settings, private_root, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         assert policy_pdf_render(policy_id=issued.pk) is True
         assert policy_pdf_render(policy_id=issued.pk) is False
     issued.refresh_from_db()
-    assert issued.pdf.name.endswith(f"{issued.verification_code}.pdf")
+    # In private storage, under a random name: nothing printed on the policy leads to it.
+    assert re.fullmatch(
+        rf"policies/ar685/{issued.jalali_year}/[0-9a-f]{{32}}\.pdf", issued.pdf.name
+    )
+    assert issued.verification_code not in issued.pdf.name
+    assert [p.relative_to(private_root).as_posix() for p in private_root.rglob("*.pdf")] == [
+        issued.pdf.name
+    ]
+    assert not Path(settings.MEDIA_ROOT).exists() or not any(Path(settings.MEDIA_ROOT).rglob("*"))
     assert issued.pdf_rendered_at is not None
     sms = SmsMessage.objects.filter(kind="policy_issued")
     assert sms.count() == 1
@@ -258,7 +266,7 @@ def test_the_renderer_fetches_nothing_from_the_network():
 
 
 def test_the_task_renders_once_and_retries_only_on_os_errors(
-    issued, media_root, django_capture_on_commit_callbacks
+    issued, private_root, django_capture_on_commit_callbacks
 ):
     from policies.tasks import policy_pdf_render as task
 
@@ -271,4 +279,4 @@ def test_the_task_renders_once_and_retries_only_on_os_errors(
         assert task.apply(args=[issued.pk]).get() is False
     assert SmsMessage.objects.filter(kind="policy_issued").count() == 1
     issued.refresh_from_db()
-    assert (media_root / issued.pdf.name).read_bytes()[:5] == b"%PDF-"
+    assert (private_root / issued.pdf.name).read_bytes()[:5] == b"%PDF-"

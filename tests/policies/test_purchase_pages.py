@@ -13,11 +13,12 @@ from django.utils import translation
 from core.jalali import format_jalali_date
 from policies.models import Order, Payment, Quote, SalesEvent
 from policies.services.orders import delivery_dates
+from tests.files import png_bytes
 from tests.policies.fixtures_purchase import *  # noqa: F403 - its fixtures
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+PNG = png_bytes()
 QUOTE = {
     "vehicle_group": "pride",
     "usage": "personal",

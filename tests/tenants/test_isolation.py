@@ -164,7 +164,9 @@ def test_a_customer_reaches_no_panel(client, agency):
 # Routes whose parameters name no agency's object: the catalog's line codes, the sandbox
 # bank's own token, the bank's callback (it answers the bank, changes nothing for a stranger:
 # tests/policies/test_payment_flow.py) and the public verification page.
-NOT_AN_AGENCY_OBJECT = ("insurance/<", "dev/bank/", "payments/<", *PUBLIC_BY_DESIGN)
+# Public media (logos, banners) is public on every host; that no private file is reachable
+# there is tests/core/test_media.py.
+NOT_AN_AGENCY_OBJECT = ("insurance/<", "dev/bank/", "payments/<", "media/", *PUBLIC_BY_DESIGN)
 
 
 # On A's own site these are public by design: its published pages, and premium inquiries,
