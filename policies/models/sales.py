@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import RialField
-from core.text.fields import NormalizedCharField, NormalizedTextField
 from core.storage import private_storage
+from core.text.fields import NormalizedCharField, NormalizedTextField
 from policies.models.catalog import Line, TariffVersion
 
 
