@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.api import LatitudeField, LongitudeField, MobileField, errors
 from tenants import services
 from tenants.hosts import agency_site_url
 from tenants.models import Agency
@@ -38,13 +39,9 @@ class AgencyCreateApi(APIView):
         code = serializers.IntegerField(min_value=1, max_value=9_999_999)
         name = serializers.CharField(max_length=200)
         kind = serializers.ChoiceField(choices=Agency.Kind.choices)
-        latitude = serializers.DecimalField(
-            max_digits=9, decimal_places=6, min_value=-90, max_value=90
-        )
-        longitude = serializers.DecimalField(
-            max_digits=9, decimal_places=6, min_value=-180, max_value=180
-        )
-        owner_mobile = serializers.CharField(max_length=20)
+        latitude = LatitudeField()
+        longitude = LongitudeField()
+        owner_mobile = MobileField()
         licence_number = serializers.CharField(max_length=50, required=False, default="")
         address = serializers.CharField(max_length=500, required=False, default="")
         city = serializers.CharField(max_length=100, required=False, default="")
@@ -60,15 +57,15 @@ class AgencyCreateApi(APIView):
         id = serializers.IntegerField()
         code = serializers.IntegerField()
         name = serializers.CharField()
-        kind = serializers.CharField()
-        status = serializers.CharField()
+        kind = serializers.ChoiceField(choices=Agency.Kind.choices)
+        status = serializers.ChoiceField(choices=Agency.Status.choices)
         schema_name = serializers.CharField()
         site_url = serializers.SerializerMethodField()
 
         def get_site_url(self, agency) -> str:
             return agency_site_url(agency)
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, **errors(409, 422)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
