@@ -38,6 +38,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.digits import to_persian_digits
@@ -171,19 +172,24 @@ def exception_handler(exc, context):
     return response
 
 
-def api_not_found(request, *args, **kwargs):
-    """Any /api/ URL that names nothing (or an id in the wrong form): a JSON 404."""
-    from rest_framework.decorators import api_view, permission_classes
-    from rest_framework.renderers import JSONRenderer
+class ApiNotFound(APIView):
+    """Any /api/ URL that names nothing (or an id in the wrong form): a JSON 404, never the
+    site's HTML page. Not in the schema: it is the answer to what the schema does not list."""
 
-    @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
-    @permission_classes([AllowAny])
-    def view(request, *args, **kwargs):
-        raise exceptions.NotFound()
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    schema = None
 
-    view.cls.renderer_classes = [JSONRenderer]  # type: ignore[attr-defined]
-    view.cls.authentication_classes = []  # type: ignore[attr-defined]
-    return view(request, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+        self.request = self.initialize_request(request, *args, **kwargs)
+        self.headers = self.default_response_headers
+        response = self.handle_exception(exceptions.NotFound())
+        self.response = self.finalize_response(self.request, response, *args, **kwargs)
+        return self.response
+
+
+api_not_found = ApiNotFound.as_view()
 
 
 # --- the schema ----------------------------------------------------------------------------
@@ -261,6 +267,24 @@ class ApiSchema(AutoSchema):
         if "{" in self.path:
             statuses.add(404)
         return statuses
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction != "request":
+            return schema
+        # DRF refuses "" and text of spaces only (it trims) unless allow_blank: say so.
+        for name, field in serializer.fields.items():
+            prop = schema.get("properties", {}).get(name)
+            if (
+                isinstance(field, serializers.CharField)
+                and not field.allow_blank
+                and isinstance(prop, dict)
+                and prop.get("type") == "string"
+                and "pattern" not in prop
+            ):
+                prop.setdefault("minLength", 1)
+                prop["pattern"] = r"\S"
+        return schema
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -413,7 +437,9 @@ class CoordinateField(serializers.Field):
             self.fail("invalid")
         if not value.is_finite():
             self.fail("invalid")
-        value = value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN)
+        if self.low <= value <= self.high:
+            # Only now: quantizing 1e308 to six places would overflow the decimal context.
+            value = value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN)
         if not self.low <= value <= self.high:
             digits = to_persian_digits if (get_language() or "").startswith("fa") else str
             raise serializers.ValidationError(

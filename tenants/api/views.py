@@ -42,11 +42,17 @@ class AgencyCreateApi(APIView):
         latitude = LatitudeField()
         longitude = LongitudeField()
         owner_mobile = MobileField()
-        licence_number = serializers.CharField(max_length=50, required=False, default="")
-        address = serializers.CharField(max_length=500, required=False, default="")
-        city = serializers.CharField(max_length=100, required=False, default="")
-        province = serializers.CharField(max_length=100, required=False, default="")
-        phone = serializers.CharField(max_length=30, required=False, default="")
+        licence_number = serializers.CharField(
+            max_length=50, allow_blank=True, required=False, default=""
+        )
+        address = serializers.CharField(
+            max_length=500, allow_blank=True, required=False, default=""
+        )
+        city = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+        province = serializers.CharField(
+            max_length=100, allow_blank=True, required=False, default=""
+        )
+        phone = serializers.CharField(max_length=30, allow_blank=True, required=False, default="")
         can_issue = serializers.BooleanField(required=False, default=False)
         accepts_referrals = serializers.BooleanField(required=False, default=True)
 
