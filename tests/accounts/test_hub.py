@@ -68,8 +68,8 @@ def test_a_login_on_an_agency_site_is_shared_with_the_hub_and_other_hosts(agency
 
     # One session everywhere: logging out on the panel ends it on every host.
     panel.post("/accounts/logout/", HTTP_HOST="panel.localhost")
-    assert main_site.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 403
-    assert agency_site.get("/api/auth/me/", HTTP_HOST="ar685.localhost").status_code == 403
+    assert main_site.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 401
+    assert agency_site.get("/api/auth/me/", HTTP_HOST="ar685.localhost").status_code == 401
 
 
 def test_a_visitor_not_logged_in_at_the_hub_gets_the_login_form(agency):
