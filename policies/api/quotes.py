@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
@@ -116,7 +116,26 @@ class QuoteCreateApi(APIView):
         line = serializers.SlugField(max_length=40, help_text="A line's code (see /api/lines/).")
         answers = AnswersField(help_text="The answers to the line's quote questions, by code.")
 
-    @extend_schema(request=InputSerializer, responses={201: QuoteOutputSerializer, **errors(422)})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: QuoteOutputSerializer, **errors(422)},
+        examples=[
+            OpenApiExample(
+                "Third-party motor",
+                request_only=True,
+                value={
+                    "line": "third_party",
+                    "answers": {
+                        "vehicle_group": "pride",
+                        "usage": "personal",
+                        "production_year": 1398,
+                        "previous_insurer": "iran",
+                        "no_claim_years": 3,
+                    },
+                },
+            )
+        ],
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
