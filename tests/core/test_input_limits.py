@@ -13,7 +13,8 @@ import pkgutil
 
 import pytest
 from django import forms
-from django.core.validators import MaxValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -261,3 +262,22 @@ def test_an_id_of_the_wrong_form_is_a_json_404(client):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_an_email_longer_than_its_column_is_a_field_error_on_the_profile_page(client):
+    user = create_user()
+    client.force_login(user)
+    email = f"{'a' * 60}@{'b' * 60}.{'c' * 60}.{'d' * 60}.example.com"  # valid, 255 characters
+    assert len(email) > User._meta.get_field("email").max_length
+    response = client.post(
+        "/accounts/profile/",
+        {"first_name": "", "last_name": "", "national_code": "", "birth_date": "", "email": email},
+        HTTP_HOST="localhost",
+    )
+    with translation.override("fa"), pytest.raises(ValidationError) as refused:
+        MaxLengthValidator(254)(email)
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == refused.value.messages
+    user.refresh_from_db()
+    assert user.email == ""
