@@ -57,7 +57,10 @@ class ProfileForm(forms.Form):
     last_name = TextField(label=_("Last name"), max_length=100, required=False)
     national_code = NationalCodeField(required=False)
     birth_date = JalaliDateField(label=_("Birth date"), required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
+    # Django's EmailField takes 320 characters; the column holds 254.
+    email = forms.EmailField(
+        label=_("E-mail"), required=False, max_length=User._meta.get_field("email").max_length
+    )
 
     def __init__(self, *args, locked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -283,11 +283,13 @@ PUBLIC_MEDIA_MAX_AGE = env.int("PUBLIC_MEDIA_MAX_AGE", default=7 * 24 * 3600)
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=_FILES_ROOT / "private")
 STORAGES["private"] = {"BACKEND": "core.storage.PrivateFileSystemStorage"}
 
+# The API takes and gives JSON only (one upload endpoint takes multipart); every error has
+# one shape and an honest status (core/api.py, decision 017).
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-    ],
+    "DEFAULT_SCHEMA_CLASS": "core.api.ApiSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api_auth.SessionAuthentication"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -301,6 +303,19 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the npm package installed at set-up, never from a CDN.
     "SWAGGER_UI_DIST": f"{STATIC_URL}vendor/swagger-ui-dist",
     "SWAGGER_UI_FAVICON_HREF": f"{STATIC_URL}vendor/swagger-ui-dist/favicon-32x32.png",
+    # States and kinds are enums with names of their own, whatever field carries them.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStateEnum": "policies.models.Order.State",
+        "PaymentStateEnum": "policies.models.Payment.State",
+        "PolicyStateEnum": "policies.models.Policy.State",
+        "DeliveryMethodEnum": "policies.models.Order.Delivery",
+        "DeliverySlotEnum": "policies.models.Order.Slot",
+        "QuestionKindEnum": "policies.models.Question.Kind",
+        "AgencyKindEnum": "tenants.models.Agency.Kind",
+        "AgencyStatusEnum": "tenants.models.Agency.Status",
+        "MembershipRoleEnum": "accounts.models.AgencyMembership.Role",
+        "InsurerRoleEnum": "accounts.models.User.InsurerRole",
+    },
 }
 
 # Celery: at-least-once delivery, every task idempotent.

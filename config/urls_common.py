@@ -1,9 +1,10 @@
 """URL patterns every host serves."""
 
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core.api import api_not_found
 from core.views import dev_bank, dev_sms_outbox, healthz, public_media
 
 common_patterns = [
@@ -28,6 +29,8 @@ api_patterns = [
     path("api/auth/", include("accounts.api.urls")),
     path("api/agencies/", include("tenants.api.urls")),
     path("api/", include("policies.api.urls")),
+    # Anything else under /api/ (or an id of the wrong form) is a JSON 404, not an HTML page.
+    re_path(r"^api/", api_not_found),
 ]
 
 storefront_patterns = [

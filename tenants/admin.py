@@ -42,6 +42,8 @@ class AgencyAddForm(forms.ModelForm):
 
     def clean_code(self) -> int:
         code = self.cleaned_data["code"]
+        if code is not None and not 1 <= code <= 9_999_999:
+            raise ValidationError(_("Enter an agency code between 1 and 9999999."))
         # Shown on the form; agency_create refuses it too (decision 002).
         if code and schema_exists(Agency.schema_name_for(code)):
             raise ValidationError(_("A database schema for this agency code already exists."))

@@ -16,6 +16,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from accounts.models import AgencyMembership, User
 from core.audit import audit_record
+from core.errors import Conflict
 from core.validators import normalize_mobile
 from tenants.content.models import Page, SiteSettings
 from tenants.db import connection
@@ -126,7 +127,7 @@ def agency_create(
     if errors:
         raise ValidationError(errors)
 
-    taken = ValidationError({"code": [_("An agency with this code already exists.")]})
+    taken = Conflict({"code": [_("An agency with this code already exists.")]})
     # Agencies live in public; django-tenants refuses to create one from an agency schema.
     with schema_context(get_public_schema_name()), transaction.atomic():
         with connection.cursor() as cursor:
@@ -137,7 +138,7 @@ def agency_create(
             schema_claim(schema_name=agency.schema_name)
         except SchemaTakenError:
             # A schema left behind by a deleted agency: never reuse another agency's data.
-            raise ValidationError(
+            raise Conflict(
                 {"code": [_("A database schema for this agency code already exists.")]}
             ) from None
         agency.save()

@@ -1,10 +1,9 @@
 """Accounts API: one view per use case.
 
-Errors: a bad field gives 400 ``{"<field>": ["message"]}``; a refused code gives 400
-``{"detail": "message", "code": "invalid|missing|expired|wrong|locked|inactive"}``; too
-many requests give 429 ``{"detail": ..., "code": "throttled"}`` with ``Retry-After``; while the
-counters cannot be reached (Redis down), 503 ``{"detail": ..., "code": "unavailable"}`` with
-``Retry-After``.
+Errors have the API's one shape (core/api.py): a field that does not match the schema gives
+400; a refused code gives 422 ``{"detail": ..., "code": "missing|expired|wrong|locked|
+inactive"}``; too many requests give 429 (code ``throttled``) with ``Retry-After``; while the
+counters cannot be reached (Redis down), 503 (code ``unavailable``) with ``Retry-After``.
 Messages are in the request's language (Persian by default).
 """
 
@@ -14,44 +13,29 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import (
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_field,
-    inline_serializer,
-)
+from django.core.validators import RegexValidator
+from django.middleware.csrf import get_token
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.models import AgencyMembership, User
 from accounts.selectors import memberships_for
+from accounts.utils import localized_number
+from core.api import MobileField, error_body, errors
 from core.http import client_ip
-from core.validators import normalize_mobile
-
-
-class MobileSerializerField(serializers.CharField):
-    """A mobile number in any common spelling, validated to ``09xxxxxxxxx``."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        try:
-            return normalize_mobile(value)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.messages, code="invalid_mobile") from error
 
 
 class MembershipOutputSerializer(serializers.Serializer):
     agency_id = serializers.IntegerField()
     agency_code = serializers.IntegerField(source="agency.code")
     agency_name = serializers.CharField(source="agency.name")
-    role = serializers.CharField()
+    role = serializers.ChoiceField(choices=AgencyMembership.Role.choices)
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -63,7 +47,7 @@ class UserOutputSerializer(serializers.Serializer):
     birth_date = serializers.DateField(allow_null=True)
     email = serializers.CharField()
     identity_locked = serializers.BooleanField()
-    insurer_role = serializers.CharField()
+    insurer_role = serializers.ChoiceField(choices=User.InsurerRole.choices, allow_blank=True)
     memberships = serializers.SerializerMethodField()
 
     @extend_schema_field(MembershipOutputSerializer(many=True))
@@ -71,33 +55,31 @@ class UserOutputSerializer(serializers.Serializer):
         return MembershipOutputSerializer(memberships_for(user=user), many=True).data
 
 
-UNAVAILABLE_RESPONSE = OpenApiResponse(
-    inline_serializer(
-        "ServiceUnavailable",
-        {"detail": serializers.CharField(), "code": serializers.CharField()},
-    ),
-    description=(
-        'Codes cannot be counted right now (code "unavailable", with Retry-After): '
-        "nothing was sent or checked; try again in a moment."
-    ),
-)
+def _code_text() -> str:
+    return _("Enter the %(length)s-digit code sent to you by SMS.") % {
+        "length": localized_number(settings.OTP_LENGTH)
+    }
+
+
+_code_message = lazy(_code_text, str)
 
 
 def _refusal(error: services.OtpError) -> Response:
     if isinstance(error, services.OtpUnavailable):
         return Response(
-            {"detail": error.messages[0], "code": "unavailable"},
+            error_body(error.messages[0], code="unavailable"),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(error.retry_after)},
         )
     if isinstance(error, services.OtpThrottled):
         return Response(
-            {"detail": error.messages[0], "code": "throttled"},
+            error_body(error.messages[0], code="throttled"),
             status=status.HTTP_429_TOO_MANY_REQUESTS,
             headers={"Retry-After": str(error.retry_after)},
         )
     return Response(
-        {"detail": error.messages[0], "code": error.code}, status=status.HTTP_400_BAD_REQUEST
+        error_body(error.messages[0], code=error.code),
+        status=status.HTTP_422_UNPROCESSABLE_ENTITY,
     )
 
 
@@ -110,11 +92,12 @@ class OtpRequestApi(APIView):
         class Meta:
             ref_name = "OtpRequestInput"
 
-        mobile = MobileSerializerField()
+        mobile = MobileField()
 
     @extend_schema(
         request=InputSerializer,
         responses={
+            **errors(429),
             202: inline_serializer(
                 "OtpRequestOutput",
                 {
@@ -123,7 +106,7 @@ class OtpRequestApi(APIView):
                     "resend_in": serializers.IntegerField(),
                 },
             ),
-            503: UNAVAILABLE_RESPONSE,
+            **errors(503),
         },
     )
     def post(self, request):
@@ -157,17 +140,29 @@ class OtpVerifyApi(APIView):
         class Meta:
             ref_name = "OtpVerifyInput"
 
-        mobile = MobileSerializerField()
-        code = serializers.CharField(max_length=10)
+        mobile = MobileField()
+        code = serializers.CharField(
+            max_length=settings.OTP_LENGTH,
+            validators=[
+                RegexValidator(
+                    rf"^[0-9۰-۹]{{{settings.OTP_LENGTH}}}$",
+                    _code_message(),
+                    code="invalid_code",
+                )
+            ],
+        )
 
     @extend_schema(
         request=InputSerializer,
+        description="Logs in: the answer sets the session cookie and the csrftoken cookie, "
+        "whose value unsafe requests send back in the X-CSRFToken header.",
         responses={
+            **errors(422, 429),
             200: inline_serializer(
                 "OtpVerifyOutput",
                 {"created": serializers.BooleanField(), "user": UserOutputSerializer()},
             ),
-            503: UNAVAILABLE_RESPONSE,
+            **errors(503),
         },
     )
     def post(self, request):
@@ -183,6 +178,7 @@ class OtpVerifyApi(APIView):
         except services.OtpError as error:
             return _refusal(error)
         login(request, result.user, backend="accounts.backends.MobileBackend")
+        get_token(request)  # the csrftoken cookie goes out with this answer
         return Response({"created": result.created, "user": UserOutputSerializer(result.user).data})
 
 
@@ -202,4 +198,5 @@ class MeApi(APIView):
 
     @extend_schema(responses={200: UserOutputSerializer})
     def get(self, request):
+        get_token(request)  # a client that lost its csrftoken cookie gets it again here
         return Response(UserOutputSerializer(request.user).data)

@@ -1,7 +1,8 @@
 """Orders API (S-2.3, S-2.4): the purchase steps for a logged-in customer, on this site only.
 
-Another customer's order, or an order made on another site, is a 404. A refused step is a
-400 with a Persian message per field; nothing already saved is lost.
+Another customer's order, or an order made on another site, is a 404. A field that does not
+match the schema is a 400; a step the rules refuse is a 422 with a Persian message per field;
+an order whose state refuses the step is a 409. Nothing already saved is lost.
 """
 
 from __future__ import annotations
@@ -9,15 +10,26 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import TextField
+from core.api import (
+    AnswersField,
+    LatitudeField,
+    LongitudeField,
+    MobileField,
+    NationalCodeField,
+    PostalCodeField,
+    TextField,
+    UploadField,
+    errors,
+)
 from core.jalali import parse_jalali_date
-from policies.models import Order
+from policies.api.quotes import BreakdownItemSerializer
+from policies.models import Order, Payment, Policy
 from policies.selectors import order_for_customer, orders_of_customer, policies_of_customer
 from policies.services import orders as services
 from policies.services.events import Origin
@@ -25,6 +37,13 @@ from policies.services.payments import payment_start
 from policies.services.quotes import quote_get
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date",
+        "description": "ISO 8601 (2026-01-31); a Jalali date (1404/11/11) is accepted too.",
+    }
+)
 class FlexibleDateField(serializers.DateField):
     """ISO ``2026-01-31`` or Jalali ``1404/11/11`` (Persian digits too)."""
 
@@ -50,51 +69,54 @@ class PaymentOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     attempt = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=18, decimal_places=0)
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=Payment.State.choices)
     reference = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+class InsuredOutputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(source="insured_first_name")
+    last_name = serializers.CharField(source="insured_last_name")
+    national_code = serializers.CharField(source="insured_national_code")
+    birth_date = serializers.DateField(source="insured_birth_date", allow_null=True)
+    mobile = serializers.CharField(source="insured_mobile")
+
+
+class DeliveryOutputSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(
+        source="delivery_method", choices=Order.Delivery.choices, allow_blank=True
+    )
+    province = serializers.CharField(source="delivery_province")
+    city = serializers.CharField(source="delivery_city")
+    address = serializers.CharField(source="delivery_address")
+    postal_code = serializers.CharField(source="delivery_postal_code")
+    date = serializers.DateField(source="delivery_date", allow_null=True)
+    slot = serializers.ChoiceField(
+        source="delivery_slot", choices=Order.Slot.choices, allow_blank=True
+    )
 
 
 class OrderOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     number = serializers.CharField()
     line = serializers.CharField(source="line.code")
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=Order.State.choices)
     premium = serializers.DecimalField(max_digits=18, decimal_places=0)
-    breakdown = serializers.JSONField()
+    breakdown = BreakdownItemSerializer(many=True)
     missing_steps = serializers.SerializerMethodField()
-    insured = serializers.SerializerMethodField()
-    details = serializers.JSONField()
-    delivery = serializers.SerializerMethodField()
+    insured = InsuredOutputSerializer(source="*")
+    details = AnswersField()
+    delivery = DeliveryOutputSerializer(source="*")
     documents = DocumentOutputSerializer(many=True)
     payments = PaymentOutputSerializer(many=True)
     policy_number = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=services.STEPS[:-1]))
+    )
     def get_missing_steps(self, order) -> list[str]:
         return services.order_missing_steps(order=order)
-
-    def get_insured(self, order) -> dict:
-        return {
-            "first_name": order.insured_first_name,
-            "last_name": order.insured_last_name,
-            "national_code": order.insured_national_code,
-            "birth_date": order.insured_birth_date.isoformat()
-            if order.insured_birth_date
-            else None,
-            "mobile": order.insured_mobile,
-        }
-
-    def get_delivery(self, order) -> dict:
-        return {
-            "method": order.delivery_method,
-            "province": order.delivery_province,
-            "city": order.delivery_city,
-            "address": order.delivery_address,
-            "postal_code": order.delivery_postal_code,
-            "date": order.delivery_date.isoformat() if order.delivery_date else None,
-            "slot": order.delivery_slot,
-        }
 
     def get_policy_number(self, order) -> str | None:
         policy = getattr(order, "policy", None) if order.state == Order.State.ISSUED else None
@@ -105,7 +127,7 @@ class OrderSummarySerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     number = serializers.CharField()
     line = serializers.CharField(source="line.code")
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=Order.State.choices)
     premium = serializers.DecimalField(max_digits=18, decimal_places=0)
     created_at = serializers.DateTimeField()
 
@@ -140,7 +162,9 @@ class OrderListCreateApi(_OrderApi):
         orders = orders_of_customer(customer=request.user, agency=request.agency)[:200]
         return Response(OrderSummarySerializer(orders, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={201: OrderOutputSerializer, **errors(404, 422)}
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -167,13 +191,15 @@ class OrderInsuredApi(_OrderApi):
         class Meta:
             ref_name = "OrderInsuredInput"  # a unique name in the OpenAPI schema
 
-        first_name = TextField(allow_blank=True)
-        last_name = TextField(allow_blank=True)
-        national_code = serializers.CharField(allow_blank=True)
+        first_name = TextField(max_length=100, allow_blank=True)
+        last_name = TextField(max_length=100, allow_blank=True)
+        national_code = NationalCodeField()
         birth_date = FlexibleDateField(allow_null=True)
-        mobile = serializers.CharField(allow_blank=True)
+        mobile = MobileField()
 
-    @extend_schema(request=InputSerializer, responses=OrderOutputSerializer)
+    @extend_schema(
+        request=InputSerializer, responses={200: OrderOutputSerializer, **errors(409, 422)}
+    )
     def put(self, request, order_id):
         order = self.order(request, order_id)
         data = self.InputSerializer(data=request.data)
@@ -189,9 +215,11 @@ class OrderDetailsApi(_OrderApi):
         class Meta:
             ref_name = "OrderDetailsInput"  # a unique name in the OpenAPI schema
 
-        answers = serializers.DictField()
+        answers = AnswersField(help_text="The answers to the line's details questions, by code.")
 
-    @extend_schema(request=InputSerializer, responses=OrderOutputSerializer)
+    @extend_schema(
+        request=InputSerializer, responses={200: OrderOutputSerializer, **errors(409, 422)}
+    )
     def put(self, request, order_id):
         order = self.order(request, order_id)
         data = self.InputSerializer(data=request.data)
@@ -206,16 +234,18 @@ class OrderDetailsApi(_OrderApi):
 
 
 class OrderDocumentApi(_OrderApi):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # the one upload: multipart, nothing else
 
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "OrderDocumentInput"  # a unique name in the OpenAPI schema
 
-        kind = serializers.SlugField()
-        file = serializers.FileField(allow_empty_file=True)
+        kind = serializers.SlugField(max_length=40, help_text="A document the line asks for.")
+        file = UploadField(allow_empty_file=True, help_text="JPG, PNG or PDF, at most 5 MB.")
 
-    @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={201: OrderOutputSerializer, **errors(409, 422)}
+    )
     def post(self, request, order_id):
         order = self.order(request, order_id)
         data = self.InputSerializer(data=request.data)
@@ -244,21 +274,19 @@ class OrderDeliveryApi(_OrderApi):
         class Meta:
             ref_name = "OrderDeliveryInput"  # a unique name in the OpenAPI schema
 
-        method = serializers.CharField(allow_blank=True)
-        province = TextField(allow_blank=True, required=False, default="")
-        city = TextField(allow_blank=True, required=False, default="")
-        address = TextField(allow_blank=True, required=False, default="")
-        postal_code = serializers.CharField(allow_blank=True, required=False, default="")
+        method = serializers.ChoiceField(choices=Order.Delivery.choices)
+        province = TextField(max_length=100, allow_blank=True, required=False, default="")
+        city = TextField(max_length=100, allow_blank=True, required=False, default="")
+        address = TextField(max_length=500, allow_blank=True, required=False, default="")
+        postal_code = PostalCodeField(allow_blank=True, required=False, default="")
         date = FlexibleDateField(allow_null=True)
-        slot = serializers.CharField(allow_blank=True)
-        latitude = serializers.DecimalField(
-            max_digits=9, decimal_places=6, required=False, allow_null=True
-        )
-        longitude = serializers.DecimalField(
-            max_digits=9, decimal_places=6, required=False, allow_null=True
-        )
+        slot = serializers.ChoiceField(choices=Order.Slot.choices)
+        latitude = LatitudeField(required=False, allow_null=True, default=None)
+        longitude = LongitudeField(required=False, allow_null=True, default=None)
 
-    @extend_schema(request=InputSerializer, responses=OrderOutputSerializer)
+    @extend_schema(
+        request=InputSerializer, responses={200: OrderOutputSerializer, **errors(409, 422)}
+    )
     def put(self, request, order_id):
         order = self.order(request, order_id)
         data = self.InputSerializer(data=request.data)
@@ -270,7 +298,7 @@ class OrderDeliveryApi(_OrderApi):
 
 
 class OrderSubmitApi(_OrderApi):
-    @extend_schema(request=None, responses=OrderOutputSerializer)
+    @extend_schema(request=None, responses={200: OrderOutputSerializer, **errors(409, 422)})
     def post(self, request, order_id):
         order = self.order(request, order_id)
         services.order_submit(order=order, actor=request.user, origin=Origin.of(request))
@@ -283,11 +311,14 @@ class OrderPayApi(_OrderApi):
             ref_name = "OrderPayment"
 
         payment = serializers.UUIDField()
-        redirect_url = serializers.CharField()
-        method = serializers.CharField()
-        form = serializers.DictField()
+        redirect_url = serializers.URLField(help_text="The bank's page to send the customer to.")
+        method = serializers.ChoiceField(
+            choices=[("GET", "GET"), ("POST", "POST")],
+            help_text="How to go there: GET the URL, or POST `form` to it.",
+        )
+        form = serializers.DictField(child=serializers.CharField())
 
-    @extend_schema(request=None, responses=OutputSerializer)
+    @extend_schema(request=None, responses={200: OutputSerializer, **errors(409, 503)})
     def post(self, request, order_id):
         order = self.order(request, order_id)
         payment, redirect = payment_start(
@@ -309,7 +340,7 @@ class OrderPayApi(_OrderApi):
 
 
 class OrderCancelApi(_OrderApi):
-    @extend_schema(request=None, responses=OrderOutputSerializer)
+    @extend_schema(request=None, responses={200: OrderOutputSerializer, **errors(409)})
     def post(self, request, order_id):
         order = self.order(request, order_id)
         services.order_cancel(order=order, actor=request.user, origin=Origin.of(request))
@@ -319,7 +350,7 @@ class OrderCancelApi(_OrderApi):
 class PolicyOutputSerializer(serializers.Serializer):
     number = serializers.CharField()
     line = serializers.CharField(source="line.code")
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=Policy.State.choices)
     start_date = serializers.DateField()
     end_date = serializers.DateField()
     premium = serializers.DecimalField(max_digits=18, decimal_places=0)

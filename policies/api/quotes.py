@@ -4,25 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import AnswersField, errors
+from policies.models import Question
 from policies.selectors import lines_for_site
 from policies.services.events import Origin
 from policies.services.quotes import quote_create, quote_get
 
 
+class ChoiceOutputSerializer(serializers.Serializer):
+    """One option of a choice question: the value to send and its label."""
+
+    value = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+
+
 class QuestionOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Question.Kind.choices)
     required = serializers.BooleanField()  # type: ignore[assignment]
-    choices = serializers.JSONField()
+    choices = ChoiceOutputSerializer(many=True, help_text="The options of a choice question.")
     min_value = serializers.DecimalField(max_digits=18, decimal_places=0, allow_null=True)
     max_value = serializers.DecimalField(max_digits=18, decimal_places=0, allow_null=True)
     default = serializers.CharField()  # type: ignore[assignment]
@@ -35,7 +45,7 @@ class LineOutputSerializer(serializers.Serializer):
     summary = serializers.CharField()
     questions = serializers.SerializerMethodField()
 
-    @extend_schema(responses=QuestionOutputSerializer(many=True))
+    @extend_schema_field(QuestionOutputSerializer(many=True))
     def get_questions(self, line) -> Any:
         questions = [q for q in line.questions.all() if q.stage == "quote"]
         return QuestionOutputSerializer(questions, many=True).data
@@ -54,7 +64,7 @@ class QuoteOutputSerializer(serializers.Serializer):
     breakdown = BreakdownItemSerializer(many=True)
     term_days = serializers.IntegerField()
     tariff_version = serializers.IntegerField(source="tariff_version.number")
-    answers = serializers.JSONField()
+    answers = AnswersField()
     expires_at = serializers.DateTimeField()
 
 
@@ -100,10 +110,32 @@ class QuoteCreateApi(APIView):
     renderer_classes = [JSONRenderer]
 
     class InputSerializer(serializers.Serializer):
-        line = serializers.SlugField()
-        answers = serializers.DictField()
+        class Meta:
+            ref_name = "QuoteCreateInput"
 
-    @extend_schema(request=InputSerializer, responses={201: QuoteOutputSerializer})
+        line = serializers.SlugField(max_length=40, help_text="A line's code (see /api/lines/).")
+        answers = AnswersField(help_text="The answers to the line's quote questions, by code.")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: QuoteOutputSerializer, **errors(422)},
+        examples=[
+            OpenApiExample(
+                "Third-party motor",
+                request_only=True,
+                value={
+                    "line": "third_party",
+                    "answers": {
+                        "vehicle_group": "pride",
+                        "usage": "personal",
+                        "production_year": 1398,
+                        "previous_insurer": "iran",
+                        "no_claim_years": 3,
+                    },
+                },
+            )
+        ],
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -128,5 +160,5 @@ class QuoteDetailApi(APIView):
     def get(self, request, public_id):
         quote = quote_get(public_id=public_id, agency=request.agency)
         if quote is None:
-            return Response(status=status.HTTP_404_NOT_FOUND)
+            raise NotFound
         return Response(QuoteOutputSerializer(quote).data)

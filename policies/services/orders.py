@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.errors import Conflict
 from core.jalali import tehran
 from core.uploads import CleanFile, image_clean, pdf_clean
 from core.validators import national_code_is_valid, normalize_mobile, normalize_national_code
@@ -52,7 +53,7 @@ DOCUMENT_TYPES = {
 DELIVERY_DAYS_AHEAD = 30
 
 
-class OrderStateError(ValidationError):
+class OrderStateError(Conflict):
     """The order is not in a state that allows this action."""
 
 

@@ -14,19 +14,19 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.errors import Unavailable
 from core.payments import get_gateway
 from core.payments.base import PaymentGatewayError, PaymentRedirect
 from core.sms.services import sms_queue
 from policies.models import Order, Payment
 from policies.services.events import SYSTEM, Origin, sales_event_record
-from policies.services.orders import order_transition
+from policies.services.orders import OrderStateError, order_transition
 from policies.signals import order_paid
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ RECONCILE_AFTER = dt.timedelta(minutes=15)
 ABANDON_AFTER = dt.timedelta(minutes=45)
 
 
-class PaymentUnavailable(ValidationError):
+class PaymentUnavailable(Unavailable):
     """The gateway could not be reached or refused to start; the order stays payable."""
 
 
@@ -58,7 +58,7 @@ def payment_start(
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.state != Order.State.AWAITING_PAYMENT:
-            raise ValidationError(
+            raise OrderStateError(
                 _("This order is %(state)s and cannot be paid.")
                 % {"state": locked.get_state_display()},
                 code="order_state",

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.api import TextField
+from core.api import LatitudeField, LongitudeField, MobileField, TextField, errors
 from tenants import services
 from tenants.hosts import agency_site_url
 from tenants.models import Agency
@@ -39,18 +39,16 @@ class AgencyCreateApi(APIView):
         code = serializers.IntegerField(min_value=1, max_value=9_999_999)
         name = TextField(max_length=200)
         kind = serializers.ChoiceField(choices=Agency.Kind.choices)
-        latitude = serializers.DecimalField(
-            max_digits=9, decimal_places=6, min_value=-90, max_value=90
+        latitude = LatitudeField()
+        longitude = LongitudeField()
+        owner_mobile = MobileField()
+        licence_number = serializers.CharField(
+            max_length=50, allow_blank=True, required=False, default=""
         )
-        longitude = serializers.DecimalField(
-            max_digits=9, decimal_places=6, min_value=-180, max_value=180
-        )
-        owner_mobile = serializers.CharField(max_length=20)
-        licence_number = serializers.CharField(max_length=50, required=False, default="")
-        address = TextField(max_length=500, required=False, default="")
-        city = TextField(max_length=100, required=False, default="")
-        province = TextField(max_length=100, required=False, default="")
-        phone = serializers.CharField(max_length=30, required=False, default="")
+        address = TextField(max_length=500, allow_blank=True, required=False, default="")
+        city = TextField(max_length=100, allow_blank=True, required=False, default="")
+        province = TextField(max_length=100, allow_blank=True, required=False, default="")
+        phone = serializers.CharField(max_length=30, allow_blank=True, required=False, default="")
         can_issue = serializers.BooleanField(required=False, default=False)
         accepts_referrals = serializers.BooleanField(required=False, default=True)
 
@@ -61,15 +59,15 @@ class AgencyCreateApi(APIView):
         id = serializers.IntegerField()
         code = serializers.IntegerField()
         name = serializers.CharField()
-        kind = serializers.CharField()
-        status = serializers.CharField()
+        kind = serializers.ChoiceField(choices=Agency.Kind.choices)
+        status = serializers.ChoiceField(choices=Agency.Status.choices)
         schema_name = serializers.CharField()
         site_url = serializers.SerializerMethodField()
 
         def get_site_url(self, agency) -> str:
             return agency_site_url(agency)
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, **errors(409, 422)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -56,10 +56,16 @@ class AgencySettingsForm(forms.Form):
 class SiteSettingsForm(forms.Form):
     headline = TextField(label=_("Headline"), max_length=200, required=False)
     about_text = HtmlTextField(
-        label=_("About us"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("About us"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     contact_text = HtmlTextField(
-        label=_("Contact us"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Contact us"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     primary_color = forms.CharField(
         label=_("Main colour"), max_length=7, widget=forms.TextInput(attrs={"type": "color"})

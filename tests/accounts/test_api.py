@@ -34,10 +34,14 @@ def test_request_accepts_any_spelling_and_answers_202(client):
 def test_request_with_bad_mobile_is_a_400_in_persian(client):
     response = _request(client, "12345")
     assert response.status_code == 400
-    assert response.json() == {"mobile": ["شماره موبایل معتبر وارد کنید، مثلاً ۰۹۱۲۱۲۳۴۵۶۷."]}
+    assert response.json() == {
+        "detail": "شماره موبایل معتبر وارد کنید، مثلاً ۰۹۱۲۱۲۳۴۵۶۷.",
+        "code": "invalid",
+        "fields": {"mobile": ["شماره موبایل معتبر وارد کنید، مثلاً ۰۹۱۲۱۲۳۴۵۶۷."]},
+    }
     response = _post(client, "/api/auth/otp/request/", {})
     assert response.status_code == 400
-    assert list(response.json()) == ["mobile"]
+    assert list(response.json()["fields"]) == ["mobile"]
     assert not OneTimeCode.objects.exists()
 
 
@@ -105,12 +109,11 @@ def test_verify_existing_user(client):
             "missing",
             "برای این شماره کد معتبری درخواست نشده است. کد جدید درخواست کنید.",
         ),
-        ("request", "12345", "invalid", "کد ۶ رقمی پیامک‌شده را وارد کنید."),
         ("request", "wrong", "wrong", "کد درست نیست. ۴ بار دیگر می‌توانید تلاش کنید."),
         ("expire", "right", "expired", "این کد منقضی شده است. کد جدید درخواست کنید."),
     ],
 )
-def test_verify_refusals_are_400_with_a_code(client, prepare, code, error_code, message):
+def test_verify_refusals_are_422_with_a_code(client, prepare, code, error_code, message):
     if prepare != "none":
         _request(client)
     if prepare == "expire":
@@ -120,10 +123,19 @@ def test_verify_refusals_are_400_with_a_code(client, prepare, code, error_code, 
     elif code == "wrong":
         code = other_code(last_code())
     response = _verify(client, code)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json() == {"detail": message, "code": error_code}
     assert "_auth_user_id" not in client.session
     assert not User.objects.filter(mobile=MOBILE).exists()
+
+
+def test_verify_a_code_that_is_not_six_digits_is_a_400(client):
+    _request(client)
+    response = _verify(client, "12345")
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"code": ["کد ۶ رقمی پیامک‌شده را وارد کنید."]}
+    assert "_auth_user_id" not in client.session
+    assert OneTimeCode.objects.get().attempts == 0
 
 
 def test_verify_locks_after_five_wrong_tries(client):
@@ -132,7 +144,7 @@ def test_verify_locks_after_five_wrong_tries(client):
     codes = [_verify(client, other_code(code)).json()["code"] for _ in range(5)]
     assert codes == ["wrong", "wrong", "wrong", "wrong", "locked"]
     response = _verify(client, code)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["code"] == "locked"
     assert "_auth_user_id" not in client.session
 
@@ -141,7 +153,7 @@ def test_verify_throttled_per_ip_is_429_with_retry_after(client, monkeypatch):
     monkeypatch.setattr("accounts.services.otp.OTP_MAX_VERIFY_PER_IP_PER_HOUR", 1)
     _request(client)
     code = last_code()
-    assert _verify(client, other_code(code)).status_code == 400
+    assert _verify(client, other_code(code)).status_code == 422
     response = _verify(client, code)
     assert response.status_code == 429
     assert response.json()["code"] == "throttled"
@@ -151,11 +163,19 @@ def test_verify_throttled_per_ip_is_429_with_retry_after(client, monkeypatch):
 def test_verify_with_bad_mobile(client):
     response = _verify(client, "123456", mobile="0912")
     assert response.status_code == 400
-    assert response.json() == {"mobile": ["شماره موبایل معتبر وارد کنید، مثلاً ۰۹۱۲۱۲۳۴۵۶۷."]}
+    assert response.json()["fields"] == {
+        "mobile": ["شماره موبایل معتبر وارد کنید، مثلاً ۰۹۱۲۱۲۳۴۵۶۷."]
+    }
 
 
-def test_me_needs_login(client):
-    assert client.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 403
+def test_me_needs_login_and_says_so_with_401(client):
+    response = client.get("/api/auth/me/", HTTP_HOST="localhost")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Session realm="api"'
+    assert response.json() == {
+        "detail": "اطلاعات برای اعتبارسنجی ارسال نشده است.",
+        "code": "not_authenticated",
+    }
 
 
 def test_me_lists_active_memberships(client, agency, other_agency):
@@ -183,5 +203,5 @@ def test_logout(client):
     assert client.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 200
     response = _post(client, "/api/auth/logout/", {})
     assert response.status_code == 204
-    assert client.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 403
-    assert _post(client, "/api/auth/logout/", {}).status_code == 403
+    assert client.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 401
+    assert _post(client, "/api/auth/logout/", {}).status_code == 401

@@ -77,7 +77,7 @@ def test_a_session_made_before_the_outage_lasts_through_it(client, own_redis):
     assert me.status_code == 200
     assert me.json()["mobile"] == MOBILE
     assert client.post("/api/auth/logout/", HTTP_HOST="localhost").status_code == 204
-    assert client.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 403
+    assert client.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 401
 
 
 def test_the_hub_steps_aside_while_redis_is_down(settings_hub, own_redis, agency):

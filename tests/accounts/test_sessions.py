@@ -50,10 +50,16 @@ def test_on_bare_localhost_cookies_stay_on_their_host(client, agency):
 
 def test_login_on_an_agency_site_is_valid_on_main_site_and_panel(client, agency):
     membership_add(agency=agency, mobile=MOBILE, role="staff", actor=None)
-    client.post("/api/auth/otp/request/", {"mobile": MOBILE}, HTTP_HOST="ar685.localhost")
+    client.post(
+        "/api/auth/otp/request/",
+        {"mobile": MOBILE},
+        content_type="application/json",
+        HTTP_HOST="ar685.localhost",
+    )
     response = client.post(
         "/api/auth/otp/verify/",
         {"mobile": MOBILE, "code": last_code()},
+        content_type="application/json",
         HTTP_HOST="ar685.localhost",
     )
     assert response.status_code == 200
@@ -75,7 +81,7 @@ def test_login_on_an_agency_site_is_valid_on_main_site_and_panel(client, agency)
 
     # Without the cookie nobody is logged in.
     stranger = Client()
-    assert stranger.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 403
+    assert stranger.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 401
     assert stranger.get("/", HTTP_HOST="panel.localhost").status_code == 302
 
 
@@ -86,7 +92,7 @@ def test_logout_on_one_host_ends_the_session_everywhere(client):
     client.post("/accounts/logout/", HTTP_HOST="localhost")
     browser = Client()
     browser.cookies[settings.SESSION_COOKIE_NAME] = session_id
-    assert browser.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 403
+    assert browser.get("/api/auth/me/", HTTP_HOST="localhost").status_code == 401
     profile = browser.get("/accounts/profile/", HTTP_HOST="panel.localhost")
     assert profile.status_code == 302
     assert profile["Location"].startswith("/accounts/login/")

@@ -31,7 +31,7 @@ def _policy(response) -> dict[str, list[str]]:
         ("localhost", "/", 200),
         ("ar685.localhost", "/", 200),
         ("ar685.localhost", "/accounts/login/", 200),
-        ("localhost", "/api/auth/me/", 403),
+        ("localhost", "/api/auth/me/", 401),
         ("localhost", "/api/docs/", 200),
         ("localhost", "/healthz", 200),
         ("localhost", "/no-such-page/", 404),

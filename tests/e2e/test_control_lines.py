@@ -109,7 +109,11 @@ def test_a_line_is_restricted_on_request_and_allowed_again(
     assert page.get_attribute("html", "dir") == "rtl"
     # The API refuses it with a Persian message.
     refused = _quote_api(page, live_port)
-    assert refused == {"status": 400, "body": {"line": ["این بیمه در این سایت فروخته نمی‌شود."]}}
+    not_sold = "این بیمه در این سایت فروخته نمی‌شود."
+    assert refused == {
+        "status": 422,
+        "body": {"detail": not_sold, "code": "invalid", "fields": {"line": [not_sold]}},
+    }
     assert AgencyLine.objects.get(agency__code=685, line__code="travel").allowed is False
 
     # The owner was texted.

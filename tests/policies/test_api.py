@@ -50,8 +50,10 @@ def test_bad_answers_get_every_error_and_no_quote(client, catalog):
         content_type="application/json",
         HTTP_HOST="localhost",
     )
-    assert response.status_code == 400
-    assert {"vehicle_group", "production_year", "previous_insurer"} <= set(response.json())
+    assert response.status_code == 422
+    assert {"vehicle_group", "production_year", "previous_insurer"} <= set(
+        response.json()["fields"]
+    )
     assert Quote.objects.count() == 0
 
 
@@ -85,7 +87,7 @@ def test_an_order_through_the_api(client, catalog, customer, agency):
         content_type="application/json",
         HTTP_HOST="localhost",
     )
-    assert bad.status_code == 400 and "national_code" in bad.json()
+    assert bad.status_code == 422 and "national_code" in bad.json()["fields"]
     ok = client.put(
         f"{base}/insured/",
         {
@@ -119,7 +121,7 @@ def test_an_order_through_the_api(client, catalog, customer, agency):
         {"kind": "vehicle_card", "file": SimpleUploadedFile("c.png", b"GIF89a")},
         HTTP_HOST="localhost",
     )
-    assert wrong.status_code == 400
+    assert wrong.status_code == 422
     delivery = client.put(
         f"{base}/delivery/",
         {"method": "in_person", "date": delivery_dates()[1].isoformat(), "slot": "12-15"},
@@ -140,7 +142,7 @@ def test_an_order_through_the_api(client, catalog, customer, agency):
 
 
 def test_the_orders_api_needs_a_login(client, catalog):
-    assert client.get("/api/orders/", HTTP_HOST="localhost").status_code == 403
+    assert client.get("/api/orders/", HTTP_HOST="localhost").status_code == 401
 
 
 def test_api_quotes_are_answered_from_memory_and_stored_once(client, catalog):

@@ -279,8 +279,8 @@ def test_an_agency_site_offers_only_its_lines(client, catalog, agency):
         content_type="application/json",
         HTTP_HOST="ar685.localhost",
     )
-    assert response.status_code == 400
-    assert "line" in response.json()
+    assert response.status_code == 422
+    assert "line" in response.json()["fields"]
 
 
 def test_jalali_delivery_dates_are_offered(client, catalog, customer):

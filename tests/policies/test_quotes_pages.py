@@ -221,16 +221,16 @@ def test_api_quote_errors_are_persian_per_field(client, catalog):
     response = _post(
         client, {"line": "fire", "answers": {"building_type": "wood", "area": "۱۰", "flood": "?"}}
     )
-    assert response.status_code == 400
-    assert response.json() == {
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
         "building_type": ["یکی از گزینه‌ها را انتخاب کنید."],
         "area": ["دست‌کم 20 وارد کنید."],
         "cost_per_m2": ["این فیلد الزامی است."],
         "flood": ["بله یا خیر را انتخاب کنید."],
     }
     unknown = _post(client, {"line": "boat", "answers": {}})
-    assert unknown.status_code == 400
-    assert unknown.json() == {"line": ["این بیمه در این سایت فروخته نمی‌شود."]}
+    assert unknown.status_code == 422
+    assert unknown.json()["fields"] == {"line": ["این بیمه در این سایت فروخته نمی‌شود."]}
     assert _post(client, {"answers": {}}).status_code == 400
     assert Quote.objects.count() == 0
 
@@ -238,8 +238,8 @@ def test_api_quote_errors_are_persian_per_field(client, catalog):
 def test_api_refuses_a_line_the_agency_does_not_sell(client, travel_blocked):
     answers = {"zone": "asia", "duration": "7", "age": "30"}
     refused = _post(client, {"line": "travel", "answers": answers}, host=AGENCY)
-    assert refused.status_code == 400
-    assert refused.json() == {"line": ["این بیمه در این سایت فروخته نمی‌شود."]}
+    assert refused.status_code == 422
+    assert refused.json()["fields"] == {"line": ["این بیمه در این سایت فروخته نمی‌شود."]}
     assert _post(client, {"line": "travel", "answers": answers}).status_code == 201
 
 

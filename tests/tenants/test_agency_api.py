@@ -89,10 +89,11 @@ def test_customers_and_other_staff_get_403(client, role):
     assert _snapshot() == before
 
 
-def test_anonymous_gets_403(client):
+def test_anonymous_gets_401(client):
     before = _snapshot()
     response = _post(client, PAYLOAD)
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
     assert _snapshot() == before
 
 
@@ -101,24 +102,30 @@ def test_bad_input_gives_400_with_field_errors_and_changes_nothing(client):
     before = _snapshot()
     response = _post(client, {**PAYLOAD, "kind": "bank", "latitude": "95", "code": "x", "name": ""})
     assert response.status_code == 400
-    assert set(response.json()) == {"kind", "latitude", "code", "name"}
+    assert set(response.json()["fields"]) == {"kind", "latitude", "code", "name"}
     assert _snapshot() == before
 
 
-def test_invalid_mobile_from_the_service_gives_400(client):
+def test_invalid_mobile_gives_400(client):
     client.force_login(create_user(insurer_role=User.InsurerRole.OPERATOR))
     before = _snapshot()
     response = _post(client, {**PAYLOAD, "owner_mobile": "12345"})
     assert response.status_code == 400
-    assert response.json() == {"owner_mobile": ["شماره موبایل معتبر وارد کنید، مثلاً ۰۹۱۲۱۲۳۴۵۶۷."]}
+    assert response.json()["fields"] == {
+        "owner_mobile": ["شماره موبایل معتبر وارد کنید، مثلاً ۰۹۱۲۱۲۳۴۵۶۷."]
+    }
     assert _snapshot() == before
 
 
-def test_duplicate_code_gives_400_and_changes_nothing(client, agency):
+def test_duplicate_code_gives_409_and_changes_nothing(client, agency):
     client.force_login(create_user(insurer_role=User.InsurerRole.ADMIN))
     before = _snapshot()
     response = _post(client, {**PAYLOAD, "name": "دیگری", "owner_mobile": "09351234567"})
-    assert response.status_code == 400
-    assert response.json() == {"code": ["نمایندگی دیگری با این کد وجود دارد."]}
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "نمایندگی دیگری با این کد وجود دارد.",
+        "code": "conflict",
+        "fields": {"code": ["نمایندگی دیگری با این کد وجود دارد."]},
+    }
     assert _snapshot() == before
     assert Agency.objects.get(code=685).name == "نمایندگی خلیلی"

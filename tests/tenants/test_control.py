@@ -91,7 +91,7 @@ def test_restricting_and_allowing_a_line(client, agency, other_agency, manager, 
         content_type="application/json",
         HTTP_HOST="ar685.localhost",
     )
-    assert refused.status_code == 400 and re.search("[\u0600-\u06ff]", refused.content.decode())
+    assert refused.status_code == 422 and re.search("[\u0600-\u06ff]", refused.content.decode())
     assert client.get("/insurance/travel/", HTTP_HOST="ar685.localhost").status_code == 404
     assert '"travel"' in client.get("/api/lines/", HTTP_HOST="ar686.localhost").content.decode()
     assert "سفر" in SmsMessage.objects.get(kind="site_control").body

@@ -180,7 +180,7 @@ def test_a_blank_looking_name_is_blank_to_the_api(client, db):
         HTTP_HOST="localhost",
     )
     assert response.status_code == 400
-    assert "name" in response.json()
+    assert "name" in response.json()["fields"]
     assert not Agency.objects.filter(code=778).exists()
 
 
