@@ -25,6 +25,7 @@ from django.db.models import Prefetch, Q
 from policies.models import AgencyLine, Line, Question, SalesPlan, TariffRule, TariffVersion
 
 GENERATION_KEY = "policies:catalog:generation"
+PLAN_LABEL_EN = "Sales plan discount"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class PlanSnapshot:
         return TariffRule(
             code=f"plan-{self.plan_id}",
             label=self.title,
+            # Marketing writes a plan's title in Persian only; English pages name the line.
+            label_en=PLAN_LABEL_EN,
             kind=TariffRule.Kind.DISCOUNT,
             question="",
             basis="net",

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import insurer_view
 from core.digits import to_latin_digits
-from core.forms import JalaliDateField
+from core.forms import Form, JalaliDateField
 from policies.models import Line, SalesPlan
 from policies.services.plans import (
     DECIDE_ROLES,
@@ -24,7 +24,7 @@ from policies.services.plans import (
 from tenants.models import Agency
 
 
-class PlanForm(forms.Form):
+class PlanForm(Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=120)
     discount_percent = forms.DecimalField(
         label=gettext_lazy("Discount (%)"), max_digits=5, decimal_places=2

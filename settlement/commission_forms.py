@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.digits import to_latin_digits
-from core.forms import DigitsNormalizingCharField, JalaliDateField
+from core.forms import DigitsNormalizingCharField, Form, JalaliDateField
 from core.jalali import JALALI_MAX_YEAR, JALALI_MIN_YEAR, JALALI_MONTHS
 from policies.models import Line
 from settlement.models import CommissionStatement
@@ -61,7 +61,7 @@ class RialAmountField(forms.Field):
         return Decimal(text)
 
 
-class StatementFilter(forms.Form):
+class StatementFilter(Form):
     jalali_year = JalaliYearField(label=_("Year"), required=False)
     jalali_month = forms.TypedChoiceField(label=_("Month"), coerce=int, required=False)
     agency = forms.CharField(label=_("Agency code"), required=False, max_length=10)
@@ -99,12 +99,12 @@ class StatementFilter(forms.Form):
         }
 
 
-class StatementBuildForm(forms.Form):
+class StatementBuildForm(Form):
     jalali_year = JalaliYearField(label=_("Year"))
     jalali_month = forms.TypedChoiceField(label=_("Month"), coerce=int, choices=month_choices)
 
 
-class RateForm(forms.Form):
+class RateForm(Form):
     agency_kind = forms.ChoiceField(label=_("Kind of agency"), required=False)
     line_code = forms.ChoiceField(label=_("Line"))
     percent = PercentField(
@@ -129,7 +129,7 @@ class RateForm(forms.Form):
         )
 
 
-class PayoutForm(forms.Form):
+class PayoutForm(Form):
     amount = RialAmountField(label=_("Amount (rials)"))
     paid_on = JalaliDateField(label=_("Paid on"))
     reference = DigitsNormalizingCharField(label=_("Transfer reference"), max_length=60)

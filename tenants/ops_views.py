@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import insurer_view
 from core.digits import to_latin_digits
+from core.forms import Form
 from tenants.control import (
     DECIDE_ROLES,
     REQUEST_ROLES,
@@ -26,7 +27,7 @@ from tenants.models import Agency, ControlRequest
 PAGE_SIZE = 50
 
 
-class RequestForm(forms.Form):
+class RequestForm(Form):
     agency = forms.CharField(label=gettext_lazy("Agency code"), max_length=10)
     kind = forms.ChoiceField(label=gettext_lazy("Request"), choices=ControlRequest.Kind.choices)
     line_code = forms.ChoiceField(label=gettext_lazy("Line"), required=False)

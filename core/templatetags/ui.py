@@ -41,3 +41,14 @@ def ltr(value) -> str:
     """An identifier (export number, policy number) kept left to right inside Persian text,
     so its digits and dashes are not reordered."""
     return format_html('<bdi dir="ltr">{}</bdi>', value)
+
+
+@register.filter
+def latin(value) -> str:
+    """A code written in Latin letters and digits whatever the page's language (a VIN, an
+    engine or passport number, a Sheba number, a verification code, an IP address): kept
+    left to right and marked ``data-latin``, the one place a Persian page may show Latin
+    digits (tests/core/test_digits_on_pages.py checks the rest)."""
+    if value in (None, ""):
+        return ""
+    return format_html('<bdi dir="ltr" data-latin>{}</bdi>', value)

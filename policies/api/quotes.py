@@ -18,21 +18,24 @@ from policies.services.quotes import quote_create, quote_get
 
 
 class QuestionOutputSerializer(serializers.Serializer):
+    """Labels, help and choice names in the request's language (``?lang=en`` or
+    ``Accept-Language: en``; Persian otherwise)."""
+
     code = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
+    label = serializers.CharField(source="display_label")  # type: ignore[assignment]
     kind = serializers.CharField()
     required = serializers.BooleanField()  # type: ignore[assignment]
-    choices = serializers.JSONField()
+    choices = serializers.JSONField(source="display_choice_dicts")
     min_value = serializers.DecimalField(max_digits=18, decimal_places=0, allow_null=True)
     max_value = serializers.DecimalField(max_digits=18, decimal_places=0, allow_null=True)
     default = serializers.CharField()  # type: ignore[assignment]
-    help_text = serializers.CharField()  # type: ignore[assignment]
+    help_text = serializers.CharField(source="display_help")  # type: ignore[assignment]
 
 
 class LineOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
-    summary = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    summary = serializers.CharField(source="display_summary")
     questions = serializers.SerializerMethodField()
 
     @extend_schema(responses=QuestionOutputSerializer(many=True))
@@ -51,7 +54,7 @@ class QuoteOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     line = serializers.CharField(source="line.code")
     premium = serializers.DecimalField(max_digits=18, decimal_places=0)
-    breakdown = BreakdownItemSerializer(many=True)
+    breakdown = BreakdownItemSerializer(source="breakdown_shown", many=True)
     term_days = serializers.IntegerField()
     tariff_version = serializers.IntegerField(source="tariff_version.number")
     answers = serializers.JSONField()
@@ -66,7 +69,7 @@ def quote_json(quote) -> dict:
         "premium": str(quote.premium),
         "breakdown": [
             {"code": item["code"], "label": item["label"], "amount": str(item["amount"])}
-            for item in quote.breakdown
+            for item in quote.breakdown_shown
         ],
         "term_days": quote.term_days,
         "tariff_version": quote.tariff_version.number,
