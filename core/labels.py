@@ -14,8 +14,8 @@ own (the sales record's events) makes a :class:`LabelRegistry` of its own.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -27,7 +27,7 @@ from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from core.digits import format_number, localize_digits
+from core.digits import format_number, localize_digits, persian_digits_active
 from core.jalali import format_jalali_date, format_jalali_datetime
 
 Label = str | Promise
@@ -137,9 +137,22 @@ def audit_field_is_latin(target_type: str, key: str) -> bool:
     return key in LATIN_FIELDS
 
 
+def _structure(value: Any) -> Any:
+    """A dict or list the audit log kept as its Python text (``"{'a': 1}"``), read back."""
+    if isinstance(value, str) and value[:1] in "{[" and value[-1:] in "}]":
+        try:
+            parsed = ast.literal_eval(value)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return value
+        if isinstance(parsed, dict | list):
+            return parsed
+    return value
+
+
 def audit_value(target_type: str, key: str, value: Any) -> str:
     """A value of a change as people read it: a choice's name, a Jalali date (Tehran time),
     yes/no, a number in the page's digits; "—" for nothing."""
+    value = _structure(value)
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     shown = _VALUE_FORMATS.get(f"{target_type}.{key}")
@@ -162,8 +175,15 @@ def audit_value(target_type: str, key: str, value: Any) -> str:
         return localize_digits(value)
     if isinstance(value, int | float):
         return format_number(value, grouping=not isinstance(field, models.ForeignKey))
-    if isinstance(value, dict | list):
-        return localize_digits(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, dict):
+        separator = "؛ " if persian_digits_active() else "; "
+        return separator.join(
+            f"{audit_field_label(target_type, str(inner))}: {audit_value(target_type, str(inner), item)}"
+            for inner, item in value.items()
+        )
+    if isinstance(value, list):
+        separator = "، " if persian_digits_active() else ", "
+        return separator.join(audit_value(target_type, key, item) for item in value)
     if isinstance(value, dt.date):
         return format_jalali_date(value)
     return localize_digits(value)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.labels import (
@@ -18,6 +20,7 @@ from core.labels import (
     LabelRegistry,
     audit_value_format_register,
 )
+from core.templatetags.ui import latin
 
 SALES_EVENTS = LabelRegistry("sales-record event", fallback=_("Other step of the sale"))
 SALES_EVENTS.register(
@@ -127,10 +130,13 @@ def _details_shown(value: Any) -> str:
     for code, answer in value.items():
         found = questions.get(code)
         if found is None:
-            parts.append(f"{AUDIT_FIELDS.label(None)}: {answer}")
+            parts.append(format_html("{}: {}", AUDIT_FIELDS.label(None), answer))
+        elif found.is_latin_code:
+            parts.append(format_html("{}: {}", found.display_label, latin(answer)))
         else:
-            parts.append(f"{found.display_label}: {answer_shown(found, answer)}")
-    return "؛ ".join(parts) if _persian() else "; ".join(parts)
+            parts.append(format_html("{}: {}", found.display_label, answer_shown(found, answer)))
+    # HTML: the Latin codes among the answers are marked as such (files strip the tags).
+    return mark_safe(("؛ " if _persian() else "; ").join(parts))  # noqa: S308 - escaped above
 
 
 def _document_shown(value: Any) -> str:

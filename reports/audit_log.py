@@ -5,11 +5,13 @@ code, a field's key, a system actor's code or a UTC timestamp."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from html import unescape
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from django.apps import apps
+from django.utils.html import strip_tags
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -122,7 +124,7 @@ def write_audit(entries: Iterable[AuditLog]):
                     row.target_kind,
                     entry.target_id,
                     None if row.agency_code is None else str(row.agency_code),
-                    to_latin_digits(row.changes_text()) or None,
+                    to_latin_digits(unescape(strip_tags(row.changes_text()))) or None,
                     entry.ip_address or None,
                 ]
             )

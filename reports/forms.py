@@ -64,9 +64,9 @@ class SalesFilter(PeriodFilter):
         super().__init__(*args, **kwargs)
         everything = [("", _("All"))]
         fields: Any = self.fields
-        fields["line"].choices = everything + list(
-            Line.objects.order_by("position", "name").values_list("code", "name")
-        )
+        fields["line"].choices = everything + [
+            (line.code, line.display_name) for line in Line.objects.order_by("position", "name")
+        ]
         fields["province"].choices = everything + [(name, name) for name in agency_provinces()]
         fields["kind"].choices = (
             everything

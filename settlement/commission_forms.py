@@ -124,9 +124,9 @@ class RateForm(Form):
             *Agency.Kind.choices,
         ]
         # No "every line" (*) choice: commission_rate_add's full_clean refuses "*" as a slug.
-        cast(forms.ChoiceField, self.fields["line_code"]).choices = list(
-            Line.objects.order_by("position", "id").values_list("code", "name")
-        )
+        cast(forms.ChoiceField, self.fields["line_code"]).choices = [
+            (line.code, line.display_name) for line in Line.objects.order_by("position", "id")
+        ]
 
 
 class PayoutForm(Form):

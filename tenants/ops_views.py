@@ -51,7 +51,7 @@ def _lines() -> list[tuple[str, str]]:
     from django.apps import apps
 
     line_model = apps.get_model("policies", "Line")
-    return list(line_model.objects.order_by("position", "id").values_list("code", "name"))
+    return [(line.code, str(line)) for line in line_model.objects.order_by("position", "id")]
 
 
 def _page(request, form: RequestForm, status: int = 200) -> HttpResponse:

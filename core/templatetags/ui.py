@@ -52,3 +52,18 @@ def latin(value) -> str:
     if value in (None, ""):
         return ""
     return format_html('<bdi dir="ltr" data-latin>{}</bdi>', value)
+
+
+@register.filter
+def ident(value) -> str:
+    """An identifier as people read it: in the page's digits when it is made of digits (a
+    policy, order or bank reference number), kept Latin and marked when it holds Latin
+    letters (``BANK0012``, ``EX-14050901-01``)."""
+    from core.digits import localize_digits
+
+    if value in (None, ""):
+        return ""
+    text = str(value)
+    if any("a" <= char.lower() <= "z" for char in text):
+        return latin(text)
+    return format_html('<bdi dir="ltr">{}</bdi>', localize_digits(text))
