@@ -5,9 +5,9 @@ code, a field's key, a system actor's code or a UTC timestamp."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import unescape
 from dataclasses import dataclass
 from functools import cache
+from html import unescape
 from typing import Any
 
 from django.apps import apps

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.digits import to_latin_digits
-from core.forms import DigitsNormalizingCharField, Form, JalaliDateField
-from core.jalali import JALALI_MAX_YEAR, JALALI_MIN_YEAR, JALALI_MONTHS
+from core.forms import DigitsNormalizingCharField, Form, JalaliDateField, NumericInput
+from core.jalali import JALALI_MAX_YEAR, JALALI_MIN_YEAR, jalali_month_name
 from policies.models import Line
 from settlement.models import CommissionStatement
 from tenants.models import Agency
@@ -25,14 +25,15 @@ def _latin(value: Any) -> Any:
 
 
 def month_choices() -> list[tuple[int, str]]:
-    return [(number, name) for number, name in enumerate(JALALI_MONTHS, start=1)]
+    return [(number, jalali_month_name(number)) for number in range(1, 13)]
 
 
 class JalaliYearField(forms.IntegerField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", JALALI_MIN_YEAR)
         kwargs.setdefault("max_value", JALALI_MAX_YEAR)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}))
+        # The calendar said where a year is asked (English pages would assume Gregorian).
+        kwargs.setdefault("widget", NumericInput(attrs={"placeholder": _("e.g. 1405 (Jalali)")}))
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> int | None:
