@@ -75,7 +75,12 @@ class InitialInPageDigitsMixin:
         return _InitialInPageDigits(form, self, field_name)  # type: ignore[arg-type]
 
 
-class NumericField(InitialInPageDigitsMixin, forms.CharField):
+class PageDigitsCharField(InitialInPageDigitsMixin, forms.CharField):
+    """Text whose stored value is offered in the page's digits (a plate number, an address);
+    never for Latin codes such as a VIN, which keep their Latin digits."""
+
+
+class NumericField(PageDigitsCharField):
     """Digits typed as text (a year, an amount, a postal code): kept as typed for the
     service to read; a stored value is offered in the page's digits."""
 

@@ -94,6 +94,8 @@ _VALUE_FORMATS: dict[str, Callable[[Any], str]] = {}
 LATIN_FIELDS = {"ip_address", "user_agent", "verification_code", "token", "sha256", "sheba"}
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Longer texts are shown as they are rather than read back as a structure.
+STRUCTURE_MAX_CHARS = 20_000
 
 
 def audit_value_format_register(target_type: str, key: str, shown: Callable[[Any], str]) -> None:
@@ -139,7 +141,12 @@ def audit_field_is_latin(target_type: str, key: str) -> bool:
 
 def _structure(value: Any) -> Any:
     """A dict or list the audit log kept as its Python text (``"{'a': 1}"``), read back."""
-    if isinstance(value, str) and value[:1] in "{[" and value[-1:] in "}]":
+    if (
+        isinstance(value, str)
+        and len(value) <= STRUCTURE_MAX_CHARS
+        and value[:1] in "{["
+        and value[-1:] in "}]"
+    ):
         try:
             parsed = ast.literal_eval(value)
         except (ValueError, SyntaxError, MemoryError, RecursionError):
@@ -177,10 +184,11 @@ def audit_value(target_type: str, key: str, value: Any) -> str:
         return format_number(value, grouping=not isinstance(field, models.ForeignKey))
     if isinstance(value, dict):
         separator = "؛ " if persian_digits_active() else "; "
-        return separator.join(
-            f"{audit_field_label(target_type, str(inner))}: {audit_value(target_type, str(inner), item)}"
-            for inner, item in value.items()
-        )
+        parts = []
+        for inner, item in value.items():
+            name = audit_field_label(target_type, str(inner))
+            parts.append(f"{name}: {audit_value(target_type, str(inner), item)}")
+        return separator.join(parts)
     if isinstance(value, list):
         separator = "، " if persian_digits_active() else ", "
         return separator.join(audit_value(target_type, key, item) for item in value)

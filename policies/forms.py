@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import Form, JalaliDateField, NumericField, NumericInput
+from core.forms import Form, JalaliDateField, NumericField, NumericInput, PageDigitsCharField
 from policies.models import Line, Order, Question
 
 
@@ -38,7 +38,9 @@ def answers_form_class(*, line: Line, stage: str) -> type[Form]:
                     **common,
                 )
             else:
-                fields[question.code] = forms.CharField(
+                # A Latin code (a VIN) is offered as stored; other text in the page's digits.
+                field_class = forms.CharField if question.is_latin_code else PageDigitsCharField
+                fields[question.code] = field_class(
                     widget=forms.TextInput(attrs={"dir": "ltr"}), max_length=200, **common
                 )
         fields[question.code].kind = question.kind  # type: ignore[attr-defined]

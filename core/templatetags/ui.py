@@ -67,3 +67,12 @@ def ident(value) -> str:
     if any("a" <= char.lower() <= "z" for char in text):
         return latin(text)
     return format_html('<bdi dir="ltr">{}</bdi>', localize_digits(text))
+
+
+@register.filter
+def words(values) -> str:
+    """Items joined with the page's comma: ``الف، ب`` in Persian, ``A, B`` in English."""
+    from core.digits import persian_digits_active
+
+    separator = "، " if persian_digits_active() else ", "
+    return separator.join(str(value) for value in values or ())

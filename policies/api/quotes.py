@@ -91,7 +91,8 @@ class LineListApi(APIView):
 
 
 class QuoteCreateApi(APIView):
-    """Price a line's answers. 400 lists every bad answer with a Persian message.
+    """Price a line's answers. 400 lists every bad answer with a message in the request's
+    language (Persian unless ``?lang=en`` or ``Accept-Language: en``).
 
     The busiest endpoint: JSON in and out only, no session lookup (a quote needs no
     login), and the answer is built without a serializer.
