@@ -337,7 +337,8 @@ def agency_line_offer_set(*, agency: Any, line: Line, offered: bool, actor: Any)
         )
         if offered and not setting.allowed:
             raise ValidationError(
-                _("The insurer does not allow your agency to sell %(line)s.") % {"line": line.name},
+                _("The insurer does not allow your agency to sell %(line)s.")
+                % {"line": line.display_name},
                 code="not_allowed",
             )
         if setting.offered != offered:
