@@ -8,28 +8,30 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core.forms import (
     DigitsNormalizingCharField,
+    Form,
     JalaliDateField,
     MobileField,
     NationalCodeField,
+    NumericInput,
     TextField,
+    localized_example,
 )
 
 
-class MobileForm(forms.Form):
+class MobileForm(Form):
     mobile = MobileField(
-        widget=forms.TextInput(
+        widget=NumericInput(
             attrs={
-                "dir": "ltr",
-                "inputmode": "tel",
                 "autocomplete": "tel",
-                "placeholder": "09121234567",
+                "placeholder": localized_example("09121234567"),
                 "autofocus": True,
-            }
+            },
+            inputmode="tel",
         )
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(Form):
     code = DigitsNormalizingCharField(
         label=_("Code sent by SMS"),
         max_length=settings.OTP_LENGTH,
@@ -52,7 +54,7 @@ class CodeForm(forms.Form):
     )
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(Form):
     first_name = TextField(label=_("First name"), max_length=100, required=False)
     last_name = TextField(label=_("Last name"), max_length=100, required=False)
     national_code = NationalCodeField(required=False)

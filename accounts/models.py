@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.text.fields import NormalizedCharField, search_key_field
 from core.validators import normalize_mobile, validate_national_code
@@ -136,7 +137,7 @@ class AgencyMembership(models.Model):
     class Role(models.TextChoices):
         OWNER = "owner", _("Owner")
         MANAGER = "manager", _("Manager")
-        STAFF = "staff", _("Staff")
+        STAFF = "staff", pgettext_lazy("agency role", "Staff")
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"

@@ -12,19 +12,89 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorList
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.digits import number_text, to_latin_digits
+from core.digits import localize_digits, localize_numbers, number_text, to_latin_digits
 from core.jalali import format_jalali_date, parse_jalali_date
 from core.text import normalize_html, normalize_identifier, normalize_text
 from core.validators import normalize_mobile, normalize_national_code, normalize_sheba
 
 
+class LocalizedErrorList(ErrorList):
+    """Form errors with their numbers in the page's digits: Django's own messages ("at most
+    100 characters (it has 300)", "greater than or equal to 1") build their numbers with
+    Latin digits, which a Persian page must not show."""
+
+    def __getitem__(self, i):
+        return localize_numbers(str(super().__getitem__(i)))
+
+
+class LocalizedErrorsMixin:
+    """Makes a form's errors a :class:`LocalizedErrorList` (every form people see uses it)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_class", LocalizedErrorList)
+        super().__init__(*args, **kwargs)
+
+
+class Form(LocalizedErrorsMixin, forms.Form):
+    """``forms.Form`` whose errors are written in the page's digits."""
+
+
+class ModelForm(LocalizedErrorsMixin, forms.ModelForm):
+    """``forms.ModelForm`` whose errors are written in the page's digits."""
+
+
+# A placeholder or help text with digits, written in the page's digits when it is shown.
+localized_example = lazy(localize_digits, str)
+
+
+class NumericInput(forms.TextInput):
+    """A text box for digits (a year, an amount, a national code, a mobile number): left to
+    right, with a numeric keypad on phones."""
+
+    def __init__(self, attrs=None, *, inputmode: str = "numeric"):
+        super().__init__({"dir": "ltr", "inputmode": inputmode, **(attrs or {})})
+
+
+class _InitialInPageDigits(forms.BoundField):
+    """A stored value offered for editing is shown in the page's digits (either kind is
+    accepted back); what someone typed is shown back exactly as typed."""
+
+    def value(self):
+        value = super().value()
+        if not self.form.is_bound and isinstance(value, str | int) and not isinstance(value, bool):
+            return localize_digits(value)
+        return value
+
+
+class InitialInPageDigitsMixin:
+    """For fields of digits: their initial value in the page's digits."""
+
+    def get_bound_field(self, form, field_name):
+        return _InitialInPageDigits(form, self, field_name)  # type: ignore[arg-type]
+
+
+class PageDigitsCharField(InitialInPageDigitsMixin, forms.CharField):
+    """Text whose stored value is offered in the page's digits (a plate number, an address);
+    never for Latin codes such as a VIN, which keep their Latin digits."""
+
+
+class NumericField(PageDigitsCharField):
+    """Digits typed as text (a year, an amount, a postal code): kept as typed for the
+    service to read; a stored value is offered in the page's digits."""
+
+    widget = NumericInput
+
+
 class JalaliDateInput(forms.TextInput):
-    """A text box showing a date as ``۱۳۷۰/۰۱/۳۱``."""
+    """A text box showing a date as ``۱۳۷۰/۰۱/۳۱`` (``1370/01/31`` in English), with a
+    placeholder saying the calendar in English, where it is not obvious."""
 
     def __init__(self, attrs=None):
-        base = {"placeholder": "۱۳۷۰/۰۱/۳۱", "dir": "ltr", "inputmode": "numeric"}
+        base = {"placeholder": _("1370/01/31 (Jalali)"), "dir": "ltr", "inputmode": "numeric"}
         super().__init__({**base, **(attrs or {})})
 
     def format_value(self, value):
@@ -38,7 +108,7 @@ class JalaliDateField(forms.Field):
 
     widget = JalaliDateInput
     default_error_messages = {
-        "invalid": _("Enter a valid Jalali date, e.g. ۱۳۷۰/۰۱/۳۱."),
+        "invalid": _("Enter a valid Jalali date, e.g. 1370/01/31."),
     }
 
     def to_python(self, value):
@@ -65,7 +135,7 @@ class _NormalizingCharField(forms.CharField):
         return self.normalize(value) if value else value
 
 
-class MobileField(_NormalizingCharField):
+class MobileField(InitialInPageDigitsMixin, _NormalizingCharField):
     """A mobile number in any common spelling, cleaned to ``09xxxxxxxxx``."""
 
     def __init__(self, **kwargs):
@@ -73,13 +143,9 @@ class MobileField(_NormalizingCharField):
         kwargs.setdefault("label", _("Mobile number"))
         kwargs.setdefault(
             "widget",
-            forms.TextInput(
-                attrs={
-                    "dir": "ltr",
-                    "inputmode": "tel",
-                    "autocomplete": "tel",
-                    "placeholder": "09121234567",
-                }
+            NumericInput(
+                attrs={"autocomplete": "tel", "placeholder": localized_example("09121234567")},
+                inputmode="tel",
             ),
         )
         super().__init__(**kwargs)
@@ -88,13 +154,13 @@ class MobileField(_NormalizingCharField):
         return normalize_mobile(value)
 
 
-class NationalCodeField(_NormalizingCharField):
+class NationalCodeField(InitialInPageDigitsMixin, _NormalizingCharField):
     """A national code (کد ملی) with its check digit, cleaned to ten Latin digits."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 14)
         kwargs.setdefault("label", _("National code"))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric"}))
+        kwargs.setdefault("widget", NumericInput())
         super().__init__(**kwargs)
 
     def normalize(self, value: str) -> str:

@@ -15,7 +15,7 @@ import jdatetime
 from django.conf import settings
 from django.utils import timezone
 
-from core.digits import to_latin_digits, to_persian_digits
+from core.digits import persian_digits_active, to_latin_digits, to_persian_digits
 from core.text import normalize_text
 
 # Separators people type between year, month and day: "/", "-", ".", the Persian decimal
@@ -43,6 +43,33 @@ JALALI_MONTHS = (
     "بهمن",
     "اسفند",
 )
+# The months' names in English pages (the calendar stays Jalali in every language).
+JALALI_MONTHS_LATIN = (
+    "Farvardin",
+    "Ordibehesht",
+    "Khordad",
+    "Tir",
+    "Mordad",
+    "Shahrivar",
+    "Mehr",
+    "Aban",
+    "Azar",
+    "Dey",
+    "Bahman",
+    "Esfand",
+)
+
+
+def jalali_month_name(month: int) -> str:
+    """The name of Jalali month ``month`` (1–12) in the active language."""
+    names = JALALI_MONTHS if persian_digits_active() else JALALI_MONTHS_LATIN
+    return names[month - 1]
+
+
+def _digits(text: str, persian_digits: bool | None) -> str:
+    if persian_digits is None:
+        persian_digits = persian_digits_active()
+    return to_persian_digits(text) if persian_digits else text
 
 
 def tehran() -> ZoneInfo:
@@ -58,17 +85,21 @@ def to_jalali(value: dt.date | dt.datetime) -> jdatetime.date | jdatetime.dateti
     return jdatetime.date.fromgregorian(date=value)
 
 
-def format_jalali_date(value: dt.date | dt.datetime | None, *, persian_digits: bool = True) -> str:
-    """``2026-11-22`` → ``۱۴۰۵/۰۹/۰۱`` (an aware datetime gives its date in Tehran)."""
+def format_jalali_date(
+    value: dt.date | dt.datetime | None, *, persian_digits: bool | None = None
+) -> str:
+    """``2026-11-22`` → ``۱۴۰۵/۰۹/۰۱`` (an aware datetime gives its date in Tehran).
+
+    Digits follow the active language unless ``persian_digits`` says otherwise (files and
+    URLs ask for Latin ones)."""
     if value is None:
         return ""
     j = to_jalali(value)
-    text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
-    return to_persian_digits(text) if persian_digits else text
+    return _digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}", persian_digits)
 
 
 def format_jalali_datetime(
-    value: dt.datetime | dt.date | None, *, persian_digits: bool = True
+    value: dt.datetime | dt.date | None, *, persian_digits: bool | None = None
 ) -> str:
     """An aware datetime as ``۱۴۰۵/۰۹/۰۱ ۱۴:۳۰`` in Tehran time (a plain date as its date)."""
     if value is None:
@@ -77,15 +108,15 @@ def format_jalali_datetime(
         return format_jalali_date(value, persian_digits=persian_digits)
     j = to_jalali(value)
     text = f"{j.year:04d}/{j.month:02d}/{j.day:02d} {j.hour:02d}:{j.minute:02d}"
-    return to_persian_digits(text) if persian_digits else text
+    return _digits(text, persian_digits)
 
 
 def format_jalali_long(value: dt.date | dt.datetime | None) -> str:
-    """``2026-11-22`` → ``۱ آذر ۱۴۰۵``."""
+    """``2026-11-22`` → ``۱ آذر ۱۴۰۵`` (``1 Azar 1405`` in English)."""
     if value is None:
         return ""
     j = to_jalali(value)
-    return to_persian_digits(f"{j.day} {JALALI_MONTHS[j.month - 1]} {j.year}")
+    return _digits(f"{j.day} {jalali_month_name(j.month)} {j.year}", None)
 
 
 def parse_jalali_date(text: str) -> dt.date:

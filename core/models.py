@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import RialField
 
@@ -48,7 +49,7 @@ class SmsMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    to = models.CharField(_("to"), max_length=20, db_index=True)
+    to = models.CharField(pgettext_lazy("message recipient", "to"), max_length=20, db_index=True)
     body = models.TextField(_("text"))
     kind = models.CharField(_("kind"), max_length=40, default="general", db_index=True)
     sensitive = models.BooleanField(
@@ -81,7 +82,7 @@ class SandboxPayment(models.Model):
     """A payment at the development sandbox bank (see core.payments.sandbox)."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("payment state", "Pending")
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")

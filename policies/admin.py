@@ -42,6 +42,7 @@ class QuestionInline(admin.TabularInline):
         "position",
         "code",
         "label",
+        "label_en",
         "kind",
         "required",
         "choices",
@@ -49,6 +50,8 @@ class QuestionInline(admin.TabularInline):
         "max_value",
         "pattern",
         "default",
+        "help_text",
+        "help_text_en",
     ]
 
 
@@ -81,6 +84,7 @@ class TariffRuleFormSet(forms.BaseInlineFormSet):
                     data.get("position", 0),
                     data.get("code", ""),
                     data.get("label", ""),
+                    data.get("label_en", ""),
                     data.get("kind", ""),
                     data.get("question", ""),
                     data.get("basis", ""),
@@ -108,7 +112,17 @@ class TariffRuleInline(admin.TabularInline):
     model = TariffRule
     formset = TariffRuleFormSet
     extra = 0
-    fields = ["position", "code", "label", "kind", "question", "basis", "table", "params"]
+    fields = [
+        "position",
+        "code",
+        "label",
+        "label_en",
+        "kind",
+        "question",
+        "basis",
+        "table",
+        "params",
+    ]
 
     def has_change_permission(self, request, obj=None):
         # A version is never edited once it exists beyond a draft (docs/tariffs.md).

@@ -10,9 +10,11 @@ class PoliciesConfig(AppConfig):
     def ready(self) -> None:
         from policies import (
             dashboard,  # noqa: F401 - the panel's sales figures
+            labels,
             receivers,  # noqa: F401 - connects the catalog cache's signals
         )
         from policies.services.catalog import agency_line_allow_set, line_name_for
         from tenants.control import register_line_handlers
 
         register_line_handlers(name=line_name_for, allow=agency_line_allow_set)
+        labels.register()

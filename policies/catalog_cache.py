@@ -27,6 +27,7 @@ from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
 from policies.models import AgencyLine, Line, Question, SalesPlan, TariffRule, TariffVersion
 
 GENERATION_KEY = "policies:catalog:generation"
+PLAN_LABEL_EN = "Sales plan discount"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class PlanSnapshot:
         return TariffRule(
             code=f"plan-{self.plan_id}",
             label=self.title,
+            # Marketing writes a plan's title in Persian only; English pages name the line.
+            label_en=PLAN_LABEL_EN,
             kind=TariffRule.Kind.DISCOUNT,
             question="",
             basis="net",

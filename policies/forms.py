@@ -10,25 +10,29 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import (
     DecimalField,
+    Form,
     IdentifierField,
     JalaliDateField,
     MultilineTextField,
+    NumericField,
+    NumericInput,
+    PageDigitsCharField,
     TextField,
 )
 from policies.models import Line, Order, Question
 
 
-def answers_form_class(*, line: Line, stage: str) -> type[forms.Form]:
+def answers_form_class(*, line: Line, stage: str) -> type[Form]:
     """A form with one field per question of the line's ``stage``; values are kept as typed."""
     fields: dict[str, forms.Field] = {}
     for question in line.questions.filter(stage=stage).order_by("position", "id"):
         common: dict[str, Any] = {
-            "label": question.label,
-            "help_text": question.help_text,
+            "label": question.display_label,
+            "help_text": question.display_help,
             "required": False,
         }
         if question.kind == Question.Kind.CHOICE:
-            choices = [("", "—")] + [(str(c["value"]), c["label"]) for c in question.choices]
+            choices = [("", "—"), *question.display_choices]
             fields[question.code] = forms.ChoiceField(choices=choices, **common)
         elif question.kind == Question.Kind.BOOLEAN:
             fields[question.code] = forms.BooleanField(
@@ -36,17 +40,22 @@ def answers_form_class(*, line: Line, stage: str) -> type[forms.Form]:
                 **common,
             )
         else:
-            attrs = {"dir": "ltr"}
             if question.kind in (Question.Kind.INTEGER, Question.Kind.AMOUNT):
-                attrs["inputmode"] = "numeric"
-            if question.kind == Question.Kind.AMOUNT:
-                attrs["data-thousands"] = "1"
-            fields[question.code] = forms.CharField(
-                widget=forms.TextInput(attrs=attrs), max_length=200, **common
-            )
+                amount = question.kind == Question.Kind.AMOUNT
+                fields[question.code] = NumericField(
+                    widget=NumericInput(attrs={"data-thousands": "1"} if amount else None),
+                    max_length=200,
+                    **common,
+                )
+            else:
+                # A Latin code (a VIN) is offered as stored; other text in the page's digits.
+                field_class = forms.CharField if question.is_latin_code else PageDigitsCharField
+                fields[question.code] = field_class(
+                    widget=forms.TextInput(attrs={"dir": "ltr"}), max_length=200, **common
+                )
         fields[question.code].kind = question.kind  # type: ignore[attr-defined]
         fields[question.code].initial = question.default or None
-    return type(f"{line.code.title()}{stage.title()}Form", (forms.Form,), fields)
+    return type(f"{line.code.title()}{stage.title()}Form", (Form,), fields)
 
 
 def form_add_errors(form: forms.Form, error: ValidationError) -> None:
@@ -58,25 +67,20 @@ def form_add_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-class InsuredForm(forms.Form):
+class InsuredForm(Form):
     first_name = TextField(label=_("First name"), max_length=100, required=False)
     last_name = TextField(label=_("Last name"), max_length=100, required=False)
-    national_code = forms.CharField(
-        label=_("National code"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric"}),
-    )
+    national_code = NumericField(label=_("National code"), max_length=20, required=False)
     birth_date = JalaliDateField(label=_("Birth date"), required=False)
-    mobile = forms.CharField(
+    mobile = NumericField(
         label=_("Mobile number"),
         max_length=20,
         required=False,
-        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "tel"}),
+        widget=NumericInput(inputmode="tel"),
     )
 
 
-class DeliveryForm(forms.Form):
+class DeliveryForm(Form):
     method = forms.ChoiceField(
         label=_("Delivery"),
         choices=Order.Delivery.choices,
@@ -88,12 +92,7 @@ class DeliveryForm(forms.Form):
     address = TextField(
         label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    postal_code = forms.CharField(
-        label=_("Postal code"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric"}),
-    )
+    postal_code = NumericField(label=_("Postal code"), max_length=20, required=False)
     date = forms.ChoiceField(label=_("Delivery date"), required=False)
     slot = forms.ChoiceField(
         label=_("Time slot"), choices=[("", "—"), *Order.Slot.choices], required=False
@@ -114,7 +113,7 @@ class DeliveryForm(forms.Form):
             ]
 
 
-class IssueForm(forms.Form):
+class IssueForm(Form):
     """Issue a paid order (panel and virtual branch alike)."""
 
     start_date = JalaliDateField(
@@ -124,7 +123,7 @@ class IssueForm(forms.Form):
     )
 
 
-class RejectForm(forms.Form):
+class RejectForm(Form):
     """Refuse a paid order; the reason goes to the customer."""
 
     reason = MultilineTextField(
@@ -135,7 +134,7 @@ class RejectForm(forms.Form):
     )
 
 
-class PanelOrderFilter(forms.Form):
+class PanelOrderFilter(Form):
     """The panel's sales list: line, state, Jalali date range and an order/policy number."""
 
     q = IdentifierField(label=_("Order or policy number"), required=False, max_length=30)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import insurer_view
-from core.forms import DecimalField, JalaliDateField, TextField
+from core.forms import DecimalField, Form, JalaliDateField, TextField
 from core.text import normalize_identifier
 from policies.models import Line, SalesPlan
 from policies.services.plans import (
@@ -24,7 +24,7 @@ from policies.services.plans import (
 from tenants.models import Agency
 
 
-class PlanForm(forms.Form):
+class PlanForm(Form):
     title = TextField(label=gettext_lazy("Title"), max_length=120)
     discount_percent = DecimalField(
         label=gettext_lazy("Discount (%)"), max_digits=5, decimal_places=2

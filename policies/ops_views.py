@@ -17,8 +17,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from accounts.decorators import insurer_view
-from core.forms import IdentifierField, JalaliDateField
+from core.forms import Form, IdentifierField, JalaliDateField
 from policies.forms import IssueForm, RejectForm
+from policies.labels import SALES_EVENTS
 from policies.models import Order, SalesPlan
 from policies.ops_sections import ops_sections_for
 from policies.panel_views import (
@@ -219,7 +220,7 @@ def order_policy_pdf(request, order_id) -> FileResponse:
     return policy_pdf_response(_policy_of(_order_or_404(order_id)))
 
 
-class SalesRecordFilter(forms.Form):
+class SalesRecordFilter(Form):
     event = forms.ChoiceField(label=_("Event"), required=False)
     agency = IdentifierField(label=_("Agency code"), required=False, max_length=10)
     order = IdentifierField(label=_("Order number"), required=False, max_length=20)
@@ -228,7 +229,7 @@ class SalesRecordFilter(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", _("All"))] + [(kind, kind) for kind in sales_event_kinds()]
+        choices = [("", _("All")), *SALES_EVENTS.choices(sales_event_kinds())]
         self.fields["event"].choices = choices  # type: ignore[attr-defined]
 
     def clean_agency(self) -> int | None:

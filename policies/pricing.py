@@ -29,7 +29,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from core.digits import number_text, to_latin_digits
+from core.digits import format_number, number_text, to_latin_digits
 from core.jalali import jalali_today, to_jalali
 from core.text import normalize_text
 from policies.models import Line, Question, TariffRule, TariffVersion
@@ -40,11 +40,17 @@ ONE = Decimal(1)
 @dataclass(frozen=True)
 class BreakdownItem:
     code: str
-    label: str
+    label: str  # Persian
     amount: Decimal
+    label_en: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "label": self.label, "amount": str(self.amount)}
+        return {
+            "code": self.code,
+            "label": self.label,
+            "label_en": self.label_en,
+            "amount": str(self.amount),
+        }
 
 
 @dataclass(frozen=True)
@@ -127,13 +133,15 @@ def answers_clean(
                 errors[question.code] = [_("Enter a whole number.")]
                 continue
             low, high = question.min_value, question.max_value
+            # In the page's digits; amounts grouped, whole numbers (a year: 1360) not.
+            grouped = question.kind == Question.Kind.AMOUNT
             if low is not None and number < low:
                 errors[question.code] = [
-                    _("Enter at least %(value)s.") % {"value": f"{int(low):,}"}
+                    _("Enter at least %(value)s.") % {"value": format_number(low, grouping=grouped)}
                 ]
             elif high is not None and number > high:
                 errors[question.code] = [
-                    _("Enter at most %(value)s.") % {"value": f"{int(high):,}"}
+                    _("Enter at most %(value)s.") % {"value": format_number(high, grouping=grouped)}
                 ]
             else:
                 cleaned[question.code] = (
@@ -260,7 +268,12 @@ def premium_calculate(
         if number is None:
             field = rule.question.split("|")[0].removeprefix("age:") or "__all__"
             raise TariffError(
-                {field: [_("This combination is not covered: %(rule)s.") % {"rule": rule.label}]}
+                {
+                    field: [
+                        _("This combination is not covered: %(rule)s.")
+                        % {"rule": rule.display_label}
+                    ]
+                }
             )
         basis = _expression(rule.basis, answers=answers, amounts=amounts, net=net, year=year)
         if rule.kind == TariffRule.Kind.FACTOR:
@@ -280,7 +293,11 @@ def premium_calculate(
         if rule.kind != TariffRule.Kind.TAX:
             net += amount
         if amount or rule.kind in (TariffRule.Kind.BASE, TariffRule.Kind.RATE):
-            items.append(BreakdownItem(code=rule.code, label=rule.label, amount=amount))
+            items.append(
+                BreakdownItem(
+                    code=rule.code, label=rule.label, label_en=rule.label_en, amount=amount
+                )
+            )
     premium = sum((item.amount for item in items), Decimal(0))
     if premium <= 0:
         raise TariffError(_("The tariff gives no premium for these answers."))

@@ -10,5 +10,8 @@ class ReferralsConfig(AppConfig):
     def ready(self) -> None:
         from referrals import (
             dashboard,  # noqa: F401 - the panel's offer figures
+            labels,
             receivers,  # noqa: F401 - connects to policies' signals
         )
+
+        labels.register()

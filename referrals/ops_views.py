@@ -3,14 +3,13 @@ being offered now, and the whole record of one order's referral."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DecimalField
+from core.forms import DecimalField, ModelForm
 from policies.ops_views import ops_view
 from policies.selectors_issuance import order_get_for_insurer
 from referrals.models import Referral, ReferralSettings
@@ -22,7 +21,7 @@ SETTINGS_ROLES = ("branch_manager", "admin")
 RECENT = 30
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(ModelForm):
     class Meta:
         model = ReferralSettings
         fields = [

@@ -8,16 +8,18 @@ from typing import Any
 from django import forms
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import IdentifierField, JalaliDateField, MobileField
+from core.forms import Form, IdentifierField, JalaliDateField, MobileField
+from core.labels import AUDIT_ACTION_GROUPS, AUDIT_ACTIONS
 from policies.models import Line
 from reports.periods import DateRange
 from reports.selectors import VIRTUAL_BRANCH, agency_provinces
 from tenants.models import Agency
 
 
-class PeriodFilter(forms.Form):
+class PeriodFilter(Form):
     date_from = JalaliDateField(label=_("From"), required=False)
     date_to = JalaliDateField(label=_("To"), required=False)
 
@@ -61,9 +63,9 @@ class SalesFilter(PeriodFilter):
         super().__init__(*args, **kwargs)
         everything = [("", _("All"))]
         fields: Any = self.fields
-        fields["line"].choices = everything + list(
-            Line.objects.order_by("position", "name").values_list("code", "name")
-        )
+        fields["line"].choices = everything + [
+            (line.code, line.display_name) for line in Line.objects.order_by("position", "name")
+        ]
         fields["province"].choices = everything + [(name, name) for name in agency_provinces()]
         fields["kind"].choices = (
             everything
@@ -83,23 +85,42 @@ class SalesFilter(PeriodFilter):
 
 
 def _target_types() -> list[tuple[str, str]]:
-    models = sorted(apps.get_models(), key=lambda model: model._meta.label_lower)
-    return [
-        (model._meta.label_lower, f"{model._meta.verbose_name} ({model._meta.label_lower})")
-        for model in models
-    ]
+    """Every kind of record, by its name (two models of the same name keep their app's)."""
+    models = apps.get_models()
+    names = [str(capfirst(model._meta.verbose_name)) for model in models]
+    return sorted(
+        (
+            (
+                model._meta.label_lower,
+                name
+                if names.count(name) == 1
+                else f"{name} — {capfirst(apps.get_app_config(model._meta.app_label).verbose_name)}",
+            )
+            for model, name in zip(models, names, strict=True)
+        ),
+        key=lambda pair: pair[1],
+    )
 
 
-class AuditFilter(forms.Form):
+def _action_choices() -> list[tuple[str, Any]]:
+    """The actions by family: the family's prefix (``control.``) picks all of them."""
+    families: dict[str, list[str]] = {}
+    for code in AUDIT_ACTIONS.codes():
+        families.setdefault(code.split(".", 1)[0], []).append(code)
+    groups = []
+    for family, codes in families.items():
+        name = AUDIT_ACTION_GROUPS.label(family)
+        options = [(f"{family}.", _("All: %(family)s") % {"family": name})]
+        options += AUDIT_ACTIONS.choices(codes)
+        groups.append((name, options))
+    return [("", _("All")), *sorted(groups, key=lambda group: str(group[0]))]
+
+
+class AuditFilter(Form):
     date_from = JalaliDateField(label=_("From"), required=False)
     date_to = JalaliDateField(label=_("To"), required=False)
     actor = MobileField(label=_("Actor's mobile"), required=False)
-    action = forms.CharField(
-        label=_("Action"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"dir": "ltr", "placeholder": "control."}),
-    )
+    action = forms.ChoiceField(label=_("Action"), required=False)
     agency = IdentifierField(label=_("Agency code"), required=False, max_length=10)
     target = forms.ChoiceField(label=_("Target type"), required=False)
 
@@ -107,6 +128,7 @@ class AuditFilter(forms.Form):
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["target"].choices = [("", _("All")), *_target_types()]
+        fields["action"].choices = _action_choices()
 
     def clean_agency(self) -> int | None:
         value = (self.cleaned_data["agency"] or "").lower().removeprefix("ar")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import jdatetime
 
-from core.jalali import JALALI_MONTHS, format_jalali_date, jalali_today, tehran, to_jalali
+from core.jalali import format_jalali_date, jalali_month_name, jalali_today, tehran, to_jalali
 
 
 def tehran_midnight(day: dt.date) -> dt.datetime:
@@ -22,9 +22,9 @@ def jalali_month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 
 def jalali_month_label(day: dt.date) -> str:
-    """``آبان 1405`` (Latin digits; pages write them in Persian)."""
+    """``آبان 1405`` (Latin digits; pages write them in their own; ``Aban`` in English)."""
     j = to_jalali(day)
-    return f"{JALALI_MONTHS[j.month - 1]} {j.year}"
+    return f"{jalali_month_name(j.month)} {j.year}"
 
 
 @dataclass(frozen=True)

@@ -10,5 +10,8 @@ class SettlementConfig(AppConfig):
     def ready(self) -> None:
         from settlement import (
             dashboard,  # noqa: F401 - the panel's commission figure
+            labels,
             receivers,  # noqa: F401 - commissions at issuance
         )
+
+        labels.register()

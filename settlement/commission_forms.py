@@ -14,11 +14,13 @@ from core.digits import number_text, to_latin_digits
 from core.forms import (
     DecimalField,
     DigitsNormalizingCharField,
+    Form,
     IdentifierField,
     JalaliDateField,
+    NumericInput,
     TextField,
 )
-from core.jalali import JALALI_MAX_YEAR, JALALI_MIN_YEAR, JALALI_MONTHS
+from core.jalali import JALALI_MAX_YEAR, JALALI_MIN_YEAR, jalali_month_name
 from policies.models import Line
 from settlement.models import CommissionStatement
 from tenants.models import Agency
@@ -31,14 +33,15 @@ def _latin(value: Any) -> Any:
 
 
 def month_choices() -> list[tuple[int, str]]:
-    return [(number, name) for number, name in enumerate(JALALI_MONTHS, start=1)]
+    return [(number, jalali_month_name(number)) for number in range(1, 13)]
 
 
 class JalaliYearField(forms.IntegerField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", JALALI_MIN_YEAR)
         kwargs.setdefault("max_value", JALALI_MAX_YEAR)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}))
+        # The calendar said where a year is asked (English pages would assume Gregorian).
+        kwargs.setdefault("widget", NumericInput(attrs={"placeholder": _("e.g. 1405 (Jalali)")}))
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> int | None:
@@ -67,7 +70,7 @@ class RialAmountField(forms.Field):
         return Decimal(text)
 
 
-class StatementFilter(forms.Form):
+class StatementFilter(Form):
     jalali_year = JalaliYearField(label=_("Year"), required=False)
     jalali_month = forms.TypedChoiceField(label=_("Month"), coerce=int, required=False)
     agency = IdentifierField(label=_("Agency code"), required=False, max_length=10)
@@ -105,12 +108,12 @@ class StatementFilter(forms.Form):
         }
 
 
-class StatementBuildForm(forms.Form):
+class StatementBuildForm(Form):
     jalali_year = JalaliYearField(label=_("Year"))
     jalali_month = forms.TypedChoiceField(label=_("Month"), coerce=int, choices=month_choices)
 
 
-class RateForm(forms.Form):
+class RateForm(Form):
     agency_kind = forms.ChoiceField(label=_("Kind of agency"), required=False)
     line_code = forms.ChoiceField(label=_("Line"))
     percent = PercentField(
@@ -130,12 +133,12 @@ class RateForm(forms.Form):
             *Agency.Kind.choices,
         ]
         # No "every line" (*) choice: commission_rate_add's full_clean refuses "*" as a slug.
-        cast(forms.ChoiceField, self.fields["line_code"]).choices = list(
-            Line.objects.order_by("position", "id").values_list("code", "name")
-        )
+        cast(forms.ChoiceField, self.fields["line_code"]).choices = [
+            (line.code, line.display_name) for line in Line.objects.order_by("position", "id")
+        ]
 
 
-class PayoutForm(forms.Form):
+class PayoutForm(Form):
     amount = RialAmountField(label=_("Amount (rials)"))
     paid_on = JalaliDateField(label=_("Paid on"))
     reference = DigitsNormalizingCharField(label=_("Transfer reference"), max_length=60)

@@ -60,7 +60,7 @@ def _refusal_to_form(form: Form, error: ValidationError) -> None:
 
 def _rate_rows() -> list[tuple[CommissionRate, str, str]]:
     kinds = dict(Agency.Kind.choices)
-    lines = dict(Line.objects.values_list("code", "name"))
+    lines = {line.code: line.display_name for line in Line.objects.all()}
     return [
         (
             rate,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import insurer_view
-from core.forms import JalaliDateField
+from core.forms import Form, JalaliDateField
 from core.jalali import format_jalali_date
 from core.xlsx import NUMBER, Column, xlsx_response
 from settlement import selectors
@@ -42,11 +42,11 @@ VIEWER_ROLES = ("operator", "branch_manager", "admin")
 PAGE_SIZE = 100
 
 
-class DayForm(forms.Form):
+class DayForm(Form):
     day = JalaliDateField(label=gettext_lazy("Business day"))
 
 
-class ConfirmationForm(forms.Form):
+class ConfirmationForm(Form):
     file = forms.FileField(label=gettext_lazy("The core system's confirmation file (CSV)"))
 
 

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import english_active
 from settlement.models import (
     Commission,
     CommissionPayout,
@@ -85,7 +87,12 @@ def commission_statement_lines(*, statement: CommissionStatement) -> QuerySet:
         .values("issued_at", "base", "percent", "amount")
         .annotate(
             policy_number=F("policy__number"),
-            line_name=F("policy__line__name"),
+            # The line's name in the page's language (its Persian one when it has no other).
+            line_name=(
+                Coalesce(NullIf(F("policy__line__name_en"), Value("")), F("policy__line__name"))
+                if english_active()
+                else F("policy__line__name")
+            ),
             premium=F("policy__premium"),
         )
     )

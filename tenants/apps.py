@@ -7,4 +7,6 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Agencies")
 
     def ready(self) -> None:
-        from tenants import signals  # noqa: F401 - connects the host-cache invalidation
+        from tenants import labels, signals  # noqa: F401 - signals: the host-cache invalidation
+
+        labels.register()

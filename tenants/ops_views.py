@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import insurer_view
-from core.forms import MultilineTextField
+from core.forms import Form, MultilineTextField
 from core.text import normalize_identifier
 from tenants.control import (
     DECIDE_ROLES,
@@ -27,7 +27,7 @@ from tenants.models import Agency, ControlRequest
 PAGE_SIZE = 50
 
 
-class RequestForm(forms.Form):
+class RequestForm(Form):
     agency = forms.CharField(label=gettext_lazy("Agency code"), max_length=10)
     kind = forms.ChoiceField(label=gettext_lazy("Request"), choices=ControlRequest.Kind.choices)
     line_code = forms.ChoiceField(label=gettext_lazy("Line"), required=False)
@@ -51,7 +51,7 @@ def _lines() -> list[tuple[str, str]]:
     from django.apps import apps
 
     line_model = apps.get_model("policies", "Line")
-    return list(line_model.objects.order_by("position", "id").values_list("code", "name"))
+    return [(line.code, str(line)) for line in line_model.objects.order_by("position", "id")]
 
 
 def _page(request, form: RequestForm, status: int = 200) -> HttpResponse:

@@ -1,4 +1,9 @@
-"""Template filters for Jalali dates and Persian digits; loaded as builtins everywhere."""
+"""Template filters for Jalali dates and numbers in the page's digits; builtins everywhere.
+
+Every number a page shows goes through one of these (``num``, ``rials``, ``digits``,
+``jdate``…): Persian digits in Persian, Latin digits in English. Codes that keep their
+Latin digits whatever the language go through ``latin`` (core.templatetags.ui).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,16 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import get_language
 
-from core.digits import to_persian_digits
+from core.digits import (
+    PERSIAN_DECIMAL_SEPARATOR,
+    format_number,
+    localize_digits,
+    localize_numbers,
+    persian_digits_active,
+)
 from core.jalali import format_jalali_date, format_jalali_datetime, format_jalali_long
-from core.money import format_rials
+from core.money import to_rials
 
 register = template.Library()
 
@@ -48,28 +58,56 @@ def jdate_long(value: dt.date | dt.datetime | str | None) -> str:
 
 @register.filter
 def fa_digits(value: object) -> str:
-    """Write Latin digits as Persian digits (in the Persian interface; unchanged in English)."""
-    if value is None:
-        return ""
-    if not (get_language() or "fa").startswith("fa"):
-        return str(value)
-    return to_persian_digits(value)
+    """Write a value's digits in the page's digits: Persian in Persian, unchanged in English."""
+    return localize_digits(value)
+
+
+@register.filter
+def digits(value: object) -> str:
+    """Alias of ``fa_digits`` for identifiers read aloud: order, policy and mobile numbers."""
+    return localize_digits(value)
+
+
+@register.filter
+def num(value: object, places: int | None = None) -> str:
+    """A count or a measure with thousands separators: ``12500`` → ``۱۲٬۵۰۰`` / ``12,500``;
+    ``{{ km|num:1 }}`` keeps one decimal."""
+    return format_number(value, places=None if places in (None, "") else int(places))
+
+
+@register.filter
+def numbers_in(value: object) -> str:
+    """Every number inside a sentence written the page's way (messages, form errors)."""
+    return "" if value is None else localize_numbers(str(value))
 
 
 @register.filter
 def rials(value: Decimal | int | str | None) -> str:
-    """``1234567`` → ``۱٬۲۳۴٬۵۶۷`` (Persian digits and thousands separator)."""
+    """``1234567`` → ``۱٬۲۳۴٬۵۶۷`` (``1,234,567`` in English): whole rials, grouped."""
     if value in (None, ""):
         return ""
     try:
-        text = format_rials(Decimal(value) if isinstance(value, str) else value)
+        amount = to_rials(Decimal(value) if isinstance(value, str) else value)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
-    return to_persian_digits(text).replace(",", "٬")
+    return format_number(amount)
 
 
 @register.filter
 def fa_decimal(value: object) -> str:
-    """A decimal number in the interface's digits, with the Persian decimal separator (٫)."""
-    text = fa_digits(value)
-    return text.replace(".", "٫") if (get_language() or "fa").startswith("fa") else text
+    """A decimal number in the page's digits, with the Persian decimal separator (٫)."""
+    text = localize_digits(value)
+    return text.replace(".", PERSIAN_DECIMAL_SEPARATOR) if persian_digits_active() else text
+
+
+@register.filter
+def percent(value: object, places: int = 2) -> str:
+    """``12.50`` → ``۱۲٫۵٪`` / ``12.5%``: at most ``places`` decimals, no trailing zeros."""
+    if value in (None, ""):
+        return ""
+    try:
+        number = Decimal(str(value)).quantize(Decimal(1).scaleb(-int(places)))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    sign = "٪" if persian_digits_active() else "%"
+    return f"{format_number(number.normalize(), grouping=False)}{sign}"

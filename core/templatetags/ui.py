@@ -41,3 +41,38 @@ def ltr(value) -> str:
     """An identifier (export number, policy number) kept left to right inside Persian text,
     so its digits and dashes are not reordered."""
     return format_html('<bdi dir="ltr">{}</bdi>', value)
+
+
+@register.filter
+def latin(value) -> str:
+    """A code written in Latin letters and digits whatever the page's language (a VIN, an
+    engine or passport number, a Sheba number, a verification code, an IP address): kept
+    left to right and marked ``data-latin``, the one place a Persian page may show Latin
+    digits (tests/core/test_digits_on_pages.py checks the rest)."""
+    if value in (None, ""):
+        return ""
+    return format_html('<bdi dir="ltr" data-latin>{}</bdi>', value)
+
+
+@register.filter
+def ident(value) -> str:
+    """An identifier as people read it: in the page's digits when it is made of digits (a
+    policy, order or bank reference number), kept Latin and marked when it holds Latin
+    letters (``BANK0012``, ``EX-14050901-01``)."""
+    from core.digits import localize_digits
+
+    if value in (None, ""):
+        return ""
+    text = str(value)
+    if any("a" <= char.lower() <= "z" for char in text):
+        return latin(text)
+    return format_html('<bdi dir="ltr">{}</bdi>', localize_digits(text))
+
+
+@register.filter
+def words(values) -> str:
+    """Items joined with the page's comma: ``الف، ب`` in Persian, ``A, B`` in English."""
+    from core.digits import persian_digits_active
+
+    separator = "، " if persian_digits_active() else ", "
+    return separator.join(str(value) for value in values or ())

@@ -28,21 +28,26 @@ class ChoiceOutputSerializer(serializers.Serializer):
 
 
 class QuestionOutputSerializer(serializers.Serializer):
+    """Labels, help and choice names in the request's language (``?lang=en`` or
+    ``Accept-Language: en``; Persian otherwise)."""
+
     code = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
+    label = serializers.CharField(source="display_label")  # type: ignore[assignment]
     kind = serializers.ChoiceField(choices=Question.Kind.choices)
     required = serializers.BooleanField()  # type: ignore[assignment]
-    choices = ChoiceOutputSerializer(many=True, help_text="The options of a choice question.")
+    choices = ChoiceOutputSerializer(
+        source="display_choice_dicts", many=True, help_text="The options of a choice question."
+    )
     min_value = serializers.DecimalField(max_digits=18, decimal_places=0, allow_null=True)
     max_value = serializers.DecimalField(max_digits=18, decimal_places=0, allow_null=True)
     default = serializers.CharField()  # type: ignore[assignment]
-    help_text = serializers.CharField()  # type: ignore[assignment]
+    help_text = serializers.CharField(source="display_help")  # type: ignore[assignment]
 
 
 class LineOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
-    summary = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    summary = serializers.CharField(source="display_summary")
     questions = serializers.SerializerMethodField()
 
     @extend_schema_field(QuestionOutputSerializer(many=True))
@@ -61,7 +66,7 @@ class QuoteOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     line = serializers.CharField(source="line.code")
     premium = serializers.DecimalField(max_digits=18, decimal_places=0)
-    breakdown = BreakdownItemSerializer(many=True)
+    breakdown = BreakdownItemSerializer(source="breakdown_shown", many=True)
     term_days = serializers.IntegerField()
     tariff_version = serializers.IntegerField(source="tariff_version.number")
     answers = AnswersField()
@@ -76,7 +81,7 @@ def quote_json(quote) -> dict:
         "premium": str(quote.premium),
         "breakdown": [
             {"code": item["code"], "label": item["label"], "amount": str(item["amount"])}
-            for item in quote.breakdown
+            for item in quote.breakdown_shown
         ],
         "term_days": quote.term_days,
         "tariff_version": quote.tariff_version.number,
@@ -98,7 +103,8 @@ class LineListApi(APIView):
 
 
 class QuoteCreateApi(APIView):
-    """Price a line's answers. 400 lists every bad answer with a Persian message.
+    """Price a line's answers. 400 lists every bad answer with a message in the request's
+    language (Persian unless ``?lang=en`` or ``Accept-Language: en``).
 
     The busiest endpoint: JSON in and out only, no session lookup (a quote needs no
     login), and the answer is built without a serializer.

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import english_active, in_language
 from core.text.fields import NormalizedCharField, NormalizedTextField
 
 
@@ -20,7 +21,9 @@ class Line(models.Model):
         help_text=_("Two digits that identify the line inside policy numbers."),
     )
     name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name in English"), max_length=100, blank=True)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
+    summary_en = models.CharField(_("summary in English"), max_length=300, blank=True)
     term_days = models.PositiveSmallIntegerField(
         _("term in days"),
         default=365,
@@ -41,7 +44,16 @@ class Line(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The line's name in the page's language."""
+        return in_language(self.name, self.name_en)
+
+    @property
+    def display_summary(self) -> str:
+        return in_language(self.summary, self.summary_en)
 
 
 class Question(models.Model):
@@ -64,14 +76,16 @@ class Question(models.Model):
     stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.QUOTE)
     code = models.SlugField(_("code"), max_length=40)
     label = models.CharField(_("label"), max_length=200)
+    label_en = models.CharField(_("label in English"), max_length=200, blank=True)
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    help_text_en = models.CharField(_("help text in English"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     required = models.BooleanField(_("required"), default=True)
     choices = models.JSONField(
         _("choices"),
         default=list,
         blank=True,
-        help_text=_('For a choice: a list of {"value": ..., "label": ...}.'),
+        help_text=_('For a choice: a list of {"value": ..., "label": ..., "label_en": ...}.'),
     )
     min_value = models.DecimalField(
         _("minimum"), max_digits=18, decimal_places=0, null=True, blank=True
@@ -96,6 +110,38 @@ class Question(models.Model):
     def __str__(self) -> str:
         return f"{self.line.code}.{self.code}"
 
+    @property
+    def display_label(self) -> str:
+        """The question in the page's language."""
+        return in_language(self.label, self.label_en)
+
+    @property
+    def display_help(self) -> str:
+        return in_language(self.help_text, self.help_text_en)
+
+    @property
+    def display_choices(self) -> list[tuple[str, str]]:
+        """``(value, name)`` of each choice, names in the page's language."""
+        return [
+            (str(choice["value"]), in_language(choice["label"], choice.get("label_en", "")))
+            for choice in self.choices
+        ]
+
+    @property
+    def display_choice_dicts(self) -> list[dict[str, str]]:
+        """The choices as the API gives them: ``{"value", "label"}`` in the asked language."""
+        return [{"value": value, "label": label} for value, label in self.display_choices]
+
+    def choice_label(self, value: object) -> str | None:
+        """The name of the choice ``value`` in the page's language (None: not a choice)."""
+        return dict(self.display_choices).get(str(value))
+
+    @property
+    def is_latin_code(self) -> bool:
+        """A text answer written in Latin letters and digits (a chassis, engine or passport
+        number): shown as typed, with its Latin digits, in every language."""
+        return self.kind == self.Kind.TEXT and ("A-Z" in self.pattern or "a-z" in self.pattern)
+
 
 class DocumentRequirement(models.Model):
     """A document a buyer of the line uploads (vehicle card, previous policy, passport)."""
@@ -105,6 +151,7 @@ class DocumentRequirement(models.Model):
     )
     code = models.SlugField(_("code"), max_length=40)
     label = models.CharField(_("label"), max_length=200)
+    label_en = models.CharField(_("label in English"), max_length=200, blank=True)
     required = models.BooleanField(_("required"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -117,7 +164,11 @@ class DocumentRequirement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        return in_language(self.label, self.label_en)
 
 
 class TariffVersion(models.Model):
@@ -186,6 +237,7 @@ class TariffRule(models.Model):
     position = models.PositiveSmallIntegerField(_("position"))
     code = models.SlugField(_("code"), max_length=40)
     label = models.CharField(_("label"), max_length=200)
+    label_en = models.CharField(_("label in English"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     question = models.CharField(
         _("question"),
@@ -209,6 +261,30 @@ class TariffRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} #{self.position} {self.code}"
+
+    @property
+    def display_label(self) -> str:
+        return in_language(self.label, self.label_en)
+
+
+def breakdown_shown(items: list[dict], version: TariffVersion | None) -> list[dict]:
+    """A stored breakdown (``[{"code", "label", "label_en", "amount"}]``) with each line's
+    ``label`` in the page's language. Lines stored before they carried their English name
+    take it from the tariff version's rule of the same code."""
+    if not english_active():
+        return [dict(item) for item in items]
+    missing = [item["code"] for item in items if not item.get("label_en")]
+    names: dict[str, str] = {}
+    if missing and version is not None:
+        names = dict(
+            version.rules.filter(code__in=missing)
+            .exclude(label_en="")
+            .values_list("code", "label_en")
+        )
+    return [
+        {**item, "label": item.get("label_en") or names.get(item["code"]) or item["label"]}
+        for item in items
+    ]
 
 
 class AgencyLine(models.Model):

@@ -9,10 +9,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.labels import PAYMENT_GATEWAYS, actor_label
 from core.money import RialField
 from core.storage import private_storage
 from core.text.fields import NormalizedCharField, NormalizedTextField
-from policies.models.catalog import Line, TariffVersion
+from policies.labels import SALES_EVENTS
+from policies.models.catalog import Line, TariffVersion, breakdown_shown
 
 
 class Quote(models.Model):
@@ -56,6 +58,11 @@ class Quote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line} {self.premium}"
+
+    @property
+    def breakdown_shown(self) -> list[dict]:
+        """The breakdown with its lines named in the page's language."""
+        return breakdown_shown(self.breakdown, self.tariff_version)
 
 
 class Order(models.Model):
@@ -186,6 +193,10 @@ class Order(models.Model):
     def is_payable(self) -> bool:
         return self.state == self.State.AWAITING_PAYMENT
 
+    @property
+    def breakdown_shown(self) -> list[dict]:
+        return breakdown_shown(self.breakdown, self.tariff_version)
+
 
 def document_upload_to(instance: OrderDocument, filename: str) -> str:
     """Documents are kept per agency (main-site orders under ``main``), never by their name,
@@ -226,6 +237,12 @@ class OrderDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.original_name})"
+
+    @property
+    def kind_label(self) -> str:
+        """The name of the document the line asks for under this code."""
+        requirement = self.order.line.document_requirements.filter(code=self.kind).first()
+        return requirement.display_label if requirement else str(_("Other document"))
 
 
 class Payment(models.Model):
@@ -276,6 +293,10 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.amount} ({self.state})"
+
+    @property
+    def gateway_label(self) -> str:
+        return PAYMENT_GATEWAYS.label(self.gateway)
 
 
 class PolicySequence(models.Model):
@@ -370,6 +391,10 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def breakdown_shown(self) -> list[dict]:
+        return breakdown_shown(self.breakdown, self.tariff_version)
+
 
 class SalesEvent(models.Model):
     """The sales record kept for the regulator: every step of every sale, who, when, from where."""
@@ -420,3 +445,13 @@ class SalesEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} #{self.order_id}"
+
+    @property
+    def event_label(self) -> str:
+        """What happened, in words (never the stored code)."""
+        return SALES_EVENTS.label(self.event)
+
+    @property
+    def actor_name(self) -> str:
+        """Who: the person's name (or mobile number), or the part of the system."""
+        return actor_label(user=self.actor, label=self.actor_label)[0]

@@ -34,7 +34,20 @@ from policies.models import (
 from tenants.services import agency_require_active
 
 TARIFF_DIR = Path(__file__).resolve().parent.parent / "tariffs"
-TARIFF_COLUMNS = ["position", "code", "label", "kind", "question", "basis", "table", "params"]
+TARIFF_COLUMNS = [
+    "position",
+    "code",
+    "label",
+    "label_en",
+    "kind",
+    "question",
+    "basis",
+    "table",
+    "params",
+]
+# Files written before rules had an English name: still read (English pages then show the
+# Persian name of their lines).
+TARIFF_COLUMNS_PERSIAN_ONLY = [column for column in TARIFF_COLUMNS if column != "label_en"]
 _TERM = re.compile(r"^(subtotal|net|rule:[\w-]+|answer:[\w-]+|age:[\w-]+|\d+(\.\d+)?)$")
 
 
@@ -59,7 +72,7 @@ def _pairs(text: str, *, line_no: int, column: str) -> dict[str, str]:
 def tariff_rules_parse(*, line: Line, text: str) -> list[dict[str, Any]]:
     """Read a tariff CSV; every problem is reported with its line number, nothing is written."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames != TARIFF_COLUMNS:
+    if reader.fieldnames not in (TARIFF_COLUMNS, TARIFF_COLUMNS_PERSIAN_ONLY):
         raise ValidationError(
             _("Line 1: the header must be %(columns)s.") % {"columns": ",".join(TARIFF_COLUMNS)}
         )
@@ -153,6 +166,7 @@ def tariff_rules_parse(*, line: Line, text: str) -> list[dict[str, Any]]:
                     "position": position,
                     "code": code,
                     "label": row["label"].strip(),
+                    "label_en": (row.get("label_en") or "").strip(),
                     "kind": row["kind"],
                     "question": row["question"].strip(),
                     "basis": row["basis"].strip(),
@@ -227,9 +241,11 @@ def _read(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _choices(text: str) -> list[dict[str, str]]:
+def _choices(text: str, text_en: str = "") -> list[dict[str, str]]:
+    """``a=الف;b=ب`` and ``a=A;b=B`` → ``[{"value": "a", "label": "الف", "label_en": "A"}, …]``."""
+    english = _pairs(text_en, line_no=0, column="choices_en")
     return [
-        {"value": key, "label": label}
+        {"value": key, "label": label, "label_en": english.get(key, "")}
         for key, label in _pairs(text, line_no=0, column="choices").items()
     ]
 
@@ -252,7 +268,9 @@ def catalog_load(*, lines: Iterable[str] | None = None) -> None:
                 defaults={
                     "number_code": int(row["number_code"]),
                     "name": row["name"],
+                    "name_en": row.get("name_en", ""),
                     "summary": row["summary"],
+                    "summary_en": row.get("summary_en", ""),
                     "term_days": int(row["term_days"]),
                     "term_question": row["term_question"],
                     "position": int(row["position"]),
@@ -270,14 +288,20 @@ def catalog_load(*, lines: Iterable[str] | None = None) -> None:
                     "stage": row["stage"],
                     "position": int(row["position"]),
                     "label": row["label"],
+                    "label_en": row.get("label_en", ""),
                     "kind": row["kind"],
                     "required": _yes(row["required"]),
-                    "choices": _choices(row["choices"]) if row["choices"] else [],
+                    "choices": (
+                        _choices(row["choices"], row.get("choices_en", ""))
+                        if row["choices"]
+                        else []
+                    ),
                     "min_value": _decimal_or_none(row["min"]),
                     "max_value": _decimal_or_none(row["max"]),
                     "pattern": row["pattern"],
                     "default": row["default"],
                     "help_text": row["help"],
+                    "help_text_en": row.get("help_en", ""),
                 },
             )
         for row in _read("documents.csv"):
@@ -290,6 +314,7 @@ def catalog_load(*, lines: Iterable[str] | None = None) -> None:
                 defaults={
                     "position": int(row["position"]),
                     "label": row["label"],
+                    "label_en": row.get("label_en", ""),
                     "required": _yes(row["required"]),
                 },
             )
@@ -315,7 +340,8 @@ def agency_line_offer_set(*, agency: Any, line: Line, offered: bool, actor: Any)
         )
         if offered and not setting.allowed:
             raise ValidationError(
-                _("The insurer does not allow your agency to sell %(line)s.") % {"line": line.name},
+                _("The insurer does not allow your agency to sell %(line)s.")
+                % {"line": line.display_name},
                 code="not_allowed",
             )
         if setting.offered != offered:
@@ -353,4 +379,6 @@ def agency_line_allow_set(*, agency: Any, line_code: str, allowed: bool, actor: 
 
 
 def line_name_for(code: str) -> str | None:
-    return Line.objects.filter(code=code).values_list("name", flat=True).first()
+    """The line's name in the page's language (None: no such line)."""
+    line = Line.objects.filter(code=code).first()
+    return line.display_name if line else None

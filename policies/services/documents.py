@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.digits import to_latin_digits
@@ -21,6 +21,7 @@ from core.redis import UNAVAILABLE as REDIS_UNAVAILABLE
 from core.sites import main_site_url
 from core.sms.services import sms_queue
 from policies.models import Order, Policy
+from policies.presentation import AnswerShown, answers_shown
 from tenants.hosts import agency_site_url
 
 logger = logging.getLogger(__name__)
@@ -41,37 +42,27 @@ def policy_site_url(*, policy: Policy, path: str) -> str:
     return main_site_url(path)
 
 
-def _details(policy: Policy) -> list[tuple[str, str]]:
-    shown = []
+def _details(policy: Policy) -> list[AnswerShown]:
     answers = {**policy.order.quote.answers, **policy.order.details}
-    for question in policy.line.questions.all():
-        if question.code not in answers:
-            continue
-        value = answers[question.code]
-        choices = {str(c["value"]): c["label"] for c in question.choices}
-        if isinstance(value, bool):
-            if not value:
-                continue
-            value = "✓"
-        shown.append((question.label, choices.get(str(value), str(value))))
-    return shown
+    return answers_shown(policy.line.questions.all(), answers, skip_no=True)
 
 
 def policy_pdf_bytes(*, policy: Policy) -> bytes:
-    """The e-policy as PDF bytes (rendered now)."""
+    """The e-policy as PDF bytes (rendered now), in Persian whoever asks for it."""
     verification_url = policy_verification_url(policy=policy)
-    return render_pdf(
-        template_name="policies/policy_pdf.html",
-        stylesheet=POLICY_CSS,
-        context={
-            "policy": policy,
-            "order": policy.order,
-            "insurer_name": settings.INSURER_NAME,
-            "details": _details(policy),
-            "verification_url": verification_url,
-            "qr": qr_data_uri(verification_url),
-        },
-    )
+    with translation.override("fa"):
+        return render_pdf(
+            template_name="policies/policy_pdf.html",
+            stylesheet=POLICY_CSS,
+            context={
+                "policy": policy,
+                "order": policy.order,
+                "insurer_name": settings.INSURER_NAME,
+                "details": _details(policy),
+                "verification_url": verification_url,
+                "qr": qr_data_uri(verification_url),
+            },
+        )
 
 
 def policy_pdf_render(*, policy_id: int) -> bool:

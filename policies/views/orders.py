@@ -23,11 +23,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.jalali import format_jalali_date
 from policies.forms import DeliveryForm, InsuredForm, answers_form_class, form_add_errors
 from policies.models import Order, Payment
+from policies.presentation import AnswerShown, order_answers_shown
 from policies.selectors import order_for_customer
 from policies.services import orders as services
 from policies.services.events import Origin
 from policies.services.payments import PaymentUnavailable, payment_complete, payment_start
 from policies.services.quotes import quote_get
+
+# The quote this browser pressed "buy" on before logging in (opened once it has).
+BUY_AFTER_LOGIN = "policies:buy_after_login"
 
 STEP_TITLES = {
     "insured": gettext_lazy("Insured person"),
@@ -74,13 +78,21 @@ def _step_url(order: Order, step: str) -> str:
     return reverse(f"policies:order-{step}", args=[order.public_id])
 
 
+def _step_done(order: Order, code: str, missing: set[str]) -> bool:
+    """A data step is done once its data is complete; the last one ("review and pay") only
+    once the order is paid, which a page with the steps never shows."""
+    if code == services.STEPS[-1]:
+        return order.state in (Order.State.PAID, Order.State.ISSUED)
+    return code not in missing
+
+
 def _context(order: Order, step: str, **extra) -> dict:
     missing = set(services.order_missing_steps(order=order))
     steps = [
         {
             "code": code,
             "title": STEP_TITLES[code],
-            "done": code not in missing,
+            "done": _step_done(order, code, missing),
             "url": _step_url(order, code),
         }
         for code in services.STEPS
@@ -88,15 +100,26 @@ def _context(order: Order, step: str, **extra) -> dict:
     return {"order": order, "step": step, "steps": steps, **extra}
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def order_start(request, quote_id):
-    """ "Buy": open (or resume) the order of a quote made on this site."""
+    """ "Buy": open (or resume) the order of a quote made on this site.
+
+    A visitor who is not logged in logs in first and then lands here again by GET, which
+    opens the order only if this browser pressed "buy" on this quote (kept in its session:
+    a link alone never opens an order); any other GET shows the quote.
+    """
     quote = quote_get(public_id=quote_id, agency=request.agency)
     if quote is None:
         raise Http404
-    if not request.user.is_authenticated:
-        detail = reverse("policies:quote-detail", args=[quote.public_id])
-        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': detail})}")
+    if request.method == "GET":
+        pending = request.session.get(BUY_AFTER_LOGIN)
+        if not request.user.is_authenticated or pending != str(quote.public_id):
+            return redirect("policies:quote-detail", public_id=quote.public_id)
+        del request.session[BUY_AFTER_LOGIN]
+    elif not request.user.is_authenticated:
+        request.session[BUY_AFTER_LOGIN] = str(quote.public_id)
+        again = reverse("policies:order-start", args=[quote.public_id])
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': again})}")
     try:
         order = services.order_start(
             quote=quote, customer=request.user, agency=request.agency, origin=Origin.of(request)
@@ -275,18 +298,8 @@ def order_delivery(request, order_id):
     return render(request, "policies/order_step_form.html", _context(order, "delivery", form=form))
 
 
-def _details_shown(order: Order) -> list[tuple[str, str]]:
-    shown = []
-    for question in order.line.questions.all():
-        answers = order.details if question.stage == "details" else order.quote.answers
-        if question.code not in answers:
-            continue
-        value = answers[question.code]
-        choices = {str(c["value"]): c["label"] for c in question.choices}
-        if isinstance(value, bool):
-            value = _("Yes") if value else _("No")
-        shown.append((question.label, choices.get(str(value), str(value))))
-    return shown
+def _details_shown(order: Order) -> list[AnswerShown]:
+    return order_answers_shown(order)
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from policies.forms import answers_form_class, form_add_errors
+from policies.presentation import answers_shown
 from policies.selectors import line_get_for_site, lines_for_site
 from policies.services.events import Origin
 from policies.services.quotes import quote_create, quote_get
@@ -63,15 +64,9 @@ def quote_detail(request, public_id):
     found = quote_get(public_id=public_id, agency=request.agency)
     if found is None:
         raise Http404
-    labels = {}
-    for question in found.line.questions.filter(stage="quote"):
-        choices = {str(c["value"]): c["label"] for c in question.choices}
-        value = found.answers.get(question.code)
-        if isinstance(value, bool):
-            shown = "✓" if value else "—"
-        else:
-            shown = choices.get(str(value), value)
-        labels[question.label] = shown
+    questions = [q for q in found.line.questions.all() if q.stage == "quote"]
     return render(
-        request, "policies/quote_detail.html", {"quote": found, "answers": labels.items()}
+        request,
+        "policies/quote_detail.html",
+        {"quote": found, "answers": answers_shown(questions, found.answers)},
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from core.digits import to_persian_digits
+from core.digits import localize_digits
 from reports.selectors import AgencyRef
 from tenants.models import Agency
 
@@ -27,4 +27,5 @@ def kind_label(kind: str) -> str:
 
 
 def chart_labels(labels: list[str]) -> list[str]:
-    return [to_persian_digits(label) for label in labels]
+    """Labels of a chart's axis in the page's digits."""
+    return [localize_digits(label) for label in labels]

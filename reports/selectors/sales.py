@@ -12,6 +12,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from core.jalali import tehran
+from core.languages import in_language
 from policies.models import Policy
 from reports.periods import DateRange
 from reports.selectors.shared import AgencyRef, agency_fields, agency_from, grouped
@@ -96,11 +97,13 @@ def sales_report(
     by_line = [
         SalesFigure(
             key=row["line__code"],
-            label=row["line__name"],
+            label=in_language(row["line__name"], row["line__name_en"]),
             count=row["count"],
             premium=row["premium"],
         )
-        for row in grouped(policies.values("line__code", "line__name").annotate(**figures))
+        for row in grouped(
+            policies.values("line__code", "line__name", "line__name_en").annotate(**figures)
+        )
     ]
     by_province = [
         SalesFigure(

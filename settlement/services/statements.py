@@ -28,8 +28,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.digits import to_latin_digits, to_persian_digits
-from core.jalali import JALALI_MAX_YEAR, JALALI_MIN_YEAR, JALALI_MONTHS, format_jalali_date, tehran
+from core.digits import localize_digits, to_latin_digits
+from core.jalali import (
+    JALALI_MAX_YEAR,
+    JALALI_MIN_YEAR,
+    format_jalali_date,
+    jalali_month_name,
+    tehran,
+)
 from core.models import AuditLog
 from core.templatetags.jalali import rials as rials_text
 from policies.models import Policy
@@ -67,8 +73,8 @@ class JalaliMonth:
 
     @property
     def label(self) -> str:
-        """``آبان ۱۴۰۵``."""
-        return to_persian_digits(f"{JALALI_MONTHS[self.month - 1]} {self.year}")
+        """``آبان ۱۴۰۵`` (``Aban 1405`` on an English page)."""
+        return localize_digits(f"{jalali_month_name(self.month)} {self.year}")
 
 
 def month_of(*, jalali_year: int, jalali_month: int) -> JalaliMonth:

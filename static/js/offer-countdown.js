@@ -2,7 +2,8 @@
 // so every tick looks the badges up again).
 (function () {
   "use strict";
-  var digits = new Intl.NumberFormat("fa-IR", { minimumIntegerDigits: 2, useGrouping: false });
+  var locale = document.documentElement.lang === "en" ? "en-US" : "fa-IR";
+  var digits = new Intl.NumberFormat(locale, { minimumIntegerDigits: 2, useGrouping: false });
   function tick() {
     document.querySelectorAll(".offer-countdown[data-expires]").forEach(function (badge) {
       var left = Math.max(0, Math.floor((Date.parse(badge.dataset.expires) - Date.now()) / 1000));

@@ -3,7 +3,9 @@
   "use strict";
   if (typeof Chart === "undefined") return;
   Chart.defaults.font.family = "Vazirmatn, Tahoma, sans-serif";
-  var persian = new Intl.NumberFormat("fa-IR");
+  // Numbers in the page's digits: Persian on a Persian page, Latin on an English one.
+  var locale = document.documentElement.lang === "en" ? "en-US" : "fa-IR";
+  var numbers = new Intl.NumberFormat(locale);
   var palette = ["#0d6efd", "#20c997", "#ffc107", "#dc3545", "#6f42c1", "#6c757d"];
 
   function draw(canvas) {
@@ -29,7 +31,7 @@
         scales[axis] = {
           beginAtZero: true,
           position: index === 0 ? "right" : "left",
-          ticks: { callback: function (value) { return persian.format(value); } },
+          ticks: { callback: function (value) { return numbers.format(value); } },
         };
       });
     }
@@ -37,10 +39,10 @@
       type: doughnut ? "doughnut" : spec.kind,
       data: { labels: spec.labels, datasets: datasets },
       options: {
-        locale: "fa-IR",
+        locale: locale,
         responsive: true,
         scales: scales,
-        plugins: { legend: { rtl: true, position: "bottom" } },
+        plugins: { legend: { rtl: document.dir === "rtl", position: "bottom" } },
       },
     });
   }

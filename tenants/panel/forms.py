@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AgencyMembership
-from core.forms import DecimalField, HtmlTextField, MobileField, TextField
+from core.forms import DecimalField, Form, HtmlTextField, MobileField, ModelForm, TextField
 from tenants.content.models import Banner, Page
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -39,7 +39,7 @@ def checked_image(upload, *, max_bytes: int):
     raise forms.ValidationError(_("Upload a PNG, JPG or WebP image."))
 
 
-class AgencySettingsForm(forms.Form):
+class AgencySettingsForm(Form):
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     address = TextField(
         label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -53,7 +53,7 @@ class AgencySettingsForm(forms.Form):
     )
 
 
-class SiteSettingsForm(forms.Form):
+class SiteSettingsForm(Form):
     headline = TextField(label=_("Headline"), max_length=200, required=False)
     about_text = HtmlTextField(
         label=_("About us"),
@@ -91,7 +91,7 @@ class SiteSettingsForm(forms.Form):
         return checked_image(self.cleaned_data.get("logo"), max_bytes=1024 * 1024)
 
 
-class PageForm(forms.ModelForm):
+class PageForm(ModelForm):
     class Meta:
         model = Page
         fields = ["title", "slug", "body", "is_published", "position"]
@@ -102,7 +102,7 @@ class PageForm(forms.ModelForm):
         }
 
 
-class BannerForm(forms.ModelForm):
+class BannerForm(ModelForm):
     class Meta:
         model = Banner
         fields = ["title", "image", "link", "is_active", "position"]
@@ -127,6 +127,6 @@ class BannerForm(forms.ModelForm):
         return link
 
 
-class StaffAddForm(forms.Form):
+class StaffAddForm(Form):
     mobile = MobileField(label=_("Mobile number"))
     role = forms.ChoiceField(label=_("Role"), choices=AgencyMembership.Role.choices)

@@ -54,12 +54,12 @@ def _buy_third_party(page, site: str, tmp_path: Path, *, pick_location: bool = F
         == "65314000"
     )
     page.click("#buy")
-    # Not logged in yet: SMS login, then back to the quote.
+    # Not logged in yet: SMS login, then straight on to the purchase (no second "buy").
     page.wait_for_url(re.compile(r"/accounts/login/"))
     _login_with_sms(page, site)
-    page.wait_for_selector("#quote-premium")
-    page.click("#buy")
     page.wait_for_url(re.compile(r"/insured/$"))
+    steps = page.locator("#order-steps a")
+    assert [steps.nth(i).inner_text().endswith("✓") for i in range(5)] == [False] * 5
     page.fill("input[name=first_name]", "سارا")
     page.fill("input[name=last_name]", "کریمی")
     page.fill("input[name=national_code]", "۰۰۱۳۵۴۲۴۱۹")

@@ -87,7 +87,9 @@ def test_the_main_pages_run_under_the_policy(
     _open(visitor, f"{agency_site}/insurance/third_party/", "#quote-form")
     _open(visitor, f"{agency_site}/insurance/motor_hull/", "#quote-form")
     visitor.locator("input[name=vehicle_value]").press_sequentially("۱۲۰۰۰۰۰")
-    assert visitor.input_value("input[name=vehicle_value]") == "1,200,000"  # its static script
+    assert (
+        visitor.input_value("input[name=vehicle_value]") == "۱٬۲۰۰٬۰۰۰"
+    )  # its static script, in the page's digits
     _open(visitor, f"{main}/verify/")
     _open(visitor, f"{main}/accounts/login/", "#login-form")
     _open(visitor, f"{main}/admin/login/", "#login-form")

@@ -72,11 +72,32 @@ def test_a_quote_is_stored_with_its_version_expiry_and_sales_record(catalog):
         "days_since_expiry": 0,
         "extra_cover": "none",
     }
+    # Each line keeps its name in both languages (pages pick one when they show it).
     assert stored.breakdown == [
-        {"code": "base", "label": "حق بیمه پایه", "amount": "68000000"},
-        {"code": "no_claim", "label": "تخفیف عدم خسارت", "amount": "-10200000"},
-        {"code": "vat", "label": "مالیات بر ارزش افزوده", "amount": "5780000"},
-        {"code": "duties", "label": "عوارض و سهم صندوق تأمین خسارت‌ها", "amount": "1734000"},
+        {
+            "code": "base",
+            "label": "حق بیمه پایه",
+            "label_en": "Base premium",
+            "amount": "68000000",
+        },
+        {
+            "code": "no_claim",
+            "label": "تخفیف عدم خسارت",
+            "label_en": "No-claim discount",
+            "amount": "-10200000",
+        },
+        {
+            "code": "vat",
+            "label": "مالیات بر ارزش افزوده",
+            "label_en": "Value added tax",
+            "amount": "5780000",
+        },
+        {
+            "code": "duties",
+            "label": "عوارض و سهم صندوق تأمین خسارت‌ها",
+            "label_en": "Duties and the guarantee fund's share",
+            "amount": "1734000",
+        },
     ]
     event = SalesEvent.objects.get(quote=stored)
     assert event.event == "quote_created"
@@ -255,9 +276,10 @@ def test_bounds_and_formats_are_explained_in_persian(catalog):
             line=line,
             answers={**THIRD_PARTY, "production_year": "1300", "no_claim_years": "15"},
         )
+    # Bounds in the page's digits, a year without a thousands separator.
     assert error.value.message_dict == {
-        "production_year": ["دست‌کم 1,360 وارد کنید."],
-        "no_claim_years": ["حداکثر 14 وارد کنید."],
+        "production_year": ["دست‌کم ۱۳۶۰ وارد کنید."],
+        "no_claim_years": ["حداکثر ۱۴ وارد کنید."],
     }
     with pytest.raises(ValidationError) as details:
         answers_clean(

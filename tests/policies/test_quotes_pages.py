@@ -107,7 +107,7 @@ def test_change_answers_starts_from_the_previous_quote(client, catalog):
     location = client.post("/insurance/third_party/", THIRD_PARTY, HTTP_HOST=MAIN)["Location"]
     public_id = location.rstrip("/").rsplit("/", 1)[1]
     page = client.get(f"/insurance/third_party/?from={public_id}", HTTP_HOST=MAIN).content.decode()
-    assert re.search(r'name="production_year" value="1398"', page)
+    assert re.search(r'name="production_year" value="۱۳۹۸"', page)
     assert '<option value="iran" selected>' in page
 
 
@@ -126,7 +126,7 @@ def test_bad_input_keeps_every_value_and_shows_persian_errors_by_each_field(clie
     )
     assert errors == {
         "vehicle_group": "این فیلد الزامی است.",
-        "production_year": "دست‌کم 1,360 وارد کنید.",
+        "production_year": "دست‌کم ۱۳۶۰ وارد کنید.",
         "no_claim_years": "یک عدد صحیح وارد کنید.",
     }
     assert 'value="۱۳۰۰"' in page and 'name="no_claim_years" value="x"' in page
@@ -224,7 +224,7 @@ def test_api_quote_errors_are_persian_per_field(client, catalog):
     assert response.status_code == 422
     assert response.json()["fields"] == {
         "building_type": ["یکی از گزینه‌ها را انتخاب کنید."],
-        "area": ["دست‌کم 20 وارد کنید."],
+        "area": ["دست‌کم ۲۰ وارد کنید."],
         "cost_per_m2": ["این فیلد الزامی است."],
         "flood": ["بله یا خیر را انتخاب کنید."],
     }

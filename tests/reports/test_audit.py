@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_record
 from core.digits import to_persian_digits
 from core.jalali import format_jalali_date, format_jalali_datetime, tehran, to_jalali
+from core.labels import AUDIT_ACTIONS
 from core.models import AuditLog
 from tenants.control import control_request_decide, control_request_file
 from tenants.models import ControlRequest
@@ -41,40 +42,96 @@ def page(client, **query):
     return html, html_table(html, "audit-rows")[1]
 
 
+def fa(text: str) -> str:
+    """``text`` as a Persian page shows it (it must be translated)."""
+    with translation.override("fa"):
+        shown = str(_(text))
+    assert shown != text, f"no Persian translation of {text!r}"
+    return shown
+
+
+APPROVED, REQUESTED, STATUS, OTHER = (
+    "Site or line request approved",
+    "Site or line request filed",
+    "Agency's site status changed",
+    "Other change",
+)
+
+
 def test_a_decision_shows_who_when_and_old_to_new(client, decided, operator, agency):
     client.force_login(operator)
     html, rows = page(client)
     by_action = {row[2]: row for row in rows}
     approved = AuditLog.objects.get(action="control.approved")
-    row = by_action["control.approved"]
+    row = by_action[fa(APPROVED)]
     assert row[0] == format_jalali_datetime(approved.created_at)
     assert row[1] == f"کارشناس گزارش {to_persian_digits(operator.mobile)}"
-    assert row[3].endswith(f"#{to_persian_digits(approved.target_id)}")
+    assert row[3] == f"{fa('site or line request')} #{to_persian_digits(approved.target_id)}"
     assert row[4] == "۶۸۵"
-    assert "state: pending → approved" in row[5]
-    assert "status: active → suspended" in by_action["agency.status"][5]
-    assert "reason: — → بدهی معوق" in by_action["control.requested"][5]
-    assert by_action["control.requested"][1].startswith("مدیر شعب")
-    with translation.override("fa"):
-        assert by_action["agency.other"][1] == _("System")
-    assert by_action["agency.other"][5] == "—"
+    # Fields by their names, values by their choices' names: no key, code or UTC time.
+    state = f"{fa('state')}: {fa('Waiting for a decision')} → {fa('Approved and applied')}"
+    assert state in row[5]
+    status = f"{fa('status')}: {fa('Active')} → {fa('Suspended')}"
+    assert status in by_action[fa(STATUS)][5]
+    assert f"{fa('reason')}: — → بدهی معوق" in by_action[fa(REQUESTED)][5]
+    assert by_action[fa(REQUESTED)][1].startswith("مدیر شعب")
+    # An action nobody named shows a generic name, never its code.
+    assert by_action[fa(OTHER)][1] == fa("System")
+    assert by_action[fa(OTHER)][5] == "—"
+    shown_text = " ".join(cell for row in rows for cell in row)
+    for code in ("control.approved", "agency.status", "pending", "suspended", "agency.other"):
+        assert code not in shown_text
     newest_first = AuditLog.objects.order_by("-created_at", "-id").values_list("action", flat=True)
-    assert [row[2] for row in rows] == list(newest_first)
-    assert rows[0][2] == "agency.other"
+    with translation.override("fa"):
+        names = [AUDIT_ACTIONS.label(action) for action in newest_first]
+    assert [row[2] for row in rows] == names
+    assert rows[0][2] == fa(OTHER)
+
+
+def test_timestamps_and_codes_in_changes_are_shown_in_words_and_tehran_time(client, operator):
+    """A UTC timestamp becomes a Jalali time in Tehran; a role code its name; an order's
+    details their questions' names."""
+    from accounts.models import User
+
+    person = create_user(first_name="نگار", last_name="امینی")
+    audit_record(
+        actor=operator,
+        action="user.identity_verified",
+        target=person,
+        changes={
+            "identity_verified_at": (None, "2026-11-21T20:30:00+00:00"),
+            "insurer_role": ("", User.InsurerRole.MARKETING),
+        },
+    )
+    client.force_login(operator)
+    html, rows = page(client)
+    row = next(row for row in rows if row[2] == fa("Identity verified"))
+    assert f"{fa('identity verified at')}: — → ۱۴۰۵/۰۹/۰۱ ۰۰:۰۰" in row[5]
+    assert f"{fa('insurer role')}: — → {fa('Marketing')}" in row[5]
+    assert "2026-11-21" not in html and "identity_verified_at" not in html
 
 
 def test_filters(client, decided, operator, agency):
     client.force_login(operator)
-    _html, rows = page(client, action="control.")
-    assert [row[2] for row in rows] == ["control.approved", "control.requested"]
+    html, rows = page(client, action="control.")
+    assert [row[2] for row in rows] == [fa(APPROVED), fa(REQUESTED)]
+    # The action filter offers names, by family; the codes stay in the option values.
+    assert (
+        f'<option value="control." selected>{fa("All: %(family)s") % {"family": fa("Site and line requests")}}</option>'
+        in html
+    )
+    assert f'<option value="control.approved">{fa(APPROVED)}</option>' in html
+    _html, rows = page(client, action="control.approved")
+    assert [row[2] for row in rows] == [fa(APPROVED)]
     _html, rows = page(client, actor=to_persian_digits(decided.mobile))
-    assert [row[2] for row in rows] == ["control.requested"]
+    assert [row[2] for row in rows] == [fa(REQUESTED)]
     _html, rows = page(client, agency="ar685")
     actions = {row[2] for row in rows}
-    assert {"control.requested", "control.approved", "agency.status"} <= actions
-    assert "agency.other" not in actions and {row[4] for row in rows} == {"۶۸۵"}
-    _html, rows = page(client, target="tenants.controlrequest")
-    assert [row[2] for row in rows] == ["control.approved", "control.requested"]
+    assert {fa(REQUESTED), fa(APPROVED), fa(STATUS)} <= actions
+    assert fa(OTHER) not in actions and {row[4] for row in rows} == {"۶۸۵"}
+    html, rows = page(client, target="tenants.controlrequest")
+    assert [row[2] for row in rows] == [fa(APPROVED), fa(REQUESTED)]
+    assert "(tenants.controlrequest)" not in html
     today = format_jalali_date(timezone.localdate(timezone=tehran()))
     tomorrow = format_jalali_date(timezone.localdate(timezone=tehran()) + dt.timedelta(days=1))
     _html, rows = page(client, action="control.", date_from=today, date_to=today)
@@ -103,14 +160,16 @@ def test_the_excel_file_holds_the_filtered_rows(client, decided, operator):
         when,
         "کارشناس گزارش",
         operator.mobile,
-        "control.approved",
-        "tenants.controlrequest",
+        fa(APPROVED),
+        fa("site or line request"),
         approved.target_id,
         "685",
-        "note: — → —; state: pending → approved",  # jsonb keeps keys by length
+        # jsonb keeps keys by length; the file keeps Latin digits, words in Persian
+        f"{fa('Decision note')}: — → —؛ "
+        f"{fa('state')}: {fa('Waiting for a decision')} → {fa('Approved and applied')}",
         None,
     ]
-    assert rows[2][3] == "control.requested"
+    assert rows[2][3] == fa(REQUESTED)
 
 
 def test_the_export_is_capped_and_the_page_says_so(client, decided, operator, monkeypatch):
