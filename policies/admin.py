@@ -112,17 +112,7 @@ class TariffRuleInline(admin.TabularInline):
     model = TariffRule
     formset = TariffRuleFormSet
     extra = 0
-    fields = [
-        "position",
-        "code",
-        "label",
-        "label_en",
-        "kind",
-        "question",
-        "basis",
-        "table",
-        "params",
-    ]
+    fields = list(TARIFF_COLUMNS)  # the columns of a tariff file, in its order
 
     def has_change_permission(self, request, obj=None):
         # A version is never edited once it exists beyond a draft (docs/tariffs.md).
