@@ -3,10 +3,11 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.views import dev_bank, dev_sms_outbox, healthz
+from core.views import dev_bank, dev_sms_outbox, favicon, healthz
 
 common_patterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dev/sms/", dev_sms_outbox, name="dev-sms"),
     path("dev/bank/<str:token>/", dev_bank, name="dev-bank"),

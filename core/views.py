@@ -1,4 +1,4 @@
-"""Infrastructure pages: health check, the development SMS outbox and sandbox bank."""
+"""Infrastructure pages: health check, favicon, the development SMS outbox and sandbox bank."""
 
 from __future__ import annotations
 
@@ -9,9 +9,18 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from core.models import SandboxPayment, SmsMessage
+
+
+def favicon(request):
+    """Browsers ask for ``/favicon.ico`` whatever a page links: point them at the icon's
+    static address (hashed and cached for good in production)."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @never_cache
