@@ -205,3 +205,20 @@ def test_the_ops_pages_have_no_axe_violations(browser, site_port, sales, viewpor
     assert tab.locator("#queue tbody tr").count() == 1
     tab.context.close()
     assert_clean(found)
+
+
+def test_the_menu_button_opens_and_closes_the_menu_on_a_phone(browser, live_port):
+    """The navbar's own script stands in for Bootstrap's bundle: by touch and by keyboard."""
+    context = browser.new_context(locale="fa-IR", viewport=VIEWPORTS["phone"])
+    page = context.new_page()
+    page.goto(f"http://localhost:{live_port}/")
+    toggler = page.locator(".navbar-toggler")
+    assert page.is_hidden("#nav-insurance")
+    assert toggler.get_attribute("aria-expanded") == "false"
+    toggler.click()
+    page.wait_for_selector("#nav-insurance", state="visible")
+    assert toggler.get_attribute("aria-expanded") == "true"
+    toggler.press("Enter")
+    page.wait_for_selector("#nav-insurance", state="hidden")
+    assert toggler.get_attribute("aria-expanded") == "false"
+    context.close()
