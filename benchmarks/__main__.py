@@ -3,10 +3,10 @@ docs/benchmarks.md.
 
 Usage: ``python -m benchmarks [section ...]`` (``make bench``). Naming sections (module
 names, e.g. ``routing``) runs only those and leaves the page as it was. The database
-named in DATABASE_URL is never touched: the run creates ``bench_bimeh`` on the same
-server, migrates it, runs each section module (``ORDER``, ``run(report)``) and drops it.
-Cache keys use the prefix ``bench`` and are deleted at the end; Celery goes to an
-in-memory broker, so nothing reaches a real worker.
+named in DATABASE_URL is never touched: the run creates ``bench_bimeh`` (or
+``$BENCH_DB_NAME``) on the same server, migrates it, runs each section module (``ORDER``,
+``run(report)``) and drops it. Cache keys use the database's name as their prefix and are
+deleted at the end; Celery goes to an in-memory broker, so nothing reaches a real worker.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-BENCH_DB = "bench_bimeh"
+# BENCH_DB_NAME lets two checkouts on one server run benchmarks without dropping each
+# other's database.
+BENCH_DB = os.environ.get("BENCH_DB_NAME", "bench_bimeh")
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "benchmarks.md"
 
@@ -36,7 +38,7 @@ def _database_url(name: str) -> str:
 def _configure_environment() -> None:
     os.environ["DATABASE_URL"] = _database_url(BENCH_DB)
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-    os.environ["CACHE_KEY_PREFIX"] = "bench"
+    os.environ["CACHE_KEY_PREFIX"] = BENCH_DB
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
     # Nothing may reach a real worker: it would run against its own database.
     os.environ["CELERY_BROKER_URL"] = "memory://"

@@ -158,9 +158,18 @@ def _free_port() -> int:
 
 
 class Server:
-    """gunicorn serving the product (plus ``/bench/ping``) on the bench database."""
+    """gunicorn serving the product on the bench database (with ``/bench/ping`` under the
+    default settings module)."""
 
-    def __init__(self, worker_class: str, workers: int, threads: int) -> None:
+    def __init__(
+        self,
+        worker_class: str,
+        workers: int,
+        threads: int,
+        *,
+        settings_module: str = "benchmarks._server_settings",
+        environment: dict[str, str] | None = None,
+    ) -> None:
         self.shape = (worker_class, workers, threads)
         self.port = _free_port()
         command = [
@@ -174,7 +183,7 @@ class Server:
             "--keep-alive=30",
             "--log-level=warning",
         ]
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks._server_settings"}
+        env = {**os.environ, **(environment or {}), "DJANGO_SETTINGS_MODULE": settings_module}
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
         self._wait_ready()
 

@@ -86,10 +86,12 @@ TENANT_SPARE_POOL_SIZE = env.int("TENANT_SPARE_POOL_SIZE", default=2 if TESTING 
 
 MIDDLEWARE = [
     "core.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # Static files are the same on every host and need neither the host's agency nor the
+    # database: served before host routing, so an inactive site's page keeps its styles.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.HostRoutingMiddleware",
     "core.degraded.DependencyDownMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.PersianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -250,12 +252,28 @@ _NODE = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     ("vendor/bootstrap/dist", _NODE / "bootstrap" / "dist"),
     ("vendor/htmx.org/dist", _NODE / "htmx.org" / "dist"),
-    ("vendor/vazirmatn", _NODE / "vazirmatn"),
+    # The web pages use the Persian-only cut of the font (a third of the full one's size;
+    # Latin text falls back to the system's sans-serif); the PDFs read the TTFs directly.
+    ("vendor/vazirmatn", _NODE / "vazirmatn" / "misc" / "Non-Latin" / "fonts" / "webfonts"),
     ("vendor/swagger-ui-dist", _NODE / "swagger-ui-dist"),
     ("vendor/leaflet/dist", _NODE / "leaflet" / "dist"),
     ("vendor/chart.js/dist", _NODE / "chart.js" / "dist"),
     BASE_DIR / "static",
 ]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "core.staticfiles.TrimmedCssFinder",
+]
+# Bootstrap trimmed to the classes the project's own files use, rebuilt when they change
+# (core.staticfiles, decision 023): the whole of it would block every first paint.
+TRIMMED_STYLESHEETS = {
+    "css/bootstrap.rtl.css": _NODE / "bootstrap" / "dist" / "css" / "bootstrap.rtl.min.css",
+    "css/bootstrap.css": _NODE / "bootstrap" / "dist" / "css" / "bootstrap.min.css",
+}
+TRIMMED_STYLESHEETS_ROOT = env.path(
+    "TRIMMED_STYLESHEETS_ROOT", default=BASE_DIR / "build" / "static"
+)
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -5,10 +5,11 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.api import api_not_found
-from core.views import dev_bank, dev_sms_outbox, healthz, public_media
+from core.views import dev_bank, dev_sms_outbox, favicon, healthz, public_media
 
 common_patterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     # Public media (logos, banners) in every mode; private files have no URL (decision 018).
     path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", public_media, name="public-media"),
     path("i18n/", include("django.conf.urls.i18n")),

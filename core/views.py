@@ -1,5 +1,5 @@
-"""Infrastructure pages: health check, public media, the development SMS outbox and sandbox
-bank."""
+"""Infrastructure pages: health check, favicon, public media, the development SMS outbox and
+sandbox bank."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils._os import safe_join
 from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
@@ -26,6 +27,14 @@ from django.views.decorators.http import require_safe
 from django.views.static import was_modified_since
 
 from core.models import SandboxPayment, SmsMessage
+
+
+def favicon(request):
+    """Browsers ask for ``/favicon.ico`` whatever a page links: point them at the icon's
+    static address (hashed and cached for good in production)."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @never_cache

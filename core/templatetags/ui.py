@@ -37,6 +37,17 @@ def clean_html(value: str):
 
 
 @register.filter
+def plain_text(value) -> str:
+    """HTML people wrote as one line of plain text (a page's meta description): tags dropped,
+    entities decoded, whitespace collapsed. Not marked safe, so it is escaped where shown."""
+    from html import unescape
+
+    from django.utils.html import strip_tags
+
+    return " ".join(unescape(strip_tags(str(value or ""))).split())
+
+
+@register.filter
 def ltr(value) -> str:
     """An identifier (export number, policy number) kept left to right inside Persian text,
     so its digits and dashes are not reordered."""

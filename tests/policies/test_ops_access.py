@@ -44,7 +44,18 @@ DECIDE = ("operator", "admin")
 PEOPLE = (*STAFF, "owner", "customer", "anonymous")
 
 # Not pages of the virtual branch, or infrastructure every host serves.
-SKIP = ("admin/", "api/", "^api/", "static/", "media/", "i18n/", "healthz", "dev/", "accounts/")
+SKIP = (
+    "admin/",
+    "api/",
+    "^api/",
+    "static/",
+    "media/",
+    "i18n/",
+    "healthz",
+    "favicon.ico",
+    "dev/",
+    "accounts/",
+)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ MESSAGE = {
 }
 # Panel routes that are about the person, not the agency (their account, language, which
 # agency to work for) or are infrastructure; every other panel route is the agency's.
-NOT_THE_AGENCYS = ("healthz", "i18n/", "dev/", "accounts/", "login/", "switch/")
+NOT_THE_AGENCYS = ("healthz", "favicon.ico", "i18n/", "dev/", "accounts/", "login/", "switch/")
 
 
 @dataclass
