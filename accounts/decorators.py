@@ -9,6 +9,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 
 STAFF_ROLES = ("operator", "branch_manager", "marketing", "admin")
+# The insurer's branch: who may open the issuance queue, referrals, settlement, the audit log.
+BRANCH_ROLES = ("operator", "branch_manager", "admin")
 
 
 def insurer_view(view=None, *, roles: tuple[str, ...] = STAFF_ROLES):

@@ -1,8 +1,11 @@
-"""The agency panel: panel."""
+"""The agency panel: panel.
+
+Each app mounts its panel pages from its ``AppConfig.ready`` (``tenants.panel.registry``)."""
 
 from django.urls import include, path
 
 from config.urls_common import common_patterns
+from tenants.panel.registry import panel_url_patterns
 
 # A part that is down before any view ran (core.degraded): 503 "try again", not 500.
 handler500 = "core.degraded.server_error"
@@ -10,10 +13,5 @@ handler500 = "core.degraded.server_error"
 urlpatterns = [
     *common_patterns,
     path("accounts/", include("accounts.urls")),
-    path("sales/", include("policies.panel_urls")),
-    path("offers/", include("referrals.panel_urls")),
-    path("customers/", include("policies.panel_customer_urls")),
-    path("settings/lines/", include("policies.panel_lines_urls")),
-    path("commissions/", include("settlement.panel_urls")),
-    path("", include("tenants.panel.urls")),
+    *panel_url_patterns(),
 ]

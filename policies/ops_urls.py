@@ -1,4 +1,4 @@
-"""The virtual branch's pages on the ops host: home, issuance queue and sales record."""
+"""The virtual branch's pages on the ops host: issuance queue and sales record."""
 
 from django.urls import path
 
@@ -6,7 +6,6 @@ from policies import ops_views as views
 
 app_name = "ops"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("issuance/", views.queue, name="queue"),
     path("issuance/<uuid:order_id>/", views.order_detail, name="order"),
     path("issuance/<uuid:order_id>/print/", views.order_print, name="order-print"),

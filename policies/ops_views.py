@@ -16,12 +16,10 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllo
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from accounts.decorators import insurer_view
 from core.forms import Form, IdentifierField, JalaliDateField
 from policies.forms import IssueForm, RejectForm
 from policies.labels import SALES_EVENTS
-from policies.models import Order, SalesPlan
-from policies.ops_sections import ops_sections_for
+from policies.models import Order
 from policies.panel_views import (
     document_response,
     error_messages,
@@ -37,7 +35,6 @@ from policies.selectors_issuance import (
 )
 from policies.services.events import Origin
 from policies.services.issuance import ISSUER_ROLES, issuer_kind, order_reject, policy_issue
-from tenants.models import ControlRequest
 
 VIEWER_ROLES = ("operator", "branch_manager", "admin")
 QUEUE_PAGE_SIZE = 50
@@ -57,28 +54,6 @@ def ops_view(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-@insurer_view
-def home(request) -> HttpResponse:
-    """Every insurer role lands here (marketing too) and sees only the sections it may open,
-    with what waits in each."""
-    sections = ops_sections_for(request.user)
-    keys = {section.key for section in sections}
-    waiting: dict[str, int] = {}
-    if "queue" in keys:
-        waiting["queue"] = virtual_branch_orders().count()
-    if "control" in keys:
-        waiting["control"] = ControlRequest.objects.filter(
-            state=ControlRequest.State.PENDING
-        ).count()
-    if "plans" in keys:
-        waiting["plans"] = SalesPlan.objects.filter(state=SalesPlan.State.SUBMITTED).count()
-    return render(
-        request,
-        "policies/ops/home.html",
-        {"sections": [(section, waiting.get(section.key)) for section in sections]},
-    )
 
 
 QUEUE_STATES = (Order.State.PAID, Order.State.REJECTED, Order.State.ISSUED)

@@ -9,6 +9,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from policies.models import AgencyLine, Line, Order, Payment, Policy, TariffVersion
 
 
+def line_choices() -> list[tuple[str, str]]:
+    """``(code, name)`` of every line, in the catalog's order, names in the page's language."""
+    return [(line.code, line.display_name) for line in Line.objects.order_by("position", "id")]
+
+
 def lines_for_site(*, agency: Any) -> QuerySet[Line]:
     """The lines on sale on a site: every active line with an active tariff, and on an agency
     site only those the insurer allows it and it chooses to offer."""

@@ -1,6 +1,11 @@
 """What happened to a sale, for the flow apps above ``policies`` (referrals, settlement, crm).
 
-Sent after the transaction that made the change has committed.
+Sent after the transaction that made the change has committed, through
+``core.dispatch.signal_send_robust``: a receiver that raises is logged (its name, the exception
+and the order or policy id) and never fails the customer's or the issuer's request, and the
+other receivers still run. So a receiver only records or enqueues (``core.queue.enqueue``), and
+the work it starts is found again by a beat sweep if it is lost (``referrals_start_missed``,
+``commissions_backfill``).
 """
 
 from django.dispatch import Signal

@@ -11,7 +11,9 @@ class ReferralsConfig(AppConfig):
         from referrals import (
             dashboard,  # noqa: F401 - the panel's offer figures
             labels,
+            mounts,
             receivers,  # noqa: F401 - connects to policies' signals
         )
 
         labels.register()
+        mounts.register()

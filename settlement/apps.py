@@ -11,7 +11,9 @@ class SettlementConfig(AppConfig):
         from settlement import (
             dashboard,  # noqa: F401 - the panel's commission figure
             labels,
+            mounts,
             receivers,  # noqa: F401 - commissions at issuance
         )
 
         labels.register()
+        mounts.register()

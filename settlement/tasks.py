@@ -5,6 +5,14 @@ from __future__ import annotations
 from celery import shared_task
 
 
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def commission_compute(policy_id: int) -> bool:
+    """Fix the commission of a policy just issued (a second run finds its row and stops)."""
+    from settlement.services.commissions import commission_compute as compute
+
+    return compute(policy_id=policy_id) is not None
+
+
 @shared_task(acks_late=True, soft_time_limit=280, time_limit=300)
 def commissions_backfill() -> int:
     """Compute the commissions of issued policies that have none yet."""

@@ -7,6 +7,7 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Agencies")
 
     def ready(self) -> None:
-        from tenants import labels, signals  # noqa: F401 - signals: the host-cache invalidation
+        from tenants import labels, mounts, signals  # noqa: F401 - signals: the host-cache invalidation
 
         labels.register()
+        mounts.register()

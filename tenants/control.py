@@ -29,17 +29,28 @@ Kind = ControlRequest.Kind
 class _LineHandlers:
     name: Callable[[str], str | None]  # the line's name for a code, None if unknown
     allow: Callable[..., Any]  # allow(agency=, line_code=, allowed=, actor=)
+    choices: Callable[[], list[tuple[str, str]]]  # (code, name) of every line, in order
 
 
 _lines: list[_LineHandlers] = []
 
 
-def register_line_handlers(*, name: Callable[[str], str | None], allow: Callable[..., Any]) -> None:
-    _lines[:] = [_LineHandlers(name=name, allow=allow)]
+def register_line_handlers(
+    *,
+    name: Callable[[str], str | None],
+    allow: Callable[..., Any],
+    choices: Callable[[], list[tuple[str, str]]],
+) -> None:
+    _lines[:] = [_LineHandlers(name=name, allow=allow, choices=choices)]
 
 
 def line_name(code: str) -> str | None:
     return _lines[0].name(code) if _lines and code else None
+
+
+def line_choices() -> list[tuple[str, str]]:
+    """``(code, name)`` of every line, in the catalog's order (none while no app registered)."""
+    return _lines[0].choices() if _lines else []
 
 
 def _refuse_unless(user: Any, roles: tuple[str, ...], message: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +15,7 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from accounts.models import AgencyMembership, User
 from core.audit import audit_record
+from core.dispatch import signal_send_robust
 from core.errors import Conflict
 from core.validators import normalize_mobile
 from tenants.content.models import Page, SiteSettings
@@ -23,8 +23,6 @@ from tenants.db import connection
 from tenants.models import Agency, Branch, Domain
 from tenants.provisioning import SchemaTakenError, schema_claim
 from tenants.signals import agency_status_changed
-
-logger = logging.getLogger(__name__)
 
 _MAX_CODE = 9_999_999
 
@@ -197,11 +195,15 @@ def agency_set_status(*, agency: Agency, status: str, actor: Any, reason: str = 
 
 def _status_changed_send(agency_id: int, old: str, new: str) -> None:
     """A failing receiver (a broker outage) must not fail the committed change: logged."""
-    for receiver, result in agency_status_changed.send_robust(
-        sender=Agency, agency_id=agency_id, old=old, new=new
-    ):
-        if isinstance(result, Exception):
-            logger.error("agency_status_changed receiver %r failed", receiver, exc_info=result)
+    signal_send_robust(
+        agency_status_changed,
+        name="agency_status_changed",
+        sender=Agency,
+        about={"agency_id": agency_id},
+        agency_id=agency_id,
+        old=old,
+        new=new,
+    )
 
 
 class AgencyNotActive(PermissionDenied):

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from tenants.content.models import Page
 from tenants.content.selectors import site_banners_active, site_pages_published, site_settings_get
 from tenants.selectors import agency_directory
+from tenants.storefront import home_actions
 
 
 def home(request):
@@ -17,6 +18,7 @@ def home(request):
         "banners": site_banners_active(),
         "agency": request.agency,
         "site_pages": site_pages_published(),
+        "home_actions": home_actions(),
     }
     if request.agency is None:
         context["agencies"] = agency_directory(limit=12)

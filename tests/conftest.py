@@ -98,6 +98,18 @@ def development_urls(settings):
 
 
 @pytest.fixture(autouse=True)
+def _task_results_may_be_read():
+    """Tests run tasks in process; each eager run turns Celery's process-wide "never wait for a
+    result inside a task" guard on and back off, which threads running tasks at once (the
+    concurrent issuance test, whose ``policy_issued`` enqueues commissions) can leave on. Every
+    test starts with it off, as a process outside a task has it."""
+    from celery.result import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _public_schema():
     connection.set_schema_to_public()
     yield

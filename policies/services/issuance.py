@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.dispatch import signal_send_robust
 from core.jalali import tehran, to_jalali
 from core.queue import enqueue
 from policies.models import Order, Payment, Policy, PolicySequence
@@ -156,7 +157,14 @@ def _after_issue(policy_id: int) -> None:
 
     # Unsent (broker down), the PDF is rendered by ``policy_pdfs_resume`` (beat).
     enqueue(policy_pdf_render, policy_id)
-    policy_issued.send(sender=Policy, policy=Policy.objects.get(pk=policy_id))
+    # After the issue committed: a failing receiver is logged, never the issuer's error.
+    signal_send_robust(
+        policy_issued,
+        name="policy_issued",
+        sender=Policy,
+        about={"policy_id": policy_id},
+        policy=Policy.objects.get(pk=policy_id),
+    )
 
 
 def order_reject(*, order: Order, actor: Any, reason: str, origin: Origin = SYSTEM) -> Order:

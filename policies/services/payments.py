@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
+from core.dispatch import signal_send_robust
 from core.errors import Unavailable
 from core.payments import get_gateway
 from core.payments.base import PaymentGatewayError, PaymentRedirect
@@ -310,5 +311,8 @@ def _payment_close(*, payment: Payment, state: str, origin: Origin, now, message
 
 
 def _announce_paid(order_id: int) -> None:
+    """After the payment committed: a failing receiver is logged, never the customer's error."""
     order = Order.objects.get(pk=order_id)
-    order_paid.send(sender=Order, order=order)
+    signal_send_robust(
+        order_paid, name="order_paid", sender=Order, about={"order_id": order_id}, order=order
+    )

@@ -111,4 +111,6 @@ def panel_view(view=None, *, manage: bool = False):
         finally:
             connection.set_schema_to_public()  # type: ignore[attr-defined]
 
+    # Read by the nav's test: an entry is manage-only exactly when its page is.
+    wrapper.panel_manage = manage  # type: ignore[attr-defined]
     return wrapper

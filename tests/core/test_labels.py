@@ -28,6 +28,7 @@ from core.labels import (
 )
 from policies.labels import SALES_EVENTS
 from policies.models import Order, Payment
+from tests.sources import parse_source
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".venv", "node_modules", "tests", "migrations", "benchmarks", "scripts"}
@@ -38,7 +39,7 @@ EVENT_CALLS = {"sales_event_record", "SalesEvent", "order_transition"}
 def _sources():
     for path in sorted(ROOT.rglob("*.py")):
         if not SKIP.intersection(path.relative_to(ROOT).parts):
-            yield path, ast.parse(path.read_text(encoding="utf-8"))
+            yield path, parse_source(path.read_text(encoding="utf-8"))
 
 
 def _name(call: ast.Call) -> str:

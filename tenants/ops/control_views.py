@@ -21,6 +21,7 @@ from tenants.control import (
     REQUEST_ROLES,
     control_request_decide,
     control_request_file,
+    line_choices,
 )
 from tenants.models import Agency, ControlRequest
 
@@ -47,13 +48,6 @@ class RequestForm(Form):
         return agency
 
 
-def _lines() -> list[tuple[str, str]]:
-    from django.apps import apps
-
-    line_model = apps.get_model("policies", "Line")
-    return [(line.code, str(line)) for line in line_model.objects.order_by("position", "id")]
-
-
 def _page(request, form: RequestForm, status: int = 200) -> HttpResponse:
     state = request.GET.get("state", "")
     requests = ControlRequest.objects.select_related("agency", "requested_by", "decided_by")
@@ -63,7 +57,7 @@ def _page(request, form: RequestForm, status: int = 200) -> HttpResponse:
     if code.isdigit():
         requests = requests.filter(agency__code=int(code))
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
-    names = dict(_lines())
+    names = dict(line_choices())
     return render(
         request,
         "tenants/ops/control.html",
@@ -82,7 +76,7 @@ def _page(request, form: RequestForm, status: int = 200) -> HttpResponse:
 
 @insurer_view
 def control_list(request) -> HttpResponse:
-    form = RequestForm(request.POST or None, lines=_lines())
+    form = RequestForm(request.POST or None, lines=line_choices())
     if request.method != "POST":
         return _page(request, form)
     if not request.user.has_insurer_role(*REQUEST_ROLES):

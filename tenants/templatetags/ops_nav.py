@@ -1,4 +1,5 @@
-"""The ops nav: ``{% ops_sections as sections %}`` gives the sections the visitor may open."""
+"""The ops nav: ``{% ops_sections as sections %}`` gives the sections the visitor may open
+(``tenants.ops.registry``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from policies.ops_sections import OpsSection, ops_sections_for
+from tenants.ops.registry import OpsSection, ops_sections_for
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tenants import ops_views as views
+from tenants.ops import control_views as views
 
 app_name = "ops-control"
 urlpatterns = [
