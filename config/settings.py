@@ -70,9 +70,10 @@ SHARED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
 ]
-# Each agency's own schema: its site content (and later its CRM and renewals).
+# Each agency's own schema: its site content and its CRM (and later its renewals).
 TENANT_APPS = [
     "tenants.content",
+    "crm",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
