@@ -194,6 +194,13 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.birth_jalali_month_day = jalali_month_day(self.birth_date)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "birth_date" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "birth_jalali_month_day"}
+        super().save(*args, **kwargs)
+
     @property
     def display_name(self) -> str:
         if self.party == self.Party.COMPANY and self.company_name:
@@ -203,13 +210,6 @@ class Customer(models.Model):
     @property
     def is_live(self) -> bool:
         return self.merged_into_id is None
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.birth_jalali_month_day = jalali_month_day(self.birth_date)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "birth_date" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "birth_jalali_month_day"}
-        super().save(*args, **kwargs)
 
 
 def jalali_month_day(date) -> int | None:  # type: ignore[no-untyped-def]
