@@ -376,6 +376,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "settlement.tasks.commission_statements_build_due",
         "schedule": 6 * 60 * 60,
     },
+    # Sales whose CRM sync was never sent reach the agency's book (one message per agency).
+    "sweep-crm-ledger": {"task": "crm.tasks.crm_ledger_sweep", "schedule": 24 * 60 * 60},
     "sweep-referral-waves": {
         "task": "referrals.tasks.referrals_sweep",
         "schedule": env.int("REFERRAL_SWEEP_SECONDS", default=5),
