@@ -17,6 +17,7 @@ from core.digits import to_latin_digits
 from crm.models import CrmSettings, Customer, CustomerAddress, CustomerEmail, CustomerPhone
 from crm.phones import phone_is_mobile, phone_normalize
 from crm.services.base import agency_write, audit, normalized
+from crm.tenancy import schema_require
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ def customer_phone_add(
     *, agency: Any, actor: Any, customer: Customer, phone: PhoneInput | str, primary: bool = False
 ) -> CustomerPhone:
     """Add a phone number (nothing changes if the customer already has it)."""
+    schema_require(agency)
     cleaned = phone_clean(phone)
     with agency_write(agency):
         locked = _locked(customer)

@@ -31,6 +31,7 @@ from crm.services.contacts import (
     phone_clean,
     phones_insert,
 )
+from crm.tenancy import schema_require
 from crm.validators import normalize_company_national_id
 
 
@@ -138,6 +139,7 @@ def customer_create(
     mobiles or a name that close, unless ``allow_duplicates`` says to create anyway.
     ``sms_consent_source`` (a ``Customer.ConsentSource``) records consent to SMS now.
     """
+    schema_require(agency)
     first_name = normalized(Customer, "first_name", first_name)
     last_name = normalized(Customer, "last_name", last_name)
     company_name = normalized(Customer, "company_name", company_name)
