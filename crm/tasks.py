@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 # Batches one backfill message works through before it sends the rest on as a new message
 # (a message stays well inside the task time limit, and a big agency does not hold a worker).
 BACKFILL_BATCHES_PER_TASK = 20
+BACKFILL_BATCH_SIZE = 500
 # The nightly sweep looks this far back for sales whose sync message the broker never took.
 SWEEP_DAYS = 3
 
@@ -43,6 +44,7 @@ def crm_ledger_backfill(
         agency=connection.tenant,
         since=parse_datetime(since) if since else None,
         after=cursor,  # type: ignore[arg-type]
+        batch_size=BACKFILL_BATCH_SIZE,
         max_batches=BACKFILL_BATCHES_PER_TASK,
     )
     if result.cursor is not None:

@@ -310,7 +310,7 @@ def _add_new(*, agency: Any, rows: Sequence[dict[str, Any]], result: LedgerSyncR
     primary_address: set[int] = {pk for pk, keys in batch.addresses.items() if keys}
     delivery: dict[int, CustomerAddress] = {}
     for row, person, customer in pairs:
-        known = batch.phones[customer.pk]
+        known = batch.phones.setdefault(customer.pk, set())
         mobile = person["mobile"]
         if mobile and mobile not in known:
             phones.append(
@@ -328,7 +328,7 @@ def _add_new(*, agency: Any, rows: Sequence[dict[str, Any]], result: LedgerSyncR
         address = _address(row)
         if address is not None:
             key = _address_key(address)
-            if key not in batch.addresses[customer.pk]:
+            if key not in batch.addresses.setdefault(customer.pk, set()):
                 address.customer = customer
                 address.is_primary = customer.pk not in primary_address
                 primary_address.add(customer.pk)
