@@ -71,12 +71,19 @@ class CustomerCard:
         return [item for item in self.instruments if item.state == Instrument.State.DUE]
 
 
+def _rank(customer: Customer) -> CustomerRank | None:
+    try:
+        return customer.rank
+    except CustomerRank.DoesNotExist:
+        return None
+
+
 def customer_card(*, customer_id: int, membership: Any = None) -> CustomerCard | None:
     """The card of a live customer (None if there is none with this id here, or it was
     merged: the caller then shows the survivor, ``Customer.merged_into``)."""
     customer = (
         Customer.objects.filter(pk=customer_id, merged_into__isnull=True)
-        .select_related("region", "marketer")
+        .select_related("region", "marketer", "rank")
         .first()
     )
     if customer is None:
@@ -91,7 +98,7 @@ def customer_card(*, customer_id: int, membership: Any = None) -> CustomerCard |
         activities = activities.filter(Q(assignee_user_id=mine) | Q(case__assignee_user_id=mine))
     card = CustomerCard(
         customer=customer,
-        rank=CustomerRank.objects.filter(customer=customer).first(),
+        rank=_rank(customer),
         phones=list(CustomerPhone.objects.filter(customer=customer)),
         emails=list(CustomerEmail.objects.filter(customer=customer)),
         addresses=list(CustomerAddress.objects.filter(customer=customer)),
