@@ -43,6 +43,8 @@ def register() -> None:
     )
     AUDIT_FIELDS.register(
         {
+            "display_name": _("Name"),
+            "crm.customer.merged": _("Merged customer"),
             "number": _("Number"),
             "address": _("Address"),
             "group": _("Group"),

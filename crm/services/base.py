@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from core.audit import audit_record
+from core import audit as core_audit
 from crm.tenancy import schema_require
 from tenants.services import agency_require_active
 
@@ -31,7 +31,7 @@ def actor_id(actor: Any) -> int | None:
     return actor.pk if getattr(actor, "is_authenticated", False) else None
 
 
-def audit(
+def audit_record(
     *,
     agency: Any,
     actor: Any,
@@ -39,7 +39,7 @@ def audit(
     target: models.Model,
     changes: dict[str, tuple[Any, Any]] | None = None,
 ) -> None:
-    audit_record(
+    core_audit.audit_record(
         actor=actor,
         action=action,
         target=target,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from core.digits import to_latin_digits
 from crm.models import CrmSettings, Customer, CustomerAddress, CustomerEmail, CustomerPhone
 from crm.phones import phone_is_mobile, phone_normalize
-from crm.services.base import agency_write, audit, normalized
+from crm.services.base import agency_write, audit_record, normalized
 from crm.tenancy import schema_require
 
 
@@ -200,7 +200,7 @@ def customer_phone_add(
         added = phones_insert(customer=locked, phones=[cleaned])
         row = CustomerPhone.objects.get(customer=locked, number=cleaned.number)
         if added:
-            audit(
+            audit_record(
                 agency=agency,
                 actor=actor,
                 action="customer.phone_added",
@@ -221,7 +221,7 @@ def _phone_primary_set(
     CustomerPhone.objects.filter(pk=phone.pk).update(is_primary=True)
     phone.is_primary = True
     customer_mobile_refresh(customer)
-    audit(
+    audit_record(
         agency=agency,
         actor=actor,
         action="customer.phone_made_primary",
@@ -253,7 +253,7 @@ def customer_phone_remove(*, agency: Any, actor: Any, phone: CustomerPhone) -> N
             if following is not None:
                 CustomerPhone.objects.filter(pk=following.pk).update(is_primary=True)
         customer_mobile_refresh(locked)
-        audit(
+        audit_record(
             agency=agency,
             actor=actor,
             action="customer.phone_removed",
@@ -267,7 +267,7 @@ def customer_email_add(*, agency: Any, actor: Any, customer: Customer, email: st
     with agency_write(agency):
         locked = _locked(customer)
         if emails_insert(customer=locked, emails=[address]):
-            audit(
+            audit_record(
                 agency=agency,
                 actor=actor,
                 action="customer.email_added",
@@ -288,7 +288,7 @@ def customer_email_remove(*, agency: Any, actor: Any, email: CustomerEmail) -> N
             following = CustomerEmail.objects.filter(customer=locked).order_by("id").first()
             if following is not None:
                 CustomerEmail.objects.filter(pk=following.pk).update(is_primary=True)
-        audit(
+        audit_record(
             agency=agency,
             actor=actor,
             action="customer.email_removed",
@@ -306,7 +306,7 @@ def customer_address_add(
         locked = _locked(customer)
         added = addresses_insert(customer=locked, addresses=[cleaned])
         if added:
-            audit(
+            audit_record(
                 agency=agency,
                 actor=actor,
                 action="customer.address_added",
@@ -329,7 +329,7 @@ def customer_address_remove(*, agency: Any, actor: Any, address: CustomerAddress
             following = CustomerAddress.objects.filter(customer=locked).order_by("id").first()
             if following is not None:
                 CustomerAddress.objects.filter(pk=following.pk).update(is_primary=True)
-        audit(
+        audit_record(
             agency=agency,
             actor=actor,
             action="customer.address_removed",

@@ -20,7 +20,7 @@ from core.errors import Conflict
 from core.validators import normalize_national_code
 from crm.models import Customer, CustomerGroup, CustomerGroupMembership, Marketer, Region
 from crm.selectors.duplicates import DuplicateCandidate, customer_duplicates
-from crm.services.base import actor_id, agency_write, audit, normalized
+from crm.services.base import actor_id, agency_write, audit_record, normalized
 from crm.services.contacts import (
     AddressInput,
     PhoneInput,
@@ -199,7 +199,7 @@ def customer_create(
                     for group in groups
                 ]
             )
-            audit(
+            audit_record(
                 agency=agency,
                 actor=actor,
                 action="customer.created",
@@ -266,7 +266,9 @@ def customer_update(*, agency: Any, actor: Any, customer: Customer, **fields: An
             if holder is not None:
                 raise _national_code_taken(holder)
         locked.save(update_fields=[*changes, "updated_at"])
-        audit(agency=agency, actor=actor, action="customer.updated", target=locked, changes=changes)
+        audit_record(
+            agency=agency, actor=actor, action="customer.updated", target=locked, changes=changes
+        )
     return locked
 
 
@@ -300,7 +302,7 @@ def customer_sms_consent_set(
                 "updated_at",
             ]
         )
-        audit(
+        audit_record(
             agency=agency,
             actor=actor,
             action="customer.sms_consent_changed",

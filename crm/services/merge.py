@@ -32,7 +32,7 @@ from crm.models import (
     Gift,
     Instrument,
 )
-from crm.services.base import actor_id, agency_write, audit
+from crm.services.base import actor_id, agency_write, audit_record
 from crm.services.contacts import customer_mobile_refresh
 
 # Details the survivor takes from the merged customer when it has none of its own.
@@ -230,14 +230,14 @@ def customer_merge(
             snapshot=snapshot,
             moved=moved,
         )
-        audit(
+        audit_record(
             agency=agency,
             actor=actor,
             action="customer.merged",
             target=gone,
             changes={"merged_into": (None, keep.pk), "moved": (None, moved)},
         )
-        audit(
+        audit_record(
             agency=agency,
             actor=actor,
             action="customer.updated",

@@ -18,7 +18,7 @@ from crm.models import (
     Marketer,
     Region,
 )
-from crm.services.base import actor_id, agency_write, audit, normalized
+from crm.services.base import actor_id, agency_write, audit_record, normalized
 from crm.services.customers import _locked_live
 
 
@@ -72,7 +72,7 @@ def customer_relation_add(
             note=note,
             created_by_user_id=actor_id(actor),
         )
-        audit(
+        audit_record(
             agency=agency,
             actor=actor,
             action="customer.relation_added",
@@ -93,7 +93,7 @@ def customer_relation_remove(*, agency: Any, actor: Any, relation: CustomerRelat
         if row is None:
             return
         row.delete()
-        audit(
+        audit_record(
             agency=agency,
             actor=actor,
             action="customer.relation_removed",
@@ -114,7 +114,7 @@ def customer_group_create(
         group = CustomerGroup.objects.create(
             name=name, description=description, created_by_user_id=actor_id(actor)
         )
-        audit(
+        audit_record(
             agency=agency,
             actor=actor,
             action="customer_group.created",
@@ -134,7 +134,7 @@ def customer_group_add(
             customer=locked, group=group, defaults={"added_by_user_id": actor_id(actor)}
         )
         if created:
-            audit(
+            audit_record(
                 agency=agency,
                 actor=actor,
                 action="customer.group_added",
@@ -153,7 +153,7 @@ def customer_group_remove(
             customer=locked, group=group
         ).delete()
         if deleted:
-            audit(
+            audit_record(
                 agency=agency,
                 actor=actor,
                 action="customer.group_removed",
@@ -173,7 +173,7 @@ def region_create(
         with agency_write(agency):
             with transaction.atomic():
                 region = Region.objects.create(name=name, city=city, parent=parent)
-            audit(
+            audit_record(
                 agency=agency,
                 actor=actor,
                 action="region.created",
@@ -215,7 +215,7 @@ def marketer_create(
                     code=code.strip(),
                     member_user_id=member_user_id,
                 )
-            audit(
+            audit_record(
                 agency=agency,
                 actor=actor,
                 action="marketer.created",

@@ -191,7 +191,7 @@ def test_a_company_has_a_valid_national_id(agency, owner):
                 national_code="10100834461",
             )
         assert refused.value.message_dict == {
-            "national_code": ["This national id of a company is not valid."]
+            "national_code": ["شناسه ملی این شرکت معتبر نیست."]
         }
         company = customer_create(
             agency=agency,
