@@ -112,7 +112,7 @@ def test_a_national_code_held_by_another_customer_is_always_refused(agency, owne
             )
         assert refused.value.message_dict == {
             "national_code": [
-                f"{first.display_name} is already registered with this national code."
+                f"{first.display_name} پیش‌تر با این کد ملی ثبت شده است."
             ]
         }
         assert crm_state() == before
