@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -293,7 +294,7 @@ class CustomerEmail(models.Model):
                 fields=["customer"], condition=Q(is_primary=True), name="crm_email_one_primary"
             ),
             models.CheckConstraint(
-                condition=Q(address=models.functions.Lower("address")),
+                condition=Q(address=Lower("address")),
                 name="crm_email_lower_case",
             ),
         ]

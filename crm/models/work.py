@@ -151,7 +151,8 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
     from django.db import connection
 
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"crm/{connection.schema_name}/{uuid.uuid4().hex}.{extension}"
+    schema = getattr(connection, "schema_name", "public")
+    return f"crm/{schema}/{uuid.uuid4().hex}.{extension}"
 
 
 class Attachment(models.Model):
