@@ -111,9 +111,7 @@ def test_a_national_code_held_by_another_customer_is_always_refused(agency, owne
                 allow_duplicates=True,
             )
         assert refused.value.message_dict == {
-            "national_code": [
-                f"{first.display_name} پیش‌تر با این کد ملی ثبت شده است."
-            ]
+            "national_code": [f"{first.display_name} پیش‌تر با این کد ملی ثبت شده است."]
         }
         assert crm_state() == before
 
@@ -190,9 +188,7 @@ def test_a_company_has_a_valid_national_id(agency, owner):
                 company_name="شرکت نمونه",
                 national_code="10100834461",
             )
-        assert refused.value.message_dict == {
-            "national_code": ["شناسه ملی این شرکت معتبر نیست."]
-        }
+        assert refused.value.message_dict == {"national_code": ["شناسه ملی این شرکت معتبر نیست."]}
         company = customer_create(
             agency=agency,
             actor=owner,
