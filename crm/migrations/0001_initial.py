@@ -843,6 +843,14 @@ $$;
 """
 
 Migration.operations += [
+    migrations.AddIndex(
+        model_name="customer",
+        index=models.Index(
+            condition=models.Q(("merged_into__isnull", True)),
+            fields=["-created_at", "-id"],
+            name="crm_customer_live_recent",
+        ),
+    ),
     migrations.RunSQL(SINGLE_ROWS, reverse_sql="DELETE FROM crm_crmsettings; DELETE FROM crm_rankingweights;"),
     migrations.RunSQL(SEARCH_INDEX, reverse_sql="DROP INDEX IF EXISTS crm_customer_search_trgm;"),
 ]

@@ -176,6 +176,13 @@ class Customer(models.Model):
             ),
         ]
         indexes = [
+            # The list, newest first; a search for a frequent word walks it and stops after a
+            # page, a rare word goes to the trigram index (decision 026).
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(merged_into__isnull=True),
+                name="crm_customer_live_recent",
+            ),
             models.Index(
                 fields=["kind", "-created_at"],
                 condition=Q(merged_into__isnull=True),

@@ -19,10 +19,11 @@ def customers_live() -> QuerySet[Customer]:
 
 
 def phone_search_number(query: str) -> str | None:
-    """The stored form of ``query`` if it is a phone number (any digits, any prefix)."""
+    """The stored form of ``query`` if it is a phone number (any digits, any prefix); the
+    agency's default area code is read only for a local number that needs it."""
     if not query or sum(ch.isdigit() for ch in query) < 8:
         return None
-    return phone_or_none(query, default_area_code=default_area_code())
+    return phone_or_none(query) or phone_or_none(query, default_area_code=default_area_code())
 
 
 def customer_list(
@@ -69,7 +70,7 @@ def customer_list(
 def customers_by_phone(*, phone: str) -> list[Customer]:
     """Caller lookup: the live customers holding ``phone`` (typed or sent in any form), the
     one whose primary number it is first; an empty list for an unknown or invalid number."""
-    number = phone_or_none(phone, default_area_code=default_area_code())
+    number = phone_search_number(phone)
     if number is None:
         return []
     return list(

@@ -12,6 +12,7 @@ from django.db import connection
 from core.errors import Conflict
 from core.models import AuditLog
 from crm.models import (
+    CrmSettings,
     Customer,
     CustomerGroupMembership,
     CustomerPhone,
@@ -348,6 +349,10 @@ def test_search_by_name_in_any_spelling_and_by_phone_in_any_form(agency, owner):
         assert list(customer_list(query="۰۰۹۸۹۱۲۱۱۱۲۲۳۳")) == [ali]
         assert [c.pk for c in customers_by_phone(phone="٠٩١٢١١١٢٢٣٣")] == [ali.pk]
         assert customers_by_phone(phone="02100000000") == []
+        # A local number: with the agency's area code (CRM settings) it is found.
+        assert customers_by_phone(phone="88776655") == []
+        CrmSettings.objects.update(default_area_code="021")
+        assert [c.last_name for c in customers_by_phone(phone="8877 6655")] == ["احمدی"]
         assert customers_by_phone(phone="not a number") == []
 
 
