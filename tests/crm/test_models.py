@@ -169,3 +169,25 @@ def test_a_service_in_agency_a_leaves_agency_b_untouched(agency, other_agency, o
         assert crm_state() == before
         assert Customer.objects.count() == 0
     assert connection.schema_name == "public"
+
+
+def test_the_search_index_command_adds_what_a_schema_lacks(agency):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")
+        (installed,) = cursor.fetchone()
+        cursor.execute(f'DROP INDEX IF EXISTS "{agency.schema_name}".crm_customer_search_trgm')
+    out = StringIO()
+    call_command("crm_search_index", stdout=out)
+    call_command("crm_search_index", stdout=StringIO())  # twice: nothing more
+    assert out.getvalue() == "1 agency schemas checked\n"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND indexname = %s",
+            [agency.schema_name, "crm_customer_search_trgm"],
+        )
+        assert cursor.fetchone()[0] == installed
+    assert connection.schema_name == "public"
