@@ -28,7 +28,8 @@ def crm_policy_sync(schema_name: str, policy_id: int) -> int:
     """A policy the agency sold: its book row and definite customer (``policy_issued``)."""
     from crm.services.ledger import ledger_policies_sync
 
-    return ledger_policies_sync(agency=connection.tenant, policy_ids=[policy_id]).book_added
+    agency = connection.tenant  # type: ignore[attr-defined]
+    return ledger_policies_sync(agency=agency, policy_ids=[policy_id]).book_added
 
 
 @tenant_task
@@ -41,7 +42,7 @@ def crm_ledger_backfill(
 
     cursor = (parse_datetime(after[0]), int(after[1])) if after else None
     result = ledger_backfill(
-        agency=connection.tenant,
+        agency=connection.tenant,  # type: ignore[attr-defined]
         since=parse_datetime(since) if since else None,
         after=cursor,  # type: ignore[arg-type]
         batch_size=BACKFILL_BATCH_SIZE,

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import RialField
 from core.text.fields import NormalizedCharField, NormalizedTextField
-from crm.models.customers import Customer, CustomerAddress
+from crm.models.contacts import CustomerAddress
+from crm.models.customers import Customer
 from crm.models.directory import Marketer
 
 

@@ -113,7 +113,7 @@ def phones_insert(*, customer: Customer, phones: Sequence[PhoneInput]) -> list[C
     customer has none. Returns the rows added."""
     have = set(CustomerPhone.objects.filter(customer=customer).values_list("number", flat=True))
     has_primary = CustomerPhone.objects.filter(customer=customer, is_primary=True).exists()
-    rows = []
+    rows: list[CustomerPhone] = []
     for phone in phones:
         if phone.number in have:
             continue
@@ -136,7 +136,7 @@ def phones_insert(*, customer: Customer, phones: Sequence[PhoneInput]) -> list[C
 def emails_insert(*, customer: Customer, emails: Sequence[str]) -> list[CustomerEmail]:
     have = set(CustomerEmail.objects.filter(customer=customer).values_list("address", flat=True))
     has_primary = CustomerEmail.objects.filter(customer=customer, is_primary=True).exists()
-    rows = []
+    rows: list[CustomerEmail] = []
     for address in emails:
         if address in have:
             continue
@@ -161,7 +161,7 @@ def addresses_insert(
     existing = list(CustomerAddress.objects.filter(customer=customer))
     have = {_address_key(row) for row in existing}
     has_primary = any(row.is_primary for row in existing)
-    rows = []
+    rows: list[CustomerAddress] = []
     for address in addresses:
         key = _address_key(address)
         if key in have:

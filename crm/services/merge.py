@@ -120,7 +120,7 @@ def _move_relations(keep: Customer, gone: Customer) -> int:
     """Both directions of the merged customer's links move; a link between the two, or one
     the survivor already has, goes."""
     moved = 0
-    existing = set(
+    existing: set[tuple[int | None, str]] = set(
         CustomerRelation.objects.filter(customer=keep).values_list("related_customer_id", "kind")
     )
     for relation in CustomerRelation.objects.filter(customer=gone):
