@@ -70,9 +70,10 @@ SHARED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
 ]
-# Each agency's own schema: its site content (and later its CRM and renewals).
+# Each agency's own schema: its site content and its CRM (and later its renewals).
 TENANT_APPS = [
     "tenants.content",
+    "crm",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -393,6 +394,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "settlement.tasks.commission_statements_build_due",
         "schedule": 6 * 60 * 60,
     },
+    # Sales whose CRM sync was never sent reach the agency's book (one message per agency).
+    "sweep-crm-ledger": {"task": "crm.tasks.crm_ledger_sweep", "schedule": 24 * 60 * 60},
     "sweep-referral-waves": {
         "task": "referrals.tasks.referrals_sweep",
         "schedule": env.int("REFERRAL_SWEEP_SECONDS", default=5),

@@ -354,7 +354,11 @@ def _schema_shape(schema: str) -> dict[str, list[tuple]]:
             "JOIN pg_namespace ns ON ns.oid = cls.relnamespace WHERE ns.nspname = %s ORDER BY 1",
             [schema],
         )
-        constraints = [tuple(row) for row in cursor.fetchall()]
+        # Foreign keys inside the schema name it when it is not on the search path.
+        constraints = [
+            tuple(str(v).replace(f'"{schema}".', "").replace(f"{schema}.", "") for v in row)
+            for row in cursor.fetchall()
+        ]
         cursor.execute(
             "SELECT tablename, indexname, replace(indexdef, %s, '') FROM pg_indexes "
             "WHERE schemaname = %s ORDER BY 2",

@@ -1,0 +1,81 @@
+"""Finding customers: the list with its filters, search by name or any form of a phone
+number, and the caller lookup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from core.text import search_filter
+from crm.models import Customer, CustomerPhone
+from crm.phones import phone_or_none
+from crm.services.contacts import default_area_code
+
+
+def customers_live() -> QuerySet[Customer]:
+    """Customers not merged into another (a merged one is only history)."""
+    return Customer.objects.filter(merged_into__isnull=True)
+
+
+def phone_search_number(query: str) -> str | None:
+    """The stored form of ``query`` if it is a phone number (any digits, any prefix); the
+    agency's default area code is read only for a local number that needs it."""
+    if not query or sum(ch.isdigit() for ch in query) < 8:
+        return None
+    return phone_or_none(query) or phone_or_none(query, default_area_code=default_area_code())
+
+
+def customer_list(
+    *,
+    membership: Any = None,
+    query: str = "",
+    kind: str | None = None,
+    party: str | None = None,
+    group_id: int | None = None,
+    region_id: int | None = None,
+    marketer_id: int | None = None,
+    band: str | None = None,
+) -> QuerySet[Customer]:
+    """The agency's live customers, newest first, with region, marketer and rank joined (the
+    list's rows need nothing else). ``query`` is a phone number in any form (all customers
+    holding it) or words of a name, national code or mobile, whatever their spelling.
+
+    Every member of the agency sees every customer (the caller lookup needs it); what is
+    assigned to staff (cases, activities) is filtered where it is read.
+    """
+    customers = customers_live().select_related("region", "marketer", "rank")
+    number = phone_search_number(query)
+    if number is not None:
+        customers = customers.filter(
+            pk__in=CustomerPhone.objects.filter(number=number).values("customer_id")
+        )
+    elif query:
+        customers = customers.filter(search_filter(query, "search_key"))
+    if kind:
+        customers = customers.filter(kind=kind)
+    if party:
+        customers = customers.filter(party=party)
+    if group_id:
+        customers = customers.filter(groups=group_id)
+    if region_id:
+        customers = customers.filter(region_id=region_id)
+    if marketer_id:
+        customers = customers.filter(marketer_id=marketer_id)
+    if band:
+        customers = customers.filter(rank__band=band)
+    return customers.order_by("-created_at", "-id")
+
+
+def customers_by_phone(*, phone: str) -> list[Customer]:
+    """Caller lookup: the live customers holding ``phone`` (typed or sent in any form), the
+    one whose primary number it is first; an empty list for an unknown or invalid number."""
+    number = phone_search_number(phone)
+    if number is None:
+        return []
+    return list(
+        customers_live()
+        .filter(phones__number=number)
+        .select_related("rank")
+        .order_by("-phones__is_primary", "kind", "id")
+    )
