@@ -12,7 +12,9 @@ class CrmConfig(AppConfig):
     def ready(self) -> None:
         from crm import (
             labels,
+            mounts,
             receivers,  # noqa: F401 - definite customers from the ledger
         )
 
         labels.register()
+        mounts.register()

@@ -1,0 +1,32 @@
+"""Where the CRM plugs into the panel (decision 025): its URL modules, nav entries, links and
+dashboard cards, registered from ``CrmConfig.ready``. Each part of the CRM keeps its own block."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    _customers()
+    _book()
+    _cases()
+    _ranking_reports()
+    _selling()
+
+
+def _customers() -> None:
+    """Customers: list, card, forms, merge; caller lookup and the telephony endpoint."""
+
+
+def _book() -> None:
+    """The agency's book: its policies and other insurers' policies, imports."""
+
+
+def _cases() -> None:
+    """Cases, activities, reminders, complaints, claims, gifts, cheques and notes."""
+
+
+def _ranking_reports() -> None:
+    """Ranking weights and the CRM's reports."""
+
+
+def _selling() -> None:
+    """Selling from the panel."""
