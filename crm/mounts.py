@@ -8,7 +8,9 @@ def register() -> None:
     _customers()
     _book()
     _cases()
-    _ranking_reports()
+    _money()
+    _ranking()
+    _reports()
     _selling()
 
 
@@ -24,8 +26,16 @@ def _cases() -> None:
     """Cases, activities, reminders, complaints, claims, gifts, cheques and notes."""
 
 
-def _ranking_reports() -> None:
-    """Ranking weights and the CRM's reports."""
+def _money() -> None:
+    """Cheques, promissory notes and debit notes."""
+
+
+def _ranking() -> None:
+    """Ranking weights and recompute."""
+
+
+def _reports() -> None:
+    """The CRM's reports and their exports."""
 
 
 def _selling() -> None:
