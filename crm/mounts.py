@@ -50,6 +50,6 @@ def _selling() -> None:
 
     panel_urls_register(prefix="sell/", module="crm.panel_selling_urls")
     panel_nav_register(
-        key="selling", url_name="panel-selling:list", label=_("Panel sales"), position=45
+        key="selling", url_name="panel-selling:list", label=_("Panel sales"), position=47
     )
     storefront_urls_register(prefix="sale/", module="crm.sale_link_urls")

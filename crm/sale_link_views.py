@@ -46,7 +46,8 @@ def sale_link_open(request: HttpRequest, token: str) -> HttpResponse:
         query = urlencode({"next": request.get_full_path()})
         return redirect(f"{reverse('accounts:login')}?{query}")
     if request.user.pk != order.customer_id:
-        return _refused(request, "other_account", 403)
+        # Not this account's order: a 404 as for any order of someone else, with a way out.
+        return _refused(request, "other_account", 404)
     if order.state not in EDITABLE:
         return redirect("policies:order-detail", order_id=order.public_id)
     missing = order_missing_steps(order=order)
