@@ -55,14 +55,18 @@ MOBILE = "09127654321"
 CODE = "0013542419"
 
 
-@pytest.fixture
-def shop(agency, monkeypatch):
+def catalog_ready(monkeypatch) -> None:
     """The real catalogue, priced as on 1405/09/02 (tests/policies/conftest.py)."""
     from core.jalali import to_jalali
     from policies.services.catalog import catalog_load
 
     monkeypatch.setattr("policies.pricing.jalali_today", lambda: to_jalali(dt.date(2026, 11, 23)))
     catalog_load()
+
+
+@pytest.fixture
+def shop(agency, monkeypatch):
+    catalog_ready(monkeypatch)
     return agency
 
 

@@ -21,9 +21,9 @@ from tests.crm.test_selling import (
     DETAILS,
     MOBILE,
     THIRD_PARTY,
+    catalog_ready,
     make_customer,
     order_for,
-    shop,  # noqa: F401 - fixture
 )
 from tests.factories import create_user
 
@@ -31,6 +31,12 @@ pytestmark = pytest.mark.django_db
 
 PANEL = "panel.localhost"
 SITE = "ar685.localhost"
+
+
+@pytest.fixture
+def shop(agency, monkeypatch):
+    catalog_ready(monkeypatch)
+    return agency
 
 
 def _token(agency, order_id: int) -> str:
