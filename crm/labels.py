@@ -15,6 +15,7 @@ def register() -> None:
             "customer_group": _("Customer groups"),
             "region": _("Regions"),
             "marketer": _("Marketers"),
+            "sale": _("Sales from the panel"),
         }
     )
     AUDIT_ACTIONS.register(
@@ -39,6 +40,9 @@ def register() -> None:
             "customer_group.created": _("Customer group created"),
             "region.created": _("Region created"),
             "marketer.created": _("Marketer added"),
+            "sale.order_created": _("Order made in the panel for a customer"),
+            "sale.link_sent": _("Payment link sent to the customer"),
+            "user.created_for_sale": _("Account created for a sale in the panel"),
         }
     )
     AUDIT_FIELDS.register(

@@ -39,4 +39,17 @@ def _reports() -> None:
 
 
 def _selling() -> None:
-    """Selling from the panel."""
+    """Selling from the panel (decision 032): its pages at ``sell/``, a nav entry, and the
+    link texted to the customer, served on the agency sites at ``sale/``. The customer card
+    shows the "new sale" button with ``{% include "crm/selling/_card_button.html" %}``
+    (``panel-selling:new`` with the customer's id)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from tenants.panel.registry import panel_nav_register, panel_urls_register
+    from tenants.storefront import storefront_urls_register
+
+    panel_urls_register(prefix="sell/", module="crm.panel_selling_urls")
+    panel_nav_register(
+        key="selling", url_name="panel-selling:list", label=_("Panel sales"), position=47
+    )
+    storefront_urls_register(prefix="sale/", module="crm.sale_link_urls")

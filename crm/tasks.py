@@ -72,3 +72,12 @@ def crm_ledger_sweep() -> int:
     down) reach the book now; everything else is already there and stays unchanged."""
     since = timezone.now() - dt.timedelta(days=SWEEP_DAYS)
     return crm_backfill_all(since=since, window_seconds=30 * 60)
+
+
+@tenant_task
+def crm_sale_link_send(schema_name: str, sale_id: int, contact_id: int) -> int | None:
+    """Text a customer the link to the order staff made for them (once, however often run)."""
+    from crm.services.selling import sale_link_sms
+
+    agency = connection.tenant  # type: ignore[attr-defined]
+    return sale_link_sms(agency=agency, sale_id=sale_id, contact_id=contact_id)

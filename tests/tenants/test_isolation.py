@@ -235,6 +235,7 @@ def objects_of_a(two_agencies, sale_a):
     )
     owner_a = agency_a.memberships.get()
     order = sale_a.order
+    panel_sale_a, token_a = _panel_sale_of(agency_a, order)
     statement_a = CommissionStatement.objects.create(
         agency=agency_a,
         jalali_year=1405,
@@ -258,8 +259,29 @@ def objects_of_a(two_agencies, sale_a):
             "customer_id": str(order.customer_id),
             "agency_id": str(agency_a.pk),
             "statement_id": str(statement_a.pk),
+            "sale_id": str(panel_sale_a.pk),
+            "line_code": order.line.code,
+            "token": token_a,
         }
     )
+
+
+def _panel_sale_of(agency_a, order):
+    """A sale A's staff made in the panel for ``order`` (crm), and the link texted for it."""
+    from crm.models import Customer, PanelSale
+    from crm.services.selling import sale_link_make
+
+    with schema_context(agency_a.schema_name):
+        customer = Customer.objects.create(last_name="SECRET-BUYER", source="panel")
+        sale = PanelSale.objects.create(
+            customer=customer,
+            order_id=order.pk,
+            order_public_id=order.public_id,
+            quote_id=order.quote_id,
+            line_code=order.line.code,
+            premium=order.premium,
+        )
+    return sale, sale_link_make(agency=agency_a, order_id=order.pk).rstrip("/").rsplit("/", 1)[1]
 
 
 @pytest.mark.parametrize(

@@ -84,12 +84,13 @@ def test_the_nav_shows_each_member_exactly_the_entries_their_role_may_open(owner
         "sales",
         "offers",
         "customers",
+        "selling",
         "settings",
         "content",
         "staff",
         "commissions",
     ]
-    assert _nav(_client(staff)) == ["dashboard", "sales", "offers", "customers"]
+    assert _nav(_client(staff)) == ["dashboard", "sales", "offers", "customers", "selling"]
     page = _client(staff).get("/", HTTP_HOST=PANEL).content.decode()
     assert re.search(
         r'<a class="nav-link" href="/offers/" id="nav-panel-offers">[^<]+ <span id="offers-badge" '
@@ -124,12 +125,20 @@ def test_a_new_app_plugs_its_panel_pages_in_and_the_walkers_cover_them(
         "customers",
         "plugin",
         "plugin-book",
+        "selling",
         "settings",
         "content",
         "staff",
         "commissions",
     ]
-    assert _nav(_client(staff)) == ["dashboard", "sales", "offers", "customers", "plugin"]
+    assert _nav(_client(staff)) == [
+        "dashboard",
+        "sales",
+        "offers",
+        "customers",
+        "plugin",
+        "selling",
+    ]
     page = _client(staff).get("/", HTTP_HOST=PANEL).content.decode()
     assert re.search(
         r'href="/plugin/" id="nav-panel-plugin">Plugin pages <span id="plugin-badge" '

@@ -77,6 +77,9 @@ class World:
             "membership_id": str(self.staff.pk),
             "customer_id": str(self.order.customer_id),
             "statement_id": str(self.statement.pk),
+            "quote_id": str(self.order.quote.public_id),
+            "line_code": self.order.line.code,
+            "sale_id": "1",
         }
 
     def fill(self, route: str) -> str:
