@@ -15,6 +15,8 @@ def register() -> None:
             "customer_group": _("Customer groups"),
             "region": _("Regions"),
             "marketer": _("Marketers"),
+            "instrument": _("Cheques and notes"),
+            "ranking": _("Customer ranking"),
         }
     )
     AUDIT_ACTIONS.register(
@@ -39,6 +41,10 @@ def register() -> None:
             "customer_group.created": _("Customer group created"),
             "region.created": _("Region created"),
             "marketer.created": _("Marketer added"),
+            "instrument.created": _("Cheque or note recorded"),
+            "instrument.updated": _("Cheque or note changed"),
+            "instrument.state_changed": _("Cheque or note state changed"),
+            "ranking.weights_changed": _("Ranking weights changed"),
         }
     )
     AUDIT_FIELDS.register(

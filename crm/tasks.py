@@ -72,3 +72,19 @@ def crm_ledger_sweep() -> int:
     down) reach the book now; everything else is already there and stays unchanged."""
     since = timezone.now() - dt.timedelta(days=SWEEP_DAYS)
     return crm_backfill_all(since=since, window_seconds=30 * 60)
+
+
+@tenant_task(time_limit=15 * 60, soft_time_limit=14 * 60)
+def crm_ranking_recompute(schema_name: str) -> int:
+    """Every live customer's rank in this agency (idempotent: a second run writes nothing
+    unless the data or the weights changed); returns the rank rows written."""
+    from crm.services.ranking import ranking_recompute
+
+    return ranking_recompute(agency=connection.tenant).changed  # type: ignore[attr-defined]
+
+
+@shared_task
+def crm_ranking_nightly() -> int:
+    """Beat, nightly: one recompute per agency with a schema (suspended ones too: the
+    insurer still reads their ranks), spread over an hour; returns how many were sent."""
+    return tenant_fan_out(crm_ranking_recompute, window_seconds=60 * 60, statuses=None)

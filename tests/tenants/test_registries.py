@@ -84,12 +84,14 @@ def test_the_nav_shows_each_member_exactly_the_entries_their_role_may_open(owner
         "sales",
         "offers",
         "customers",
+        "cheques",
+        "ranking",
         "settings",
         "content",
         "staff",
         "commissions",
     ]
-    assert _nav(_client(staff)) == ["dashboard", "sales", "offers", "customers"]
+    assert _nav(_client(staff)) == ["dashboard", "sales", "offers", "customers", "cheques"]
     page = _client(staff).get("/", HTTP_HOST=PANEL).content.decode()
     assert re.search(
         r'<a class="nav-link" href="/offers/" id="nav-panel-offers">[^<]+ <span id="offers-badge" '
@@ -122,14 +124,23 @@ def test_a_new_app_plugs_its_panel_pages_in_and_the_walkers_cover_them(
         "sales",
         "offers",
         "customers",
+        "cheques",
         "plugin",
         "plugin-book",
+        "ranking",
         "settings",
         "content",
         "staff",
         "commissions",
     ]
-    assert _nav(_client(staff)) == ["dashboard", "sales", "offers", "customers", "plugin"]
+    assert _nav(_client(staff)) == [
+        "dashboard",
+        "sales",
+        "offers",
+        "customers",
+        "cheques",
+        "plugin",
+    ]
     page = _client(staff).get("/", HTTP_HOST=PANEL).content.decode()
     assert re.search(
         r'href="/plugin/" id="nav-panel-plugin">Plugin pages <span id="plugin-badge" '

@@ -66,6 +66,7 @@ class World:
     page: Page
     banner: Banner
     statement: CommissionStatement
+    instrument_id: int = 0  # a customer's cheque in the agency's CRM
 
     def ids(self) -> dict[str, str]:
         return {
@@ -77,6 +78,7 @@ class World:
             "membership_id": str(self.staff.pk),
             "customer_id": str(self.order.customer_id),
             "statement_id": str(self.statement.pk),
+            "instrument_id": str(self.instrument_id),
         }
 
     def fill(self, route: str) -> str:
@@ -125,7 +127,16 @@ def world(agency, line, tariff, customer) -> World:
         period_start=dt.date(2026, 10, 23),
         period_end=dt.date(2026, 11, 21),
     )
-    return World(agency, owner, staff, order, document, offer, page, banner, statement)
+    with schema_context(agency.schema_name):
+        from crm.models import Customer, Instrument
+
+        debtor = Customer.objects.create(first_name="بدهکار", last_name="نمونه")
+        cheque = Instrument.objects.create(
+            customer=debtor, kind="cheque", amount=Decimal("1000"), due_date=dt.date(2026, 12, 1)
+        )
+    world = World(agency, owner, staff, order, document, offer, page, banner, statement)
+    world.instrument_id = cheque.pk
+    return world
 
 
 def snapshot(agency: Agency) -> dict[str, Any]:
