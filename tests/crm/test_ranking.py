@@ -346,3 +346,16 @@ def test_the_band_badge_shows_the_persian_label_without_a_query(agency):
     assert len(queries) == 0
     assert "رتبه ج" in html  # the two tied at the top of five are the top 40%
     assert "هنوز رتبه‌بندی نشده" in html
+
+
+def test_the_benchmark_generator_fills_a_schema_that_ranks(agency):
+    from benchmarks._crm_ranking_data import crm_fill
+
+    data = crm_fill(agency.schema_name, customers=200, policies=300)
+    assert (data.customers, data.policies, data.claims) == (200, 300, 15)
+    assert data.bounced == 4
+    with inside(agency):
+        result = ranking_recompute(agency=agency)
+        assert (result.customers, result.changed) == (200, 200)
+        assert set(CustomerRank.objects.values_list("band", flat=True)) <= {"A", "B", "C", "D"}
+        assert CustomerRank.objects.filter(bounced_cheques__gt=0).count() == 4
