@@ -107,13 +107,14 @@ def crm_fill(
             "first_id": first_id,
             "first_policy": first_policy,
         }
-        # Policy g belongs to customer (g² mod n): a skewed spread (some customers hold
-        # many policies, many hold none). Every 50th is cancelled, every 15th is another
-        # insurer's.
+        # Policy g belongs to customer ⌊n·u²⌋ with u = frac(g·φ) spread evenly over [0, 1):
+        # a skewed spread (the first customers hold many policies, the last ones few or
+        # none). Every 50th is cancelled, every 15th is another insurer's.
         book = _insert(
             BookPolicy,
             {
-                "customer_id": "%(first_id)s + 1 + ((g::bigint * g) % %(customers)s)",
+                "customer_id": "%(first_id)s + 1 + floor(%(customers)s * power(g * 0.6180339887498949"
+                " - floor(g * 0.6180339887498949), 2))::bigint",
                 "origin": "CASE WHEN g % 15 = 0 THEN 'other' ELSE 'ledger' END",
                 "policy_id": "CASE WHEN g % 15 = 0 THEN NULL ELSE %(first_policy)s + g END",
                 "insurer_code": "CASE WHEN g % 15 = 0 THEN 'asia' ELSE '' END",
@@ -134,7 +135,7 @@ def crm_fill(
         claimed = _insert(
             ClaimRecord,
             {
-                "customer_id": "%(first_id)s + 1 + ((g::bigint * g * 20) % %(customers)s)",
+                "customer_id": "%(first_id)s + 1 + ((g::bigint * 104729) % %(customers)s)",
                 "number": "'C-' || g",
                 "filed_at": "date '2026-06-01' + (g % 150)",
                 "paid_amount": "(500000 + (g % 613) * 40000)::numeric",

@@ -42,6 +42,12 @@ def run(report: Report) -> None:
         f"{data.seconds:.1f} s (untimed)."
     )
     connection.set_tenant(agency)  # type: ignore[attr-defined]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    report.note(
+        f"Load average when the recompute started: {load:.1f} on {os.cpu_count()} CPUs "
+        "(the machine is shared; the writes — 200,000 rank rows, three indexes and the "
+        "customer foreign key checked per row — are most of a full rewrite)."
+    )
     try:
         first, written = _timed(agency)
         report.add(
