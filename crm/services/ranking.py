@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from core.digits import number_text
 from core.queue import enqueue_on_commit
 from crm.models import BookPolicy, ClaimRecord, Customer, CustomerRank, Instrument, RankingWeights
-from crm.services.base import agency_write, audit_record
+from crm.services.base import actor_id, agency_write, audit_record
 from crm.tenancy import schema_require
 
 logger = logging.getLogger(__name__)
@@ -286,7 +286,7 @@ def ranking_weights_update(*, agency: Any, actor: Any, **fields: Any) -> Ranking
             raise ValidationError(
                 {"band_c_percent": [_("Bands A, B and C together cannot exceed 100 percent.")]}
             )
-        weights.updated_by_user_id = getattr(actor, "pk", None)
+        weights.updated_by_user_id = actor_id(actor)
         weights.save(update_fields=[*changes, "updated_by_user_id", "updated_at"])
         audit_record(
             agency=agency,
