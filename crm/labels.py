@@ -16,6 +16,8 @@ def register() -> None:
             "region": _("Regions"),
             "marketer": _("Marketers"),
             "sale": _("Sales from the panel"),
+            "instrument": _("Cheques and notes"),
+            "ranking": _("Customer ranking"),
         }
     )
     AUDIT_ACTIONS.register(
@@ -43,6 +45,10 @@ def register() -> None:
             "sale.order_created": _("Order made in the panel for a customer"),
             "sale.link_sent": _("Payment link sent to the customer"),
             "user.created_for_sale": _("Account created for a sale in the panel"),
+            "instrument.created": _("Cheque or note recorded"),
+            "instrument.updated": _("Cheque or note changed"),
+            "instrument.state_changed": _("Cheque or note state changed"),
+            "ranking.weights_changed": _("Ranking weights changed"),
         }
     )
     AUDIT_FIELDS.register(

@@ -28,10 +28,33 @@ def _cases() -> None:
 
 def _money() -> None:
     """Cheques, promissory notes and debit notes."""
+    from django.utils.translation import gettext_lazy as _
+
+    from crm.money_dashboard import instrument_cards
+    from tenants.panel import dashboard
+    from tenants.panel.registry import panel_nav_register, panel_urls_register
+
+    panel_urls_register(prefix="cheques/", module="crm.money_urls")
+    panel_nav_register(
+        key="cheques", url_name="panel-cheques:list", label=_("Cheques and notes"), position=45
+    )
+    dashboard.register(instrument_cards, position=40)
 
 
 def _ranking() -> None:
     """Ranking weights and recompute."""
+    from django.utils.translation import gettext_lazy as _
+
+    from tenants.panel.registry import panel_nav_register, panel_urls_register
+
+    panel_urls_register(prefix="ranking/", module="crm.ranking_urls")
+    panel_nav_register(
+        key="ranking",
+        url_name="panel-ranking:weights",
+        label=_("Customer ranking"),
+        position=47,
+        manage_only=True,
+    )
 
 
 def _reports() -> None:

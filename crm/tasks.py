@@ -81,3 +81,19 @@ def crm_sale_link_send(schema_name: str, sale_id: int, contact_id: int) -> int |
 
     agency = connection.tenant  # type: ignore[attr-defined]
     return sale_link_sms(agency=agency, sale_id=sale_id, contact_id=contact_id)
+
+
+@tenant_task(time_limit=15 * 60, soft_time_limit=14 * 60)
+def crm_ranking_recompute(schema_name: str) -> int:
+    """Every live customer's rank in this agency (idempotent: a second run writes nothing
+    unless the data or the weights changed); returns the rank rows written."""
+    from crm.services.ranking import ranking_recompute
+
+    return ranking_recompute(agency=connection.tenant).changed  # type: ignore[attr-defined]
+
+
+@shared_task
+def crm_ranking_nightly() -> int:
+    """Beat, nightly: one recompute per agency with a schema (suspended ones too: the
+    insurer still reads their ranks), spread over an hour; returns how many were sent."""
+    return tenant_fan_out(crm_ranking_recompute, window_seconds=60 * 60, statuses=None)

@@ -209,6 +209,16 @@ def objects_of_a(two_agencies, sale_a):
         for n in range(3):  # A's ids run past anything B's schema holds
             Banner.objects.create(title=f"filler {n}")
         banner_a = Banner.objects.create(title="SECRET-OF-A banner")
+        from crm.models import Customer, Instrument
+
+        debtor = Customer.objects.create(first_name="SECRET-BUYER", last_name="OF-A")
+        for n in range(3):
+            cheque_a = Instrument.objects.create(
+                customer=debtor,
+                kind="cheque",
+                amount=Decimal("1000"),
+                due_date=dt.date(2026, 12, n + 1),
+            )
     referral = Referral.objects.create(
         order=sale_a.order,
         latitude=Decimal("35.7"),
@@ -262,6 +272,7 @@ def objects_of_a(two_agencies, sale_a):
             "sale_id": str(panel_sale_a.pk),
             "line_code": order.line.code,
             "token": token_a,
+            "instrument_id": str(cheque_a.pk),
         }
     )
 

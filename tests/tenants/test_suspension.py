@@ -66,6 +66,7 @@ class World:
     page: Page
     banner: Banner
     statement: CommissionStatement
+    instrument_id: int = 0  # a customer's cheque in the agency's CRM
 
     def ids(self) -> dict[str, str]:
         return {
@@ -80,6 +81,7 @@ class World:
             "quote_id": str(self.order.quote.public_id),
             "line_code": self.order.line.code,
             "sale_id": "1",
+            "instrument_id": str(self.instrument_id),
         }
 
     def fill(self, route: str) -> str:
@@ -128,7 +130,16 @@ def world(agency, line, tariff, customer) -> World:
         period_start=dt.date(2026, 10, 23),
         period_end=dt.date(2026, 11, 21),
     )
-    return World(agency, owner, staff, order, document, offer, page, banner, statement)
+    with schema_context(agency.schema_name):
+        from crm.models import Customer, Instrument
+
+        debtor = Customer.objects.create(first_name="بدهکار", last_name="نمونه")
+        cheque = Instrument.objects.create(
+            customer=debtor, kind="cheque", amount=Decimal("1000"), due_date=dt.date(2026, 12, 1)
+        )
+    world = World(agency, owner, staff, order, document, offer, page, banner, statement)
+    world.instrument_id = cheque.pk
+    return world
 
 
 def snapshot(agency: Agency) -> dict[str, Any]:
