@@ -72,3 +72,18 @@ def crm_ledger_sweep() -> int:
     down) reach the book now; everything else is already there and stays unchanged."""
     since = timezone.now() - dt.timedelta(days=SWEEP_DAYS)
     return crm_backfill_all(since=since, window_seconds=30 * 60)
+
+
+@tenant_task
+def crm_activity_reminders(schema_name: str) -> int:
+    """Reminders of the agency's activities that are due now, each sent once."""
+    from crm.services.reminders import activity_reminders_send
+
+    return activity_reminders_send(agency=connection.tenant)  # type: ignore[attr-defined]
+
+
+@shared_task
+def crm_reminders_sweep() -> int:
+    """Beat, every few minutes: one reminder message per active agency, spread over a
+    minute. A message run twice (or beat firing twice) sends nothing twice."""
+    return tenant_fan_out(crm_activity_reminders, window_seconds=60)
