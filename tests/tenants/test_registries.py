@@ -84,12 +84,23 @@ def test_the_nav_shows_each_member_exactly_the_entries_their_role_may_open(owner
         "sales",
         "offers",
         "customers",
+        "crm-cases",
+        "crm-calendar",
+        "crm-complaints",
         "settings",
         "content",
         "staff",
         "commissions",
     ]
-    assert _nav(_client(staff)) == ["dashboard", "sales", "offers", "customers"]
+    assert _nav(_client(staff)) == [
+        "dashboard",
+        "sales",
+        "offers",
+        "customers",
+        "crm-cases",
+        "crm-calendar",
+        "crm-complaints",
+    ]
     page = _client(staff).get("/", HTTP_HOST=PANEL).content.decode()
     assert re.search(
         r'<a class="nav-link" href="/offers/" id="nav-panel-offers">[^<]+ <span id="offers-badge" '
@@ -124,12 +135,24 @@ def test_a_new_app_plugs_its_panel_pages_in_and_the_walkers_cover_them(
         "customers",
         "plugin",
         "plugin-book",
+        "crm-cases",
+        "crm-calendar",
+        "crm-complaints",
         "settings",
         "content",
         "staff",
         "commissions",
     ]
-    assert _nav(_client(staff)) == ["dashboard", "sales", "offers", "customers", "plugin"]
+    assert _nav(_client(staff)) == [
+        "dashboard",
+        "sales",
+        "offers",
+        "customers",
+        "plugin",
+        "crm-cases",
+        "crm-calendar",
+        "crm-complaints",
+    ]
     page = _client(staff).get("/", HTTP_HOST=PANEL).content.decode()
     assert re.search(
         r'href="/plugin/" id="nav-panel-plugin">Plugin pages <span id="plugin-badge" '

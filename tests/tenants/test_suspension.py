@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +30,7 @@ from tenants.services import AgencyNotActive, agency_set_status, agency_settings
 from tenants.services_staff import panel_staff_active_set, panel_staff_add, panel_staff_role_set
 from tests.factories import create_user
 from tests.policies.fixtures_issuance import paid_order
-from tests.tenants.test_isolation import _routes
+from tests.tenants.test_isolation import _crm_objects_of, _routes
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +66,11 @@ class World:
     page: Page
     banner: Banner
     statement: CommissionStatement
+    crm_ids: dict[str, str] = field(default_factory=dict)  # the agency's CRM case rows
 
     def ids(self) -> dict[str, str]:
         return {
+            **self.crm_ids,
             "order_id": str(self.order.public_id),
             "document_id": str(self.document.pk),
             "offer_id": str(self.offer.pk),
@@ -125,7 +127,18 @@ def world(agency, line, tariff, customer) -> World:
         period_start=dt.date(2026, 10, 23),
         period_end=dt.date(2026, 11, 21),
     )
-    return World(agency, owner, staff, order, document, offer, page, banner, statement)
+    return World(
+        agency,
+        owner,
+        staff,
+        order,
+        document,
+        offer,
+        page,
+        banner,
+        statement,
+        crm_ids=_crm_objects_of(agency),
+    )
 
 
 def snapshot(agency: Agency) -> dict[str, Any]:
