@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jdatetime
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core.jalali import tehran
@@ -23,9 +23,15 @@ def _mine(membership: Any) -> int | None:
 
 
 def cases_visible(*, membership: Any) -> QuerySet[Case]:
+    """Staff see the cases assigned to them and those holding an activity assigned to them
+    (the calendar and the reminder lead there)."""
     cases = Case.objects.all()
     if not membership_sees_all(membership):
-        cases = cases.filter(assignee_user_id=_mine(membership))
+        mine = _mine(membership)
+        cases = cases.filter(
+            Q(assignee_user_id=mine)
+            | Exists(Activity.objects.filter(case=OuterRef("pk"), assignee_user_id=mine))
+        )
     return cases
 
 
@@ -113,22 +119,15 @@ def activity_get(*, membership: Any, activity_id: int) -> Activity | None:
 
 
 def attachment_get(*, membership: Any, attachment_id: int) -> Attachment | None:
-    """A file the member may open: staff only those of their cases and activities (or of a
-    customer, which every member sees)."""
-    attachment = (
-        Attachment.objects.select_related("case", "activity", "activity__case")
-        .filter(pk=attachment_id)
-        .first()
-    )
+    """A file the member may open: one of a case they may see (directly or through one of
+    its activities), or of a customer (every member sees customers)."""
+    attachment = Attachment.objects.select_related("activity").filter(pk=attachment_id).first()
     if attachment is None or membership_sees_all(membership):
         return attachment
-    mine = _mine(membership)
-    case = attachment.case or (attachment.activity.case if attachment.activity else None)
-    if case is None:
+    case_id = attachment.case_id or (attachment.activity.case_id if attachment.activity else None)
+    if case_id is None:
         return attachment
-    if case.assignee_user_id == mine:
-        return attachment
-    if attachment.activity is not None and attachment.activity.assignee_user_id == mine:
+    if cases_visible(membership=membership).filter(pk=case_id).exists():
         return attachment
     return None
 

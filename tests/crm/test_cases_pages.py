@@ -430,3 +430,95 @@ def test_agency_b_gets_404_for_every_id_of_agency_a(agency, other_agency, owner,
     assert _get(client, f"/cases/{case.pk}/").status_code == 200
     assert AgencyMembership.objects.filter(agency=other_agency).count() == 1
     assert create_user  # imported for symmetry with other CRM tests
+
+
+def test_staff_reach_a_case_through_an_activity_given_to_them(agency, owner, client, staff_member):
+    with inside(agency):
+        case = case_services.case_create(
+            agency=agency, actor=owner, kind="meeting", title="جلسه مدیر", assignee_user_id=owner.pk
+        )
+        activity = case_services.activity_create(
+            agency=agency,
+            actor=owner,
+            case=case,
+            kind="task",
+            subject="آماده کردن گزارش",
+            assignee_user_id=staff_member.user_id,
+        )
+        attachment = case_services.attachment_add(
+            agency=agency, actor=owner, case=case, uploaded=_png()
+        )
+    client.force_login(staff_member.user)
+    assert "آماده کردن گزارش" in _get(client, f"/cases/{case.pk}/").content.decode()
+    assert _get(client, f"/cases/files/{attachment.pk}/").status_code == 200
+    done = _post(client, f"/cases/activities/{activity.pk}/done/", {"result": "فرستاده شد"})
+    assert done.status_code == 302 and done["Location"] == f"/cases/{case.pk}/"
+    # Not in their "my cases" list: it is the owner's case.
+    assert "جلسه مدیر" not in _get(client, "/cases/").content.decode()
+
+
+def test_referring_complaints_and_planning_by_rank_are_for_owners_and_managers(
+    agency, owner, client, staff_member, customer
+):
+    with inside(agency):
+        complaint = Complaint.objects.create(customer=customer, subject="دیر", text="دیر")
+    client.force_login(staff_member.user)
+    refer = {"referred_to": str(staff_member.user_id)}
+    assert _post(client, f"/cases/complaints/{complaint.pk}/refer/", refer).status_code == 403
+    assert _get(client, "/cases/gifts/plan/").status_code == 403
+    client.force_login(owner)
+    assert _get(client, "/cases/gifts/plan/").status_code == 200
+    response = _post(client, "/cases/gifts/plan/", {"band": "A", "kind": "سالنامه"})
+    assert response.status_code == 302
+    assert _post(client, f"/cases/complaints/{complaint.pk}/refer/", refer).status_code == 302
+
+
+def test_the_card_sections_render_from_the_card_without_queries(
+    agency, owner, staff_member, customer
+):
+    from django.template.loader import render_to_string
+    from django.urls import set_urlconf
+
+    from crm.selectors.card import customer_card
+
+    with inside(agency):
+        case = Case.objects.create(
+            kind="sale", title="پرونده کارت", customer=customer, assignee_user_id=owner.pk
+        )
+        Activity.objects.create(
+            case=case, kind="call", subject="تماس کارت", assignee_user_id=owner.pk
+        )
+        Complaint.objects.create(
+            customer=customer, subject="شکایت کارت", text="x", referred_to_user_id=owner.pk
+        )
+        ClaimRecord.objects.create(customer=customer, number="C-1", filed_at=dt.date(2026, 1, 1))
+        Gift.objects.create(customer=customer, kind="هدیه کارت")
+        card = customer_card(customer_id=customer.pk)
+        context = {
+            "customer": card.customer,
+            "cases": card.cases,
+            "activities": card.activities,
+            "complaints": card.complaints,
+            "claims": card.claims,
+            "gifts": card.gifts,
+            "user_names": card.user_names,
+        }
+        set_urlconf("config.urls_panel")  # the card is a panel page
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                html = "".join(
+                    render_to_string(f"crm/cases/_card_{part}.html", context)
+                    for part in ("cases", "complaints", "claims", "gifts")
+                )
+        finally:
+            set_urlconf(None)
+    assert len(queries) == 0
+    for text in (
+        "پرونده کارت",
+        "تماس کارت",
+        "شکایت کارت",
+        "هدیه کارت",
+        f"/cases/customer/{customer.pk}/",
+    ):
+        assert text in html
+    assert card.user_names[owner.pk] in html
