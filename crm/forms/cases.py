@@ -12,11 +12,19 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.digits import to_latin_digits
-from core.forms import DecimalField, Form, JalaliDateField, MultilineTextField, TextField
+from core.forms import (
+    DecimalField,
+    Form,
+    JalaliDateField,
+    MultilineTextField,
+    TextField,
+    localized_example,
+)
 from core.jalali import tehran
 from crm.models import Activity, Case, ClaimRecord, Complaint, Gift
 from crm.services.care import RANK_BANDS
 
+SHORT_TEXT = forms.Textarea(attrs={"rows": 3})
 _TIME = re.compile(r"^\s*(\d{1,2})\s*[:.٫]\s*(\d{2})\s*$")
 
 
@@ -26,7 +34,15 @@ class TimeField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"dir": "ltr", "inputmode": "numeric", "size": 5})
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "dir": "ltr",
+                    "inputmode": "numeric",
+                    "size": 5,
+                    "placeholder": localized_example("14:30"),
+                }
+            ),
         )
         super().__init__(**kwargs)
 
@@ -60,7 +76,7 @@ class _MemberChoiceField(forms.TypedChoiceField):
 class CaseForm(Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Case.Kind.choices)
     title = TextField(label=_("Title"), max_length=200)
-    description = MultilineTextField(label=_("Description"), required=False)
+    description = MultilineTextField(label=_("Description"), required=False, widget=SHORT_TEXT)
     assignee = _MemberChoiceField(label=_("Assigned to"), required=False)
     due_date = JalaliDateField(label=_("Due date"), required=False)
     due_time = TimeField(label=_("Due time"))
@@ -79,7 +95,7 @@ class CaseForm(Form):
 class ActivityForm(Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Activity.Kind.choices)
     subject = TextField(label=_("Subject"), max_length=200)
-    note = MultilineTextField(label=_("Note"), required=False)
+    note = MultilineTextField(label=_("Note"), required=False, widget=SHORT_TEXT)
     assignee = _MemberChoiceField(label=_("Assigned to"), required=False)
     due_date = JalaliDateField(label=_("Due date"), required=False)
     due_time = TimeField(label=_("Due time"))
@@ -111,7 +127,7 @@ class RescheduleForm(Form):
 
 
 class ResultForm(Form):
-    result = MultilineTextField(label=_("Result"), required=False)
+    result = MultilineTextField(label=_("Result"), required=False, widget=SHORT_TEXT)
 
 
 class CloseForm(Form):
@@ -122,7 +138,7 @@ class CloseForm(Form):
             (Case.State.CANCELLED, Case.State.CANCELLED.label),
         ],
     )
-    result = MultilineTextField(label=_("Result"), required=False)
+    result = MultilineTextField(label=_("Result"), required=False, widget=SHORT_TEXT)
 
 
 class AssignForm(Form):
@@ -157,7 +173,7 @@ class CaseFilterForm(Form):
 
 class ComplaintForm(Form):
     subject = TextField(label=_("Subject"), max_length=200)
-    text = MultilineTextField(label=_("Complaint"))
+    text = MultilineTextField(label=_("Complaint"), widget=SHORT_TEXT)
 
 
 class ReferForm(Form):
@@ -169,7 +185,7 @@ class ReferForm(Form):
 
 
 class ResolveForm(Form):
-    result = MultilineTextField(label=_("Result"))
+    result = MultilineTextField(label=_("Result"), widget=SHORT_TEXT)
     upheld = forms.TypedChoiceField(
         label=_("Outcome"),
         choices=[("1", Complaint.State.RESOLVED.label), ("0", Complaint.State.REJECTED.label)],
@@ -179,7 +195,7 @@ class ResolveForm(Form):
 
 class ClaimForm(Form):
     number = TextField(label=_("Claim file number"), max_length=60, required=False)
-    description = MultilineTextField(label=_("Description"), required=False)
+    description = MultilineTextField(label=_("Description"), required=False, widget=SHORT_TEXT)
     occurred_on = JalaliDateField(label=_("Loss date"), required=False)
     filed_at = JalaliDateField(label=_("Filed on"))
     claimed_amount = DecimalField(label=_("Amount claimed (rials)"), required=False)
@@ -210,4 +226,4 @@ class GiftResponseForm(Form):
         label=_("Response"),
         choices=[choice for choice in Gift.Response.choices if choice[0]],
     )
-    note = MultilineTextField(label=_("Notes"), required=False)
+    note = MultilineTextField(label=_("Notes"), required=False, widget=SHORT_TEXT)

@@ -149,6 +149,7 @@ def _case_form_page(request: Any, customer: Customer | None) -> HttpResponse:
         request,
         "crm/cases/form.html",
         _base(request, form=form, customer=customer, heading=_("New case")),
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -429,6 +430,7 @@ def activity_reschedule(request: Any, activity_id: int) -> HttpResponse:
         request,
         "crm/cases/form.html",
         _base(request, form=form, heading=_("Move the activity"), back_case=activity.case),
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

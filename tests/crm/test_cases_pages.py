@@ -522,3 +522,71 @@ def test_the_card_sections_render_from_the_card_without_queries(
     ):
         assert text in html
     assert card.user_names[owner.pk] in html
+
+
+def test_every_page_opens_for_the_owner_in_persian(agency, owner, client, customer):
+    with inside(agency):
+        case = case_services.case_create(
+            agency=agency, actor=owner, kind="sale", title="پرونده", customer=customer
+        )
+        activity = case_services.activity_create(
+            agency=agency,
+            actor=owner,
+            case=case,
+            kind="call",
+            subject="تماس",
+            due_at=timezone.now() + dt.timedelta(days=1),
+            remind_at=timezone.now(),
+        )
+        complaint = Complaint.objects.create(customer=customer, subject="دیر", text="دیر")
+        claim = ClaimRecord.objects.create(customer=customer, filed_at=dt.date(2026, 1, 1))
+        gift = Gift.objects.create(
+            customer=customer, kind="سالنامه", state="given", given_at=dt.date(2026, 1, 2)
+        )
+    client.force_login(owner)
+    paths = [
+        "/cases/",
+        "/cases/new/",
+        "/cases/calendar/",
+        "/cases/calendar/?month=1405-12",
+        "/cases/calendar/?month=bad",
+        "/cases/due-badge/",
+        f"/cases/{case.pk}/",
+        f"/cases/activities/{activity.pk}/move/",
+        "/cases/complaints/",
+        f"/cases/complaints/{complaint.pk}/",
+        f"/cases/claims/{claim.pk}/",
+        "/cases/gifts/plan/",
+        f"/cases/gifts/{gift.pk}/response/",
+        f"/cases/customer/{customer.pk}/new/",
+        f"/cases/customer/{customer.pk}/complaint/",
+        f"/cases/customer/{customer.pk}/care/",
+        f"/cases/customer/{customer.pk}/claim/",
+        f"/cases/customer/{customer.pk}/gift/",
+    ]
+    for path in paths:
+        response = client.get(path, HTTP_HOST=PANEL)
+        assert response.status_code == 200, path
+        body = response.content.decode()
+        assert "UTC" not in body and "case_id" not in body, path
+    moved = _post(
+        client,
+        f"/cases/activities/{activity.pk}/move/",
+        {
+            "due_date": "۱۴۰۶/۰۱/۱۵",
+            "due_time": "۱۰:۰۰",
+            "remind_date": "1406/01/15",
+            "remind_time": "9:00",
+        },
+    )
+    assert moved.status_code == 302
+    with inside(agency):
+        activity.refresh_from_db()
+    local = timezone.localtime(activity.due_at, tehran())
+    assert (local.date(), local.time()) == (
+        dt.date(2027, 4, 4),
+        dt.time(10),
+    )
+    bad = _post(client, f"/cases/activities/{activity.pk}/move/", {"due_time": "25:00"})
+    assert bad.status_code == 400
+    assert "ساعت را به شکل" in bad.content.decode()
