@@ -81,3 +81,48 @@ def test_a_later_reminder_waits_for_its_time(agency, planned):
 def test_the_beat_entry_is_registered(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["send-crm-activity-reminders"]
     assert entry["task"] == "crm.tasks.crm_reminders_sweep"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_workers_at_once_send_each_reminder_once(agency, staff_member, drop_schemas_after):
+    import threading
+
+    from django.db import connection
+
+    now = timezone.now()
+    with inside(agency):
+        case = Case.objects.create(kind="sale", title="فروش", assignee_user_id=staff_member.user_id)
+        Activity.objects.bulk_create(
+            Activity(
+                case=case,
+                kind="call",
+                subject=f"تماس {index}",
+                assignee_user_id=staff_member.user_id,
+                remind_at=now - dt.timedelta(minutes=index),
+            )
+            for index in range(30)
+        )
+    barrier = threading.Barrier(4)
+    claimed: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            connection.set_tenant(agency)
+            barrier.wait()
+            claimed.append(activity_reminders_send(agency=agency))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(claimed) == 30
+    assert SmsMessage.objects.filter(kind="crm_activity_reminder").count() == 30
+    with inside(agency):
+        assert not Activity.objects.filter(reminder_sent_at__isnull=True).exists()
