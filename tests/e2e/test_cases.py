@@ -14,6 +14,7 @@ from crm.models import Activity, Case
 from crm.services.customers import customer_create
 from crm.tasks import crm_reminders_sweep
 from tests.crm.conftest import inside
+from tests.e2e.test_accessibility import assert_clean, check_current
 from tests.e2e.test_referral import _panel_tab
 from tests.factories import create_agency, create_user
 
@@ -45,6 +46,8 @@ def test_a_staff_member_opens_a_case_plans_a_reminder_and_sees_it_on_calendar_an
     panel.fill("input[name=due_time]", "۱۰:۳۰")
     panel.click("#crm-form button[type=submit]")
     panel.wait_for_selector("#case-title")
+    found: dict[str, list[dict]] = {}
+    check_current(panel, found)
     assert panel.inner_text("#case-title") == "فروش بیمه بدنه"
     assert "سارا کارمند" in panel.inner_text("#case-assignee")
 
@@ -58,6 +61,7 @@ def test_a_staff_member_opens_a_case_plans_a_reminder_and_sees_it_on_calendar_an
     panel.click(f"{form} button[type=submit]")
     panel.wait_for_selector(".alert-success")
     assert "تماس برای پیشنهاد قیمت" in panel.inner_text("#activities")
+    check_current(panel, found)
 
     # The beat entry's sweep runs (twice: the reminder still goes out once).
     crm_reminders_sweep()
@@ -75,9 +79,15 @@ def test_a_staff_member_opens_a_case_plans_a_reminder_and_sees_it_on_calendar_an
     assert "تماس برای پیشنهاد قیمت" in day_cell and "یادآوری" in day_cell
     assert "۱" in panel.inner_text("#calendar-reminders")
     panel.screenshot(path=str(tmp_path / "calendar.png"), full_page=True)
+    check_current(panel, found)
+    panel.click("#nav-panel-crm-cases")
+    panel.wait_for_selector("#cases")
+    assert "فروش بیمه بدنه" in panel.inner_text("#cases")
+    check_current(panel, found)
 
     panel.click("#nav-panel-dashboard")
     card = panel.wait_for_selector("#card-crm_my_activities")
     text = card.inner_text()
     assert "۱ / ۰" in text and "یادآوری" in text
     assert panel.inner_text("#crm-cases-badge").strip() == "۱"
+    assert_clean(found)  # no axe violations on the case, calendar and list pages
