@@ -97,3 +97,17 @@ def crm_ranking_nightly() -> int:
     """Beat, nightly: one recompute per agency with a schema (suspended ones too: the
     insurer still reads their ranks), spread over an hour; returns how many were sent."""
     return tenant_fan_out(crm_ranking_recompute, window_seconds=60 * 60, statuses=None)
+
+
+def crm_activity_reminders(schema_name: str) -> int:
+    """Reminders of the agency's activities that are due now, each sent once."""
+    from crm.services.reminders import activity_reminders_send
+
+    return activity_reminders_send(agency=connection.tenant)  # type: ignore[attr-defined]
+
+
+@shared_task
+def crm_reminders_sweep() -> int:
+    """Beat, every few minutes: one reminder message per active agency, spread over a
+    minute. A message run twice (or beat firing twice) sends nothing twice."""
+    return tenant_fan_out(crm_activity_reminders, window_seconds=60)

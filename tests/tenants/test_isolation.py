@@ -195,6 +195,34 @@ class ObjectsOfA:
         return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
 
 
+def _crm_objects_of(agency) -> dict[str, str]:
+    """One row of each CRM case table in the agency's schema (ids past B's empty schema)."""
+    from crm.models import Activity, Attachment, Case, ClaimRecord, Complaint, Customer, Gift
+
+    with schema_context(agency.schema_name):
+        customer = Customer.objects.create(first_name="SECRET-BUYER", last_name="OF-A")
+        case = Case.objects.create(kind="sale", title="SECRET-OF-A case")
+        activity = Activity.objects.create(case=case, kind="call", subject="SECRET-OF-A")
+        attachment = Attachment.objects.create(
+            case=case,
+            file="crm/a/secret.png",
+            content_type="image/png",
+            size=1,
+            original_name="secret.png",
+        )
+        complaint = Complaint.objects.create(customer=customer, subject="SECRET-OF-A", text="x")
+        claim = ClaimRecord.objects.create(customer=customer, filed_at=dt.date(2026, 1, 1))
+        gift = Gift.objects.create(customer=customer, kind="SECRET-OF-A")
+    return {
+        "case_id": str(case.pk),
+        "activity_id": str(activity.pk),
+        "attachment_id": str(attachment.pk),
+        "complaint_id": str(complaint.pk),
+        "claim_id": str(claim.pk),
+        "gift_id": str(gift.pk),
+    }
+
+
 @pytest.fixture
 def objects_of_a(two_agencies, sale_a):
     from decimal import Decimal
@@ -253,8 +281,10 @@ def objects_of_a(two_agencies, sale_a):
         period_start=dt.date(2026, 10, 23),
         period_end=dt.date(2026, 11, 21),
     )
+    crm_ids = _crm_objects_of(agency_a)
     return ObjectsOfA(
         ids={
+            **crm_ids,
             "order_id": str(order.public_id),
             "quote_id": str(order.quote.public_id),
             "public_id": str(order.quote.public_id),

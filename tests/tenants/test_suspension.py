@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +30,7 @@ from tenants.services import AgencyNotActive, agency_set_status, agency_settings
 from tenants.services_staff import panel_staff_active_set, panel_staff_add, panel_staff_role_set
 from tests.factories import create_user
 from tests.policies.fixtures_issuance import paid_order
-from tests.tenants.test_isolation import _routes
+from tests.tenants.test_isolation import _crm_objects_of, _routes
 
 pytestmark = pytest.mark.django_db
 
@@ -67,9 +67,11 @@ class World:
     banner: Banner
     statement: CommissionStatement
     instrument_id: int = 0  # a customer's cheque in the agency's CRM
+    crm_ids: dict[str, str] = field(default_factory=dict)  # the agency's CRM case rows
 
     def ids(self) -> dict[str, str]:
         return {
+            **self.crm_ids,
             "order_id": str(self.order.public_id),
             "document_id": str(self.document.pk),
             "offer_id": str(self.offer.pk),
@@ -137,7 +139,18 @@ def world(agency, line, tariff, customer) -> World:
         cheque = Instrument.objects.create(
             customer=debtor, kind="cheque", amount=Decimal("1000"), due_date=dt.date(2026, 12, 1)
         )
-    world = World(agency, owner, staff, order, document, offer, page, banner, statement)
+    world = World(
+        agency,
+        owner,
+        staff,
+        order,
+        document,
+        offer,
+        page,
+        banner,
+        statement,
+        crm_ids=_crm_objects_of(agency),
+    )
     world.instrument_id = cheque.pk
     return world
 
