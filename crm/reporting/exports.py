@@ -7,9 +7,11 @@ is for reading and printing, so it holds at most ``PDF_MAX_ROWS`` rows and says 
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -24,17 +26,25 @@ from core.pdf import render_pdf
 from crm.reporting.catalog import COUNT, DATE, DECIMAL, RIALS, Labels, Report
 from crm.reporting.forms import Selection
 
-PDF_MAX_ROWS = 2000
+PDF_MAX_ROWS = 500
 REPORT_CSS = Path(__file__).resolve().parent / "report.css"
 _SHEET_KIND = {COUNT: xlsx.NUMBER, RIALS: xlsx.NUMBER, DECIMAL: xlsx.DECIMAL}
 _SHEET_WIDTH = {COUNT: 10, RIALS: 16, DECIMAL: 10, DATE: 12}
+
+
+@lru_cache(maxsize=4096)
+def _jalali_day(day: dt.date) -> str:
+    """A day as Jalali text (a file repeats few days many times: converted once each)."""
+    return format_jalali_date(day, persian_digits=False)
 
 
 def _sheet_value(kind: str, value: Any) -> Any:
     if value is None or value == "":
         return None
     if kind == DATE:
-        return format_jalali_date(value, persian_digits=False)
+        if isinstance(value, dt.datetime):
+            return format_jalali_date(value, persian_digits=False)
+        return _jalali_day(value)
     if kind == RIALS:
         return int(to_rials(value))
     if kind == COUNT:

@@ -232,3 +232,17 @@ def test_amounts_in_the_page_are_persian(client, agency, sale_line):
     page = _get(client, "/reports/not-expired/").content.decode()
     assert "۷٬۶۵۴٬۳۲۱" in page
     assert "معتبر" in page and "active" not in page
+
+
+def test_a_long_pdf_is_cut_and_says_so(client, agency, sale_line, monkeypatch):
+    from pypdf import PdfReader
+
+    from crm.reporting import exports
+
+    monkeypatch.setattr(exports, "PDF_MAX_ROWS", 1)
+    _unrenewed(agency, 2)
+    client.force_login(owner_of(agency))
+    response = _get(client, "/reports/not-renewed/", format="pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "A-۱۴۰۵-۰۰۰۰" in text and "A-۱۴۰۵-۰۰۰۱" not in text
+    assert "اکسل" in text
