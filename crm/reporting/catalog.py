@@ -111,6 +111,11 @@ class Report:
     # Where a row's customer is (its audience of bulk SMS).
     customer_key: str = "customer_id"
 
+    @property
+    def shown_columns(self) -> tuple[Col, ...]:
+        """The columns of the table (the grouping ones are shown as headings)."""
+        return self.columns[self.grouped :]
+
     def present(self, rows: list[dict[str, Any]], labels: Labels) -> list[list[Any]]:
         """Cells of a batch of rows (names of lines read once for the batch)."""
         if self.lines_key:

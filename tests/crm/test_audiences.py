@@ -4,6 +4,7 @@ those an SMS may reach (consent, not opted out, a mobile, not merged)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -11,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from crm.models import Complaint
+from crm.models import Complaint, CustomerRank
 from crm.reporting.catalog import REPORTS
 from crm.selectors.audiences import (
     audience_customer_ids,
@@ -78,6 +79,13 @@ def test_a_report_audience_takes_the_reports_filters(agency):
             )
         ) == [lapsed.pk]
         assert list(audience_customer_ids("report:loyal", today=TODAY)) == [twice.pk]
+        CustomerRank.objects.create(
+            customer=later, score=Decimal(5), band="A", computed_at=timezone.now()
+        )
+        CustomerRank.objects.create(
+            customer=lapsed, score=Decimal(1), band="D", computed_at=timezone.now()
+        )
+        assert list(audience_customer_ids("report:ranked", band="A")) == [later.pk]
 
 
 def test_an_audience_key_is_taken_once():

@@ -17,7 +17,7 @@ from core.jalali import format_jalali_date, jalali_today
 from crm.models import Complaint, Marketer
 from crm.reporting.catalog import REPORTS
 from tests.crm.conftest import inside, owner_of
-from tests.crm.reports_data import book, customer
+from tests.crm.reports_data import book, customer, renewed_pair
 from tests.factories import create_user
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +246,19 @@ def test_a_long_pdf_is_cut_and_says_so(client, agency, sale_line, monkeypatch):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "A-۱۴۰۵-۰۰۰۰" in text and "A-۱۴۰۵-۰۰۰۱" not in text
     assert "اکسل" in text
+
+
+def test_a_period_typed_in_persian_digits(client, agency, sale_line):
+    with inside(agency):
+        person = customer()
+        inside_period, _following = renewed_pair(person, end=dt.date(2026, 7, 1), number="IN-TIR")
+        renewed_pair(person, end=dt.date(2026, 8, 15), number="IN-MORDAD")
+    client.force_login(owner_of(agency))
+    page = _get(
+        client, "/reports/renewed/", date_from="۱۴۰۵/۰۴/۰۱", date_to="۱۴۰۵/۰۴/۳۱"
+    ).content.decode()
+    assert page.count('class="report-row"') == 1
+    assert "IN-TIR" in page and "IN-MORDAD" not in page
+    assert "IN-TIR-R" in page  # the renewing policy
+    assert "دوره: ۱۴۰۵/۰۴/۰۱ تا ۱۴۰۵/۰۴/۳۱" in page
+    assert "تمدیدشده" in page  # the state's label
