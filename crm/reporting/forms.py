@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.digits import to_latin_digits
+from core.digits import localize_digits, to_latin_digits
 from core.forms import Form, JalaliDateField, NumericInput
 from core.jalali import jalali_today
 from crm.models import CustomerRank
@@ -56,7 +56,7 @@ class Selection:
 class ReportFilter(Form):
     date_from = JalaliDateField(label=_("From"), required=False)
     date_to = JalaliDateField(label=_("To"), required=False)
-    days = WholeNumberField(label=_("Days"), required=False, min_value=0, max_value=3650)
+    days = WholeNumberField(label=_("Number of days"), required=False, min_value=0, max_value=3650)
     min_renewals = WholeNumberField(
         label=_("Renewed at least (times)"), required=False, min_value=0, max_value=100
     )
@@ -79,7 +79,7 @@ class ReportFilter(Form):
         if "region" in self.fields:
             choices["region"].choices = everything + region_choices()
         if "days" in self.fields:
-            choices["days"].widget.attrs["placeholder"] = str(default_days)
+            choices["days"].widget.attrs["placeholder"] = localize_digits(default_days)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

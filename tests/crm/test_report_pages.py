@@ -262,3 +262,11 @@ def test_a_period_typed_in_persian_digits(client, agency, sale_line):
     assert "IN-TIR-R" in page  # the renewing policy
     assert "دوره: ۱۴۰۵/۰۴/۰۱ تا ۱۴۰۵/۰۴/۳۱" in page
     assert "تمدیدشده" in page  # the state's label
+
+
+def test_the_filter_boxes_are_named_in_persian(client, agency):
+    client.force_login(owner_of(agency))
+    page = _get(client, "/reports/unrenewed-days/").content.decode()
+    assert ">تعداد روز</label>" in page and 'placeholder="۵"' in page
+    page = _get(client, "/reports/loyal/").content.decode()
+    assert ">دست‌کم چند بار تمدید</label>" in page
