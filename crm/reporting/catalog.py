@@ -1,7 +1,5 @@
 """The CRM's reports as the panel shows and exports them: for each report its title, its
-filters, its columns and how a batch of the selector's rows becomes cells. The cells hold raw
-values (``Decimal`` rials, ``int`` counts, ``date`` s, label text — never a code); the page
-writes them in Persian digits and Jalali dates, the Excel file keeps numbers as numbers."""
+filters, its columns, its selector and its cells (``crm.reporting.cells``)."""
 
 from __future__ import annotations
 
@@ -11,87 +9,25 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.models import BookPolicy, CustomerRank
+from crm.reporting import cells
+from crm.reporting.cells import (
+    COUNT,
+    CUSTOMER_COLUMNS,
+    DATE,
+    DECIMAL,
+    DIGITS,
+    POLICY_COLUMNS,
+    RIALS,
+    Col,
+    Labels,
+)
 from crm.reporting.forms import Selection
 from crm.selectors import reports as selectors
-from crm.selectors.names import line_names
-from policies.models import Question
-
-TEXT = "text"  # shown as it is
-DIGITS = "digits"  # text of digits (numbers of policies, phones): the page's digits
-COUNT = "count"
-RIALS = "rials"
-DECIMAL = "decimal"
-DATE = "date"  # a date or an aware datetime, shown as its Jalali (Tehran) day
 
 PERIOD = ("date_from", "date_to")
 BATCH = 2000
-
-
-@dataclass(frozen=True)
-class Col:
-    title: str | Promise
-    kind: str = TEXT
-
-
-# The insurers of the quote form's list (policies' "previous insurer" question), named when
-# the catalog has no such question; the catalog's own names win.
-INSURERS = {
-    "iran": gettext_lazy("Iran Insurance"),
-    "asia": gettext_lazy("Asia Insurance"),
-    "dana": gettext_lazy("Dana Insurance"),
-    "alborz": gettext_lazy("Alborz Insurance"),
-}
-
-
-class Labels:
-    """Names of what rows hold as codes, read once per request (lines a batch at a time)."""
-
-    def __init__(self, agency: Any, today: Any) -> None:
-        self.agency = agency
-        self.today = today
-        self._lines: dict[str, str] = {}
-        self._insurers: dict[str, str] | None = None
-
-    def lines_for(self, rows: list[dict[str, Any]], key: str = "line_code") -> None:
-        wanted = {row[key] for row in rows} - set(self._lines)
-        if wanted:
-            names = line_names(wanted)
-            self._lines.update({code: names.get(code, _("Other line")) for code in wanted})
-
-    def line(self, code: str) -> str:
-        return self._lines.get(code) or _("Other line")
-
-    def insurer(self, row: dict[str, Any]) -> str:
-        if row["origin"] == BookPolicy.Origin.LEDGER:
-            return _("This agency")
-        if row["insurer_name"]:
-            return row["insurer_name"]
-        if self._insurers is None:
-            self._insurers = {code: str(name) for code, name in INSURERS.items()}
-            for question in Question.objects.filter(code="previous_insurer"):
-                self._insurers.update(dict(question.display_choices))
-        return self._insurers.get(row["insurer_code"]) or _("Another insurer")
-
-
-def customer_name(row: dict[str, Any], prefix: str = "") -> str:
-    party, company = row[f"{prefix}party"], row[f"{prefix}company_name"]
-    if party == "company" and company:
-        return company
-    person = f"{row[f'{prefix}first_name']} {row[f'{prefix}last_name']}".strip()
-    return person or company
-
-
-def marketer_name(row: dict[str, Any]) -> str:
-    name = f"{row['marketer__first_name'] or ''} {row['marketer__last_name'] or ''}".strip()
-    return name or _("Direct sale")
-
-
-def state_label(value: str) -> str:
-    return str(BookPolicy.State(value).label)
 
 
 @dataclass(frozen=True)
@@ -134,135 +70,6 @@ class Report:
             yield from self.present(batch, labels)
 
 
-# ---- the columns and cells of each report --------------------------------------------------
-
-CUSTOMER_COLUMNS = (Col(gettext_lazy("Customer")), Col(gettext_lazy("Mobile"), DIGITS))
-
-
-def _customer(row: dict[str, Any], prefix: str = "") -> list[Any]:
-    return [customer_name(row, prefix), row[f"{prefix}mobile"]]
-
-
-def _band(value: str | None) -> str:
-    return str(CustomerRank.Band(value).label) if value else _("Not ranked")
-
-
-def _loyal(row: dict[str, Any], labels: Labels) -> list[Any]:
-    return [
-        *_customer(row),
-        row["region__name"] or "",
-        row["renewals"],
-        row["policies"],
-        row["since"],
-        row["premium"],
-        _band(row["rank__band"]),
-    ]
-
-
-def _unhappy(row: dict[str, Any], labels: Labels) -> list[Any]:
-    return [
-        *_customer(row),
-        row["region__name"] or "",
-        row["unsettled_complaints"],
-        row["last_complaint_at"],
-        row["last_complaint_subject"] or "",
-        row["displeased_gifts"],
-    ]
-
-
-def _ranked(row: dict[str, Any], labels: Labels) -> list[Any]:
-    return [
-        _band(row["band"]),
-        row["score"],
-        *_customer(row, "customer__"),
-        row["customer__region__name"] or "",
-        row["premium_paid"],
-        row["purchase_count"],
-        row["claims_paid"],
-        row["loss_ratio"],
-        row["bounced_cheques"],
-    ]
-
-
-POLICY_COLUMNS = (
-    Col(gettext_lazy("Policy number"), DIGITS),
-    Col(gettext_lazy("Insurer")),
-    Col(gettext_lazy("Line")),
-    Col(gettext_lazy("Insured")),
-    Col(gettext_lazy("Mobile"), DIGITS),
-    Col(gettext_lazy("Start date"), DATE),
-    Col(gettext_lazy("Expiry date"), DATE),
-    Col(gettext_lazy("Premium (rials)"), RIALS),
-    Col(gettext_lazy("Marketer")),
-    Col(gettext_lazy("State")),
-)
-
-
-def _policy(row: dict[str, Any], labels: Labels) -> list[Any]:
-    return [
-        row["number"],
-        labels.insurer(row),
-        labels.line(row["line_code"]),
-        *_customer(row, "customer__"),
-        row["start_date"],
-        row["end_date"],
-        row["premium"],
-        marketer_name(row),
-        state_label(row["state"]),
-    ]
-
-
-def _renewed(row: dict[str, Any], labels: Labels) -> list[Any]:
-    return [*_policy(row, labels), row["renewed_by__number"] or ""]
-
-
-def _cancelled(row: dict[str, Any], labels: Labels) -> list[Any]:
-    return [*_policy(row, labels)[:-1], row["state_changed_at"]]
-
-
-def _lines(row: dict[str, Any], labels: Labels) -> list[Any]:
-    return [
-        row["customer__region__name"] or _("No region"),
-        labels.line(row["line_code"]),
-        row["policies"],
-        row["customers"],
-        row["premium"],
-    ]
-
-
-def _other_expiring(row: dict[str, Any], labels: Labels) -> list[Any]:
-    return [
-        *_customer(row, "customer__"),
-        labels.insurer(row),
-        labels.line(row["line_code"]),
-        row["number"],
-        row["end_date"],
-        (row["end_date"] - labels.today).days,
-    ]
-
-
-def _unrenewed(row: dict[str, Any], labels: Labels) -> list[Any]:
-    if row["origin"] == BookPolicy.Origin.LEDGER:
-        group = _("Agency: %(name)s, code %(code)s") % {
-            "name": labels.agency.name,
-            "code": labels.agency.code,
-        }
-    else:
-        group = _("Other insurer: %(name)s") % {"name": labels.insurer(row)}
-    return [
-        group,
-        labels.line(row["line_code"]),
-        row["number"],
-        row["issued_on"] or row["start_date"],
-        customer_name(row, "customer__"),
-        marketer_name(row),
-        row["customer_phone"] or "",
-        row["customer__mobile"],
-        row["end_date"],
-        "",
-    ]
-
-
 def _period(query: Callable[..., QuerySet[Any]]) -> Callable[[Selection], QuerySet[Any]]:
     return lambda s: query(first=s.first, last=s.last, today=s.today)
 
@@ -289,7 +96,7 @@ REPORTS: dict[str, Report] = {
             query=lambda s: selectors.loyal_customers(
                 today=s.today, min_renewals=s.min_renewals, min_years=s.min_years
             ),
-            cells=_loyal,
+            cells=cells.loyal_cells,
             lines_key=None,
             customer_key="id",
         ),
@@ -309,7 +116,7 @@ REPORTS: dict[str, Report] = {
                 Col(gettext_lazy("Displeased with gifts"), COUNT),
             ),
             query=lambda s: selectors.unhappy_customers(),
-            cells=_unhappy,
+            cells=cells.unhappy_cells,
             lines_key=None,
             customer_key="id",
         ),
@@ -330,7 +137,7 @@ REPORTS: dict[str, Report] = {
                 Col(gettext_lazy("Bounced cheques"), COUNT),
             ),
             query=lambda s: selectors.ranked_customers(band=s.band),
-            cells=_ranked,
+            cells=cells.ranked_cells,
             lines_key=None,
         ),
         Report(
@@ -340,7 +147,7 @@ REPORTS: dict[str, Report] = {
             filters=PERIOD,
             columns=POLICY_COLUMNS,
             query=_period(selectors.policies_not_expired),
-            cells=_policy,
+            cells=cells.policy_cells,
         ),
         Report(
             key="not-renewed",
@@ -351,7 +158,7 @@ REPORTS: dict[str, Report] = {
             filters=PERIOD,
             columns=POLICY_COLUMNS,
             query=_period(selectors.policies_not_renewed),
-            cells=_policy,
+            cells=cells.policy_cells,
         ),
         Report(
             key="renewed",
@@ -360,7 +167,7 @@ REPORTS: dict[str, Report] = {
             filters=PERIOD,
             columns=(*POLICY_COLUMNS, Col(gettext_lazy("Renewed by policy"), DIGITS)),
             query=_period(selectors.policies_renewed),
-            cells=_renewed,
+            cells=cells.renewed_cells,
         ),
         Report(
             key="cancelled",
@@ -369,7 +176,7 @@ REPORTS: dict[str, Report] = {
             filters=PERIOD,
             columns=(*POLICY_COLUMNS[:-1], Col(gettext_lazy("Cancelled on"), DATE)),
             query=_period(selectors.policies_cancelled),
-            cells=_cancelled,
+            cells=cells.cancelled_cells,
         ),
         Report(
             key="lines-by-region",
@@ -389,7 +196,7 @@ REPORTS: dict[str, Report] = {
             query=lambda s: selectors.best_selling_lines(
                 first=s.first, last=s.last, region_id=s.region_id
             ),
-            cells=_lines,
+            cells=cells.lines_cells,
             grouped=1,
             audience=False,
         ),
@@ -409,7 +216,7 @@ REPORTS: dict[str, Report] = {
                 Col(gettext_lazy("Days left"), COUNT),
             ),
             query=lambda s: selectors.other_insurers_expiring(today=s.today, days=s.days),
-            cells=_other_expiring,
+            cells=cells.other_expiring_cells,
         ),
         Report(
             key="unrenewed-days",
@@ -432,7 +239,7 @@ REPORTS: dict[str, Report] = {
                 Col(gettext_lazy("Notes")),
             ),
             query=lambda s: selectors.unrenewed_since_expiry(today=s.today, days=s.days),
-            cells=_unrenewed,
+            cells=cells.unrenewed_cells,
             grouped=2,
             default_days=5,
         ),

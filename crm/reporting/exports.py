@@ -23,7 +23,8 @@ from core import xlsx
 from core.jalali import format_jalali_date
 from core.money import to_rials
 from core.pdf import render_pdf
-from crm.reporting.catalog import COUNT, DATE, DECIMAL, RIALS, Labels, Report
+from crm.reporting.catalog import Report
+from crm.reporting.cells import COUNT, DATE, DECIMAL, RIALS, Labels
 from crm.reporting.forms import Selection
 
 PDF_MAX_ROWS = 500

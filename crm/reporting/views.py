@@ -10,7 +10,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from crm.reporting import exports
-from crm.reporting.catalog import REPORTS, Labels, report_get
+from crm.reporting.catalog import REPORTS, report_get
+from crm.reporting.cells import Labels
 from crm.reporting.forms import ReportFilter
 from tenants.panel.base import panel_view
 
