@@ -84,7 +84,22 @@ def _ranking() -> None:
 
 
 def _reports() -> None:
-    """The CRM's reports and their exports."""
+    """The CRM's reports and their exports (owners and managers), and each report as an
+    audience of bulk SMS (decision 031)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from crm.reporting.audiences import audiences_register
+    from tenants.panel.registry import panel_nav_register, panel_urls_register
+
+    panel_urls_register(prefix="reports/", module="crm.reporting.urls")
+    panel_nav_register(
+        key="crm-reports",
+        url_name="panel-crm-reports:index",
+        label=_("Reports"),
+        position=90,
+        manage_only=True,
+    )
+    audiences_register()
 
 
 def _selling() -> None:
