@@ -9,7 +9,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from crm.models import Customer, CustomerGroup, CustomerRank, Marketer, Region
+from crm.models import (
+    Customer,
+    CustomerAddress,
+    CustomerGroup,
+    CustomerPhone,
+    CustomerRank,
+    CustomerRelation,
+    Marketer,
+    Region,
+)
+from crm.panel.customer_forms import CONSENT_CHOICES
 from crm.panel.timeline import card_timeline
 from crm.selectors.card import customer_card, membership_sees_all
 from crm.selectors.customers import customer_list as customers_found
@@ -104,5 +114,10 @@ def customer_detail(request, customer_id: int) -> HttpResponse:
             "customer": card.customer,
             "timeline": card_timeline(card),
             "sees_all": membership_sees_all(request.membership),
+            "all_groups": list(CustomerGroup.objects.only("id", "name")),
+            "phone_kinds": CustomerPhone.Kind.choices,
+            "address_kinds": CustomerAddress.Kind.choices,
+            "relation_kinds": CustomerRelation.Kind.choices,
+            "consent_choices": CONSENT_CHOICES,
         },
     )
