@@ -15,6 +15,7 @@ def register() -> None:
             "customer_group": _("Customer groups"),
             "region": _("Regions"),
             "marketer": _("Marketers"),
+            "crm_settings": _("CRM settings"),
         }
     )
     AUDIT_ACTIONS.register(
@@ -39,6 +40,9 @@ def register() -> None:
             "customer_group.created": _("Customer group created"),
             "region.created": _("Region created"),
             "marketer.created": _("Marketer added"),
+            "crm_settings.telephony_token_created": _("Telephony token made"),
+            "crm_settings.telephony_token_rotated": _("Telephony token replaced"),
+            "crm_settings.telephony_token_revoked": _("Telephony token revoked"),
         }
     )
     AUDIT_FIELDS.register(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from tenants.panel.registry import panel_nav_register, panel_urls_register
+from tenants.panel.registry import panel_link_register, panel_nav_register, panel_urls_register
 
 
 def register() -> None:
@@ -30,6 +30,18 @@ def _customers() -> None:
         label=_("Customers"),
         position=40,
         replaces="customers",
+    )
+    # Caller lookup's page and the telephony token's settings, then the telephony endpoint
+    # (a token of the agency's, or a logged-in member: crm.panel.lookup).
+    panel_urls_register(prefix="crm/", module="crm.panel.lookup_urls")
+    panel_urls_register(prefix="api/crm/", module="crm.panel.api_urls")
+    panel_link_register(
+        place="settings",
+        key="crm-telephony",
+        url_name="panel-crm-telephony:settings",
+        label=_("Telephony (caller lookup)"),
+        position=60,
+        manage_only=True,
     )
 
 

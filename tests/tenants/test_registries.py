@@ -98,7 +98,8 @@ def test_the_nav_shows_each_member_exactly_the_entries_their_role_may_open(owner
     )
     settings_page = _client(owner).get("/settings/", HTTP_HOST=PANEL).content.decode()
     assert re.findall(r'href="([^"]+)" id="([\w-]+)-link"', settings_page) == [
-        ("/settings/lines/", "lines")
+        ("/settings/lines/", "lines"),
+        ("/crm/telephony/", "crm-telephony"),
     ]
 
 
