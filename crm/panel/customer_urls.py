@@ -4,6 +4,7 @@ in the form, and found only among that customer's own."""
 
 from django.urls import path
 
+from crm.panel import card_forms as card
 from crm.panel import customer_edit as edit
 from crm.panel import customers as views
 from crm.panel import merge
@@ -15,10 +16,10 @@ urlpatterns = [
     path("merge/", merge.customer_merge_page, name="merge"),
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", edit.customer_edit, name="edit"),
-    path("<int:customer_id>/phones/", edit.customer_phones, name="phones"),
-    path("<int:customer_id>/emails/", edit.customer_emails, name="emails"),
-    path("<int:customer_id>/addresses/", edit.customer_addresses, name="addresses"),
-    path("<int:customer_id>/relations/", edit.customer_relations, name="relations"),
-    path("<int:customer_id>/groups/", edit.customer_groups, name="groups"),
-    path("<int:customer_id>/consent/", edit.customer_consent, name="consent"),
+    path("<int:customer_id>/phones/", card.customer_phones, name="phones"),
+    path("<int:customer_id>/emails/", card.customer_emails, name="emails"),
+    path("<int:customer_id>/addresses/", card.customer_addresses, name="addresses"),
+    path("<int:customer_id>/relations/", card.customer_relations, name="relations"),
+    path("<int:customer_id>/groups/", card.customer_groups, name="groups"),
+    path("<int:customer_id>/consent/", card.customer_consent, name="consent"),
 ]
