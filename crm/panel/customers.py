@@ -102,7 +102,8 @@ def customer_detail(request, customer_id: int) -> HttpResponse:
             return redirect("panel-crm-customers:detail", customer_id=merged)
         raise Http404
     for policy in card.book:
-        policy.line_name = card.line_names.get(policy.line_code, policy.line_code)  # type: ignore[attr-defined]
+        # A code the catalog does not know is never shown: what is insured, or nothing.
+        policy.line_name = card.line_names.get(policy.line_code) or policy.subject or "—"  # type: ignore[attr-defined]
     for case in card.cases:
         case.assignee_name = card.user_names.get(case.assignee_user_id or 0, "")  # type: ignore[attr-defined]
     return render(

@@ -55,7 +55,7 @@ def card_timeline(card: Any) -> list[TimelineEntry]:
             policy.issued_on or policy.start_date or policy.created_at,
             "policy",
             _("Policy"),
-            card.line_names.get(policy.line_code, policy.line_code),
+            card.line_names.get(policy.line_code) or policy.subject,
             policy.number,
         )
     for complaint in card.complaints:

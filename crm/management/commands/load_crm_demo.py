@@ -50,7 +50,7 @@ LAST_NAMES = (
 )  # fmt: skip
 JOBS = ("مهندس", "پزشک", "معلم", "کارمند", "راننده", "بازنشسته", "کاسب", "")
 INSURERS = (("iran", "بیمه ایران"), ("asia", "بیمه آسیا"), ("dana", "بیمه دانا"))
-OTHER_LINES = ("third_party", "car_body", "fire")
+OTHER_LINES = ("third_party", "motor_hull", "fire")
 
 
 def national_code(seed: int) -> str:
