@@ -263,3 +263,27 @@ def test_a_member_may_ask_without_a_token_and_staff_cannot_make_tokens(client, a
     assert client.post("/crm/telephony/", HTTP_HOST=PANEL).status_code == 403
     with inside(agency):
         assert CrmSettings.objects.get().telephony_token_hash == ""
+
+
+def test_the_endpoint_makes_as_many_queries_for_one_holder_as_for_five(client, agency):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make(agency, first="اول", last="دارنده", phones=["09121112233"])
+    token = make_token(client, agency)
+    client.logout()
+    ask(client, token, "09121112233")  # warm
+    with CaptureQueriesContext(connection) as one:
+        assert ask(client, token, "09121112233").status_code == 200
+    for n in range(4):
+        make(agency, first="دارنده", last=f"دیگر {n}", phones=["09121112233"])
+    with CaptureQueriesContext(connection) as five:
+        assert len(ask(client, token, "09121112233").json()["customers"]) == 5
+    assert len(five) == len(one) <= 12
+
+
+def test_a_lookup_shows_on_the_customers_card(owner_client, agency):
+    customer = make(agency, phones=["09121112233"])
+    owner_client.get("/crm/lookup/", {"phone": "09121112233"}, HTTP_HOST=PANEL)
+    html = owner_client.get(f"/crm/customers/{customer.pk}/", HTTP_HOST=PANEL).content.decode()
+    assert 'data-timeline="contact"' in html and "شناسایی تماس‌گیرنده" in html
