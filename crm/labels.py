@@ -18,6 +18,7 @@ def register() -> None:
             "sale": _("Sales from the panel"),
             "instrument": _("Cheques and notes"),
             "ranking": _("Customer ranking"),
+            "crm_settings": _("CRM settings"),
         }
     )
     AUDIT_ACTIONS.register(
@@ -49,6 +50,9 @@ def register() -> None:
             "instrument.updated": _("Cheque or note changed"),
             "instrument.state_changed": _("Cheque or note state changed"),
             "ranking.weights_changed": _("Ranking weights changed"),
+            "crm_settings.telephony_token_created": _("Telephony token made"),
+            "crm_settings.telephony_token_rotated": _("Telephony token replaced"),
+            "crm_settings.telephony_token_revoked": _("Telephony token revoked"),
         }
     )
     AUDIT_FIELDS.register(
