@@ -15,6 +15,7 @@ def register() -> None:
             "customer_group": _("Customer groups"),
             "region": _("Regions"),
             "marketer": _("Marketers"),
+            "book": _("The book"),
         }
     )
     AUDIT_ACTIONS.register(
@@ -39,6 +40,12 @@ def register() -> None:
             "customer_group.created": _("Customer group created"),
             "region.created": _("Region created"),
             "marketer.created": _("Marketer added"),
+            "book.added": _("Policy with another insurer added to the book"),
+            "book.updated": _("Policy of the book changed"),
+            "book.cancelled": _("Policy with another insurer cancelled"),
+            "book.free_fields_named": _("Free fields of the book named"),
+            "book.imported": _("Policies imported into the book"),
+            "book.quote_taken": _("Quote turned into a prospect"),
         }
     )
     AUDIT_FIELDS.register(
