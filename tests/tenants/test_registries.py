@@ -84,12 +84,13 @@ def test_the_nav_shows_each_member_exactly_the_entries_their_role_may_open(owner
         "sales",
         "offers",
         "customers",
+        "crm-book",
         "settings",
         "content",
         "staff",
         "commissions",
     ]
-    assert _nav(_client(staff)) == ["dashboard", "sales", "offers", "customers"]
+    assert _nav(_client(staff)) == ["dashboard", "sales", "offers", "customers", "crm-book"]
     page = _client(staff).get("/", HTTP_HOST=PANEL).content.decode()
     assert re.search(
         r'<a class="nav-link" href="/offers/" id="nav-panel-offers">[^<]+ <span id="offers-badge" '
@@ -98,7 +99,8 @@ def test_the_nav_shows_each_member_exactly_the_entries_their_role_may_open(owner
     )
     settings_page = _client(owner).get("/settings/", HTTP_HOST=PANEL).content.decode()
     assert re.findall(r'href="([^"]+)" id="([\w-]+)-link"', settings_page) == [
-        ("/settings/lines/", "lines")
+        ("/settings/lines/", "lines"),
+        ("/book/settings/", "crm-book-fields"),
     ]
 
 
@@ -124,12 +126,20 @@ def test_a_new_app_plugs_its_panel_pages_in_and_the_walkers_cover_them(
         "customers",
         "plugin",
         "plugin-book",
+        "crm-book",
         "settings",
         "content",
         "staff",
         "commissions",
     ]
-    assert _nav(_client(staff)) == ["dashboard", "sales", "offers", "customers", "plugin"]
+    assert _nav(_client(staff)) == [
+        "dashboard",
+        "sales",
+        "offers",
+        "customers",
+        "plugin",
+        "crm-book",
+    ]
     page = _client(staff).get("/", HTTP_HOST=PANEL).content.decode()
     assert re.search(
         r'href="/plugin/" id="nav-panel-plugin">Plugin pages <span id="plugin-badge" '

@@ -77,6 +77,7 @@ class World:
             "membership_id": str(self.staff.pk),
             "customer_id": str(self.order.customer_id),
             "statement_id": str(self.statement.pk),
+            "book_id": "1",  # refused before any lookup
         }
 
     def fill(self, route: str) -> str:
