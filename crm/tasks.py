@@ -72,3 +72,7 @@ def crm_ledger_sweep() -> int:
     down) reach the book now; everything else is already there and stays unchanged."""
     since = timezone.now() - dt.timedelta(days=SWEEP_DAYS)
     return crm_backfill_all(since=since, window_seconds=30 * 60)
+
+
+# The book's import task lives beside its views; imported here so that workers register it.
+from crm.book_tasks import crm_book_import  # noqa: E402, F401
