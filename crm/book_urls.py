@@ -3,6 +3,7 @@
 from django.urls import path
 
 from crm import book_import_views as imports
+from crm import book_quote_views as quotes
 from crm import book_views as views
 
 app_name = "crm-book"
@@ -17,4 +18,6 @@ urlpatterns = [
     path("import/preview/", imports.import_preview, name="import-preview"),
     path("import/confirm/", imports.import_confirm, name="import-confirm"),
     path("import/progress/", imports.import_progress, name="import-progress"),
+    path("quotes/", quotes.quote_list, name="quotes"),
+    path("quotes/<uuid:quote_id>/prospect/", quotes.quote_prospect, name="quote-prospect"),
 ]

@@ -78,6 +78,7 @@ class World:
             "customer_id": str(self.order.customer_id),
             "statement_id": str(self.statement.pk),
             "book_id": "1",  # refused before any lookup
+            "quote_id": str(self.order.quote.public_id),
         }
 
     def fill(self, route: str) -> str:
