@@ -27,12 +27,7 @@ from crm.book_forms import ImportForm
 from crm.book_tasks import crm_book_import, progress_key, progress_set, report_key
 from crm.selectors.book import insurer_choices
 from crm.services.book_files import template_write
-from crm.services.book_import import (
-    ImportChanged,
-    ImportReport,
-    book_import_check,
-    book_import_run,
-)
+from crm.services.book_import import ImportReport, book_import_check, book_import_run
 from policies.selectors import line_choices
 from tenants.panel.base import panel_view
 
@@ -159,16 +154,10 @@ def import_confirm(request) -> HttpResponse:
         )
         request.session[SESSION_KEY] = {**pending, "running": True}
         return redirect("crm-book:import-progress")
-    storage = private_storage()
-    try:
+    with private_storage().open(pending["name"], "rb") as stream:
         report = book_import_run(
-            agency=request.agency,
-            actor=request.user,
-            open_stream=lambda: storage.open(pending["name"], "rb"),
-            kind=pending["kind"],
+            agency=request.agency, actor=request.user, stream=stream, kind=pending["kind"]
         )
-    except ImportChanged as changed:
-        report = changed.report
     if not report.ok:
         _remember(schema, pending["token"], report)
         return _preview(request, pending, report, status=400)

@@ -43,7 +43,7 @@ def crm_book_import(
 ) -> int:
     """Import a checked file (``crm.services.book_import``). Run twice, the second run adds
     nothing (policies already in the book are skipped), so a redelivered message is safe."""
-    from crm.services.book_import import ImportChanged, book_import_run
+    from crm.services.book_import import book_import_run
 
     agency = connection.tenant  # type: ignore[attr-defined]
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
@@ -52,18 +52,16 @@ def crm_book_import(
         progress_set(schema_name, token, state="gone", done=0, total=total)
         return 0
     progress_set(schema_name, token, state="running", done=0, total=total)
-    try:
+    with storage.open(name, "rb") as stream:
         report = book_import_run(
             agency=agency,
             actor=actor,
-            open_stream=lambda: storage.open(name, "rb"),
+            stream=stream,
             kind=kind,
-            progress=lambda phase, done: progress_set(
-                schema_name, token, state=phase, done=done, total=total
+            progress=lambda done: progress_set(
+                schema_name, token, state="running", done=done, total=total
             ),
         )
-    except ImportChanged as changed:
-        report = changed.report
     if not report.ok:
         report_keep(schema_name, token, report)
         progress_set(schema_name, token, state="refused", done=0, total=total)

@@ -57,7 +57,8 @@ def line_lookup() -> dict[str, str]:
     """A catalogue line's code or name (either language), as a search key → its code."""
     lookup: dict[str, str] = {}
     for code, name, name_en in Line.objects.values_list("code", "name", "name_en"):
-        for key in (code, name, name_en):
+        short = name.replace("بیمه", "", 1).strip()  # "بیمه شخص ثالث" → "شخص ثالث"
+        for key in (code, name, name_en, short):
             if key:
                 lookup[search_key(key)] = code
     return lookup

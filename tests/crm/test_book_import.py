@@ -85,9 +85,7 @@ def csv_bytes(rows: list[list], header: list[str] = HEADER) -> bytes:
 
 
 def run(agency, actor, data: bytes, kind: str):
-    return book_import_run(
-        agency=agency, actor=actor, open_stream=lambda: io.BytesIO(data), kind=kind
-    )
+    return book_import_run(agency=agency, actor=actor, stream=io.BytesIO(data), kind=kind)
 
 
 @pytest.fixture
