@@ -1,5 +1,5 @@
-"""The rows of an import file, one at a time: an Excel workbook read with openpyxl in
-read-only mode (streamed from the zip, memory flat whatever its length) or CSV text in UTF-8
+"""The rows of an import file, one at a time: an Excel workbook read by
+:mod:`core.xlsx_reader` (streamed from the zip, memory flat whatever its length) or CSV text in UTF-8
 (with or without a byte-order mark). Every cell comes out as text with Latin digits, or as a
 ``date`` when Excel holds a real date; empty rows are skipped."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -20,6 +21,7 @@ from core.digits import to_latin_digits
 from core.text import search_key
 from core.xlsx import Column as XlsxColumn
 from core.xlsx import XlsxWriter
+from core.xlsx_reader import xlsx_rows
 
 XLSX = "xlsx"
 CSV = "csv"
@@ -83,26 +85,19 @@ def _cell(value: Any) -> Any:
     return to_latin_digits(str(value)).strip()
 
 
-def _xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[Any, ...]]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(stream, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        yield from sheet.iter_rows(values_only=True)
-    finally:
-        workbook.close()
+def _xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
+    return xlsx_rows(stream)
 
 
-def _csv_rows(stream: IO[bytes]) -> Iterator[list[str]]:
+def _csv_rows(stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     first = text.readline()
     try:
         dialect: Any = csv.Sniffer().sniff(first, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(io.StringIO(first), dialect)
-    yield from csv.reader(text, dialect)
+    rows = itertools.chain(csv.reader(io.StringIO(first), dialect), csv.reader(text, dialect))
+    yield from enumerate(rows, start=1)
 
 
 def table_rows(stream: IO[bytes], kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -111,7 +106,7 @@ def table_rows(stream: IO[bytes], kind: str) -> Iterator[tuple[int, dict[str, An
     raw = _xlsx_rows(stream) if kind == XLSX else _csv_rows(stream)
     keys = header_keys()
     columns: list[str | None] | None = None
-    for number, values in enumerate(raw, start=1):
+    for number, values in raw:
         cells = [_cell(value) for value in values]
         if not any(cell != "" for cell in cells):
             continue

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.utils.exceptions import InvalidFileException
 from psycopg2 import IntegrityError as PgIntegrityError
 
 from core.digits import localize_digits, parse_decimal
@@ -365,7 +365,7 @@ def _process(
                 progress(report.rows)
     except FileUnreadable as error:
         report.file_error = str(error)
-    except (UnicodeDecodeError, KeyError, OSError, zipfile.BadZipFile, InvalidFileException):
+    except (UnicodeDecodeError, KeyError, ValueError, OSError, zipfile.BadZipFile, ParseError):
         report.file_error = _(
             "The file could not be read; upload an Excel workbook (.xlsx) or a CSV file in UTF-8."
         )
