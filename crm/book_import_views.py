@@ -2,8 +2,9 @@
 kept in private storage), a preview with every bad row, confirm. The pending import is the
 member's own (in their session, for the agency they work in), so no URL names a file.
 
-A file of up to ``SYNC_ROWS`` rows is imported in the request; a larger one by a tenant task,
-with a page showing how far it has gone (decision 028)."""
+A file of up to ``SYNC_ROWS`` rows is imported in the request, one above by a tenant task, with
+a page showing how far it has gone; a file above ``CHECK_IN_REQUEST_BYTES`` is checked by a
+task as well, before its preview (decision 028)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,13 @@ from core.storage import private_storage
 from core.uploads import spreadsheet_clean
 from core.xlsx import xlsx_response
 from crm.book_forms import ImportForm
-from crm.book_tasks import crm_book_import, progress_key, progress_set, report_key
+from crm.book_tasks import (
+    crm_book_import,
+    crm_book_import_check,
+    progress_key,
+    progress_set,
+    report_key,
+)
 from crm.selectors.book import insurer_choices
 from crm.services.book_files import template_write
 from crm.services.book_import import ImportReport, book_import_check, book_import_run
@@ -33,6 +40,8 @@ from tenants.panel.base import panel_view
 
 SESSION_KEY = "crm_book_import"
 SYNC_ROWS = 2000
+# About 2,000 rows of a typical file: above it the upload's check runs in a worker too.
+CHECK_IN_REQUEST_BYTES = 256 * 1024
 REPORT_SECONDS = 3600
 
 
@@ -87,19 +96,25 @@ def import_start(request) -> HttpResponse:
             name = private_storage().save(
                 f"crm-imports/{schema}/{token}.{clean.extension}", clean.as_file(token)
             )
-            with private_storage().open(name, "rb") as stream:
-                report = book_import_check(
-                    agency=request.agency, stream=stream, kind=clean.extension
-                )
-            _remember(schema, token, report)
-            request.session[SESSION_KEY] = {
+            pending = {
                 "agency": request.agency.pk,
                 "token": token,
                 "name": name,
                 "kind": clean.extension,
                 "filename": str(upload.name)[:100],
-                "rows": report.rows,
             }
+            if clean.size > CHECK_IN_REQUEST_BYTES:
+                # A long file is checked by a worker; the progress page leads to the preview.
+                progress_set(schema, token, state="queued", done=0, total=0)
+                enqueue_on_commit(crm_book_import_check, schema, name, clean.extension, token)
+                request.session[SESSION_KEY] = {**pending, "running": True, "rows": None}
+                return redirect("crm-book:import-progress")
+            with private_storage().open(name, "rb") as stream:
+                report = book_import_check(
+                    agency=request.agency, stream=stream, kind=clean.extension
+                )
+            _remember(schema, token, report)
+            request.session[SESSION_KEY] = {**pending, "rows": report.rows}
             return redirect("crm-book:import-preview")
     return render(
         request,
@@ -129,6 +144,8 @@ def import_preview(request) -> HttpResponse:
     pending = _pending(request)
     if pending is None:
         return redirect("crm-book:import")
+    if pending.get("running"):
+        return redirect("crm-book:import-progress")
     report = _report(request, pending)
     return _preview(request, pending, report, status=200 if report.ok else 400)
 
@@ -140,6 +157,8 @@ def import_confirm(request) -> HttpResponse:
     if pending is None:
         messages.error(request, _("There is no file waiting to be imported; upload it again."))
         return redirect("crm-book:import")
+    if pending.get("running"):  # still being checked, or already importing
+        return redirect("crm-book:import-progress")
     schema = request.agency.schema_name
     if pending["rows"] > SYNC_ROWS:
         progress_set(schema, pending["token"], state="queued", done=0, total=pending["rows"])
@@ -177,7 +196,8 @@ def _added_message(added: int, new_customers: int) -> str:
 
 @panel_view
 def import_progress(request) -> HttpResponse:
-    """How far a large import has gone; the fragment is polled until it is done."""
+    """How far the check or the import of a long file has gone; the fragment is polled until
+    it is done (a finished check or a refused import lead to the preview)."""
     pending = _pending(request)
     if pending is None or not pending.get("running"):
         return redirect("crm-book:import")
@@ -185,8 +205,12 @@ def import_progress(request) -> HttpResponse:
         state = cache.get(progress_key(request.agency.schema_name, pending["token"])) or {}
     except Exception:  # noqa: BLE001
         state = {}
-    if state.get("state") == "refused":  # the preview shows the rows that stopped it
-        request.session[SESSION_KEY] = {**pending, "running": False}
+    if state.get("state") in ("refused", "checked"):  # the preview shows the rows
+        request.session[SESSION_KEY] = {
+            **pending,
+            "running": False,
+            "rows": state.get("total") or pending.get("rows"),
+        }
         if request.headers.get("HX-Request"):
             refused = HttpResponse(status=204)
             refused["HX-Redirect"] = reverse("crm-book:import-preview")

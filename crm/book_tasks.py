@@ -77,3 +77,28 @@ def crm_book_import(
         new_customers=report.new_customers,
     )
     return report.added
+
+
+@tenant_task(time_limit=1800, soft_time_limit=1700)
+def crm_book_import_check(schema_name: str, name: str, kind: str, token: str) -> int:
+    """Check a long file for its preview (nothing written); the report waits in the cache,
+    the progress says "checked" with the number of rows. Safe to run twice."""
+    from crm.services.book_import import book_import_check
+
+    agency = connection.tenant  # type: ignore[attr-defined]
+    storage = private_storage()
+    if not storage.exists(name):
+        progress_set(schema_name, token, state="gone", done=0, total=0)
+        return 0
+    with storage.open(name, "rb") as stream:
+        report = book_import_check(
+            agency=agency,
+            stream=stream,
+            kind=kind,
+            progress=lambda done: progress_set(
+                schema_name, token, state="checking", done=done, total=0
+            ),
+        )
+    report_keep(schema_name, token, report)
+    progress_set(schema_name, token, state="checked", done=report.rows, total=report.rows)
+    return report.rows

@@ -179,11 +179,17 @@ def _process(
     return report
 
 
-def book_import_check(*, agency: Any, stream: IO[bytes], kind: str) -> ImportReport:
+def book_import_check(
+    *,
+    agency: Any,
+    stream: IO[bytes],
+    kind: str,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Read the whole file and report what an import would do, every bad row with its row
     number, column and a Persian message; nothing is written."""
     schema_require(agency)
-    return _process(agency=agency, stream=stream, kind=kind)
+    return _process(agency=agency, stream=stream, kind=kind, progress=progress)
 
 
 def book_import_run(

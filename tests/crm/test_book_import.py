@@ -282,3 +282,24 @@ def test_the_template_has_the_persian_headers_right_to_left(client, agency, owne
     with inside(agency):
         report = book_import_check(agency=agency, stream=io.BytesIO(response.content), kind=XLSX)
     assert report.ok and report.rows == 1
+
+
+def test_a_long_file_is_checked_by_a_task_before_its_preview(
+    client, agency, owner, known, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("crm.book_import_views.CHECK_IN_REQUEST_BYTES", 1)
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(client, xlsx(GOOD), "policies.xlsx")
+    assert response["Location"] == "/book/import/progress/"
+    # Before the progress page has seen the check finish, the preview waits for it.
+    assert client.get("/book/import/preview/", HTTP_HOST=PANEL)["Location"] == (
+        "/book/import/progress/"
+    )
+    response = client.get("/book/import/progress/", HTTP_HOST=PANEL, HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"] == "/book/import/preview/"
+    body = client.get("/book/import/preview/", HTTP_HOST=PANEL).content.decode()
+    assert "TP-۱" in body and 'id="import-confirm"' in body
+    assert client.post("/book/import/confirm/", HTTP_HOST=PANEL)["Location"] == "/book/"
+    with inside(agency):
+        assert BookPolicy.objects.count() == 4
