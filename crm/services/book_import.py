@@ -4,9 +4,9 @@ The file is read a row at a time (:mod:`crm.services.book_files`), in batches of
 rows. The preview's reading (:func:`book_import_check`) writes nothing and reports each bad
 row with its row number, column and a Persian message. The import's reading
 (:func:`book_import_run`) checks the same way and writes in one transaction; a bad row
-anywhere rolls it back, so a file with any bad row imports nothing. Customers are matched by national code,
-then by mobile (one query per batch for all its keys), else registered as prospects (source
-``import``); see :mod:`crm.services.book_import_write` for how a batch is written.
+anywhere rolls it back, so a file with any bad row imports nothing. Customers are matched
+by national code, then by mobile (one query per batch for all its keys), else registered as
+prospects (source ``import``); :mod:`crm.services.book_import_write` writes a batch.
 A policy already in the book (same insurer, line and number) is skipped, so importing the
 same file again adds nothing. What stays in memory across batches is one integer per
 policy (its key's hash, to report a policy the file repeats); everything else is per batch.
