@@ -103,7 +103,7 @@ def test_a_generated_client_makes_the_whole_purchase(site, tmp_path, request):
     # Every operation of the schema is a module of the client, and each one imports.
     modules = {path.stem for path in (folder / "api").rglob("*.py") if path.stem != "__init__"}
     assert modules == _operations(schema)
-    assert len(modules) == 19
+    assert len(modules) == 27
     api = {}
     for path in (folder / "api").rglob("*.py"):
         if path.stem != "__init__":
