@@ -139,9 +139,11 @@ class AgencyMemberApi(APIView):
         finally:
             connection.set_schema_to_public()  # type: ignore[attr-defined]
 
-    def paginate(self, queryset, serializer_class, *, context: dict | None = None):
-        """One page of ``queryset`` in the shape of decision 017."""
+    def paginate(self, queryset, serializer_class, *, context_for=None):
+        """One page of ``queryset`` in the shape of decision 017; ``context_for(rows)`` gives
+        the serializer what the page's rows need (names read once for the whole page)."""
         paginator = CrmPagination()
-        page: list[Any] | None = paginator.paginate_queryset(queryset, self.request, view=self)
-        data = serializer_class(page, many=True, context=context or {}).data
+        page: list[Any] = paginator.paginate_queryset(queryset, self.request, view=self) or []
+        context = context_for(page) if context_for else {}
+        data = serializer_class(page, many=True, context=context).data
         return paginator.get_paginated_response(data)

@@ -19,7 +19,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from core.api import LatitudeField, LongitudeField, PostalCodeField, TextField, errors
-from crm.api.base import AgencyMemberApi, PageQuery, page_of
+from crm.api.base import MAX_ID, AgencyMemberApi, PageQuery, page_of
 from crm.api.serializers import (
     AddressSerializer,
     CustomerCardSerializer,
@@ -47,7 +47,6 @@ from crm.services.customers import PossibleDuplicates, customer_create, customer
 # A person's ten-digit national code or a company's eleven-digit national id (Persian digits
 # too); the check digit is a business rule (422).
 NATIONAL_CODE_OR_ID = r"^[0-9۰-۹]{10,11}$"
-MAX_ID = 2**63 - 1
 
 
 def _id_field(**kwargs: Any) -> serializers.IntegerField:

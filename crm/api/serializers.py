@@ -65,7 +65,7 @@ class RankSerializer(serializers.Serializer):
     computed_at = serializers.DateTimeField()
 
 
-def _band(customer: Customer) -> str | None:
+def customer_band(customer: Customer) -> str | None:
     try:
         return customer.rank.band
     except CustomerRank.DoesNotExist:
@@ -97,7 +97,7 @@ class CustomerListItemSerializer(serializers.Serializer):
         serializers.ChoiceField(choices=CustomerRank.Band.choices, allow_null=True)
     )
     def get_rank_band(self, customer) -> str | None:
-        return _band(customer)
+        return customer_band(customer)
 
 
 class PhoneSerializer(serializers.Serializer):

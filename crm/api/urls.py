@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from crm.api import customers
+from crm.api import book, cases, customers, lookup
 
 urlpatterns = [
     path("customers/", customers.CustomerListCreateApi.as_view(), name="api-crm-customers"),
@@ -41,4 +41,9 @@ urlpatterns = [
         customers.CustomerAddressApi.as_view(),
         name="api-crm-customer-address",
     ),
+    path("lookup/", lookup.LookupApi.as_view(), name="api-crm-lookup"),
+    path("book/", book.BookListApi.as_view(), name="api-crm-book"),
+    path("book/<int:book_policy_id>/", book.BookPolicyApi.as_view(), name="api-crm-book-policy"),
+    path("cases/", cases.CaseListApi.as_view(), name="api-crm-cases"),
+    path("cases/<int:case_id>/", cases.CaseDetailApi.as_view(), name="api-crm-case"),
 ]
