@@ -242,8 +242,10 @@ def objects_of_a(two_agencies, sale_a):
         period_start=dt.date(2026, 10, 23),
         period_end=dt.date(2026, 11, 21),
     )
+    crm_a = _crm_objects_of(agency_a)
     return ObjectsOfA(
         ids={
+            **crm_a,
             "order_id": str(order.public_id),
             "quote_id": str(order.quote.public_id),
             "public_id": str(order.quote.public_id),
@@ -260,6 +262,34 @@ def objects_of_a(two_agencies, sale_a):
             "statement_id": str(statement_a.pk),
         }
     )
+
+
+def _crm_objects_of(agency) -> dict[str, str]:
+    """A customer of the agency's CRM with a phone, an e-mail and an address, a policy of its
+    book and a case, in its own schema (agency B's schema holds none of these ids)."""
+    from crm.models import BookPolicy, Case, Customer, CustomerAddress, CustomerEmail, CustomerPhone
+
+    with schema_context(agency.schema_name):
+        customer = Customer.objects.create(
+            first_name="SECRET-BUYER", last_name="OF-A", source="panel", mobile="09121112233"
+        )
+        phone = CustomerPhone.objects.create(
+            customer=customer, kind="mobile", number="09121112233", is_primary=True
+        )
+        email = CustomerEmail.objects.create(customer=customer, address="a@example.com")
+        address = CustomerAddress.objects.create(customer=customer, address="SECRET-OF-A")
+        policy = BookPolicy.objects.create(
+            customer=customer, origin="other", insurer_code="asia", line_code="fire"
+        )
+        case = Case.objects.create(customer=customer, kind="sale", title="SECRET-OF-A case")
+    return {
+        "crm_customer_id": str(customer.pk),
+        "phone_id": str(phone.pk),
+        "email_id": str(email.pk),
+        "address_id": str(address.pk),
+        "book_policy_id": str(policy.pk),
+        "case_id": str(case.pk),
+    }
 
 
 @pytest.mark.parametrize(
@@ -294,3 +324,9 @@ def test_agency_b_gets_404_for_every_id_of_agency_a(
                 assert response.status_code == 404, f"{host}{path}: {response.status_code}"
             walked.append(route)
     assert len(walked) >= 8
+    if urlconf == "config.urls_agency":  # the CRM's API is walked too (decision 033)
+        assert {
+            "api/crm/customers/<int:crm_customer_id>/phones/<int:phone_id>/",
+            "api/crm/book/<int:book_policy_id>/",
+            "api/crm/cases/<int:case_id>/",
+        } <= set(walked)
