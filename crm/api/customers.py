@@ -103,42 +103,53 @@ def _address_input(data: dict[str, Any]) -> AddressInput:
     return AddressInput(**data)
 
 
-class CustomerFields(serializers.Serializer):
-    """The customer's own details, as created and changed."""
+def _customer_fields(*, defaults: bool) -> dict[str, serializers.Field]:
+    """The customer's own details, as created (with defaults) or changed (without: a change
+    says only what it changes, or a client generated from the schema would send every
+    default and blank the rest)."""
 
-    party = serializers.ChoiceField(
-        choices=Customer.Party.choices, required=False, default=Customer.Party.PERSON
-    )
-    first_name = TextField(max_length=100, allow_blank=True, required=False, default="")
-    last_name = TextField(max_length=100, allow_blank=True, required=False, default="")
-    company_name = TextField(max_length=200, allow_blank=True, required=False, default="")
-    national_code = _national_code_field(required=False, default=None)
-    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
-    job = TextField(max_length=100, allow_blank=True, required=False, default="")
-    position = TextField(max_length=100, allow_blank=True, required=False, default="")
-    city = TextField(max_length=100, allow_blank=True, required=False, default="")
-    region_id = _id_field(required=False, allow_null=True, default=None)
-    marketer_id = _id_field(required=False, allow_null=True, default=None)
-    preferred_channel = serializers.ChoiceField(
-        choices=Customer.Channel.choices, required=False, default=Customer.Channel.SMS
-    )
-    language = serializers.ChoiceField(
-        choices=Customer.Language.choices, required=False, default=Customer.Language.PERSIAN
-    )
-    insurance_needs = serializers.ListField(
-        child=serializers.SlugField(max_length=40),
-        max_length=30,
-        required=False,
-        default=list,
-        help_text="Other insurance needs: codes of the catalog's lines.",
-    )
-    insurance_needs_note = TextField(
-        max_length=2000, multiline=True, allow_blank=True, required=False, default=""
-    )
-    notes = TextField(max_length=4000, multiline=True, allow_blank=True, required=False, default="")
+    def optional(default: Any) -> dict[str, Any]:
+        return {"required": False, **({"default": default} if defaults else {})}
+
+    return {
+        "party": serializers.ChoiceField(
+            choices=Customer.Party.choices, **optional(Customer.Party.PERSON)
+        ),
+        "first_name": TextField(max_length=100, allow_blank=True, **optional("")),
+        "last_name": TextField(max_length=100, allow_blank=True, **optional("")),
+        "company_name": TextField(max_length=200, allow_blank=True, **optional("")),
+        "national_code": _national_code_field(**optional(None)),
+        "birth_date": serializers.DateField(allow_null=True, **optional(None)),
+        "job": TextField(max_length=100, allow_blank=True, **optional("")),
+        "position": TextField(max_length=100, allow_blank=True, **optional("")),
+        "city": TextField(max_length=100, allow_blank=True, **optional("")),
+        "region_id": _id_field(allow_null=True, **optional(None)),
+        "marketer_id": _id_field(allow_null=True, **optional(None)),
+        "preferred_channel": serializers.ChoiceField(
+            choices=Customer.Channel.choices, **optional(Customer.Channel.SMS)
+        ),
+        "language": serializers.ChoiceField(
+            choices=Customer.Language.choices, **optional(Customer.Language.PERSIAN)
+        ),
+        "insurance_needs": serializers.ListField(
+            child=serializers.SlugField(max_length=40),
+            max_length=30,
+            help_text="Other insurance needs: codes of the catalog's lines.",
+            **optional(list),
+        ),
+        "insurance_needs_note": TextField(
+            max_length=2000, multiline=True, allow_blank=True, **optional("")
+        ),
+        "notes": TextField(max_length=4000, multiline=True, allow_blank=True, **optional("")),
+    }
 
 
-class CustomerCreateInput(CustomerFields):
+CustomerFields: type[serializers.Serializer] = type(
+    "CustomerFields", (serializers.Serializer,), _customer_fields(defaults=True)
+)
+
+
+class CustomerCreateInput(CustomerFields):  # type: ignore[valid-type,misc]
     class Meta:
         ref_name = "CrmCustomerCreateInput"
 
@@ -162,11 +173,20 @@ class CustomerCreateInput(CustomerFields):
     )
 
 
-class CustomerUpdateInput(CustomerFields):
-    class Meta:
-        ref_name = "CrmCustomerUpdateInput"
+class _UpdateMeta:
+    ref_name = "CrmCustomerUpdateInput"
 
-    kind = serializers.ChoiceField(choices=Customer.Kind.choices, required=False)
+
+CustomerUpdateInput: type[serializers.Serializer] = type(
+    "CustomerUpdateInput",
+    (serializers.Serializer,),
+    {
+        "__doc__": "The customer's details to change; only the fields sent change.",
+        "Meta": _UpdateMeta,
+        "kind": serializers.ChoiceField(choices=Customer.Kind.choices, required=False),
+        **_customer_fields(defaults=False),
+    },
+)
 
 
 class DuplicateSerializer(serializers.Serializer):
