@@ -9,6 +9,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import APIView
@@ -92,6 +94,17 @@ def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.S
             ),
             "results": item(many=True),
         },
+    )
+
+
+def id_parameter(name: str, description: str) -> OpenApiParameter:
+    """A path id, with the first row's id as its example (the schemathesis run starts there)."""
+    return OpenApiParameter(
+        name,
+        OpenApiTypes.INT64,
+        OpenApiParameter.PATH,
+        description=description,
+        examples=[OpenApiExample("first", value=1)],
     )
 
 

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import errors
-from crm.api.base import MAX_ID, AgencyMemberApi, PageQuery, page_of
+from crm.api.base import MAX_ID, AgencyMemberApi, PageQuery, id_parameter, page_of
 from crm.api.selectors import book_list, book_policy_get
 from crm.api.serializers import BookPolicyDetailSerializer, BookPolicySerializer
 from crm.models import BookPolicy
@@ -50,7 +50,11 @@ class BookListApi(AgencyMemberApi):
 
 
 class BookPolicyApi(AgencyMemberApi):
-    @extend_schema(operation_id="crm_book_retrieve", responses={200: BookPolicyDetailSerializer})
+    @extend_schema(
+        operation_id="crm_book_retrieve",
+        parameters=[id_parameter("book_policy_id", "The policy's id in the book.")],
+        responses={200: BookPolicyDetailSerializer},
+    )
     def get(self, request, book_policy_id: int):
         """One policy of the book with its delivery details and free fields."""
         policy = book_policy_get(book_policy_id=book_policy_id)

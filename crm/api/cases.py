@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import errors
-from crm.api.base import MAX_ID, AgencyMemberApi, PageQuery, page_of
+from crm.api.base import MAX_ID, AgencyMemberApi, PageQuery, id_parameter, page_of
 from crm.api.selectors import case_get, case_list
 from crm.api.serializers import CaseDetailSerializer, CaseSerializer
 from crm.models import Case
@@ -51,7 +51,11 @@ class CaseListApi(AgencyMemberApi):
 
 
 class CaseDetailApi(AgencyMemberApi):
-    @extend_schema(operation_id="crm_cases_retrieve", responses={200: CaseDetailSerializer})
+    @extend_schema(
+        operation_id="crm_cases_retrieve",
+        parameters=[id_parameter("case_id", "The case's id.")],
+        responses={200: CaseDetailSerializer},
+    )
     def get(self, request, case_id: int):
         """A case with its activities in due order."""
         found = case_get(membership=self.membership, case_id=case_id)

@@ -19,7 +19,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from core.api import LatitudeField, LongitudeField, PostalCodeField, TextField, errors
-from crm.api.base import MAX_ID, AgencyMemberApi, PageQuery, page_of
+from crm.api.base import MAX_ID, AgencyMemberApi, PageQuery, id_parameter, page_of
 from crm.api.serializers import (
     AddressSerializer,
     CustomerCardSerializer,
@@ -342,8 +342,15 @@ def card_data(customer_id: int, membership: Any) -> dict[str, Any]:
     return CustomerCardSerializer(card).data
 
 
+CUSTOMER_ID = id_parameter("crm_customer_id", "The customer's id in the agency's CRM.")
+
+
 class CustomerDetailApi(AgencyMemberApi):
-    @extend_schema(operation_id="crm_customers_retrieve", responses={200: CustomerCardSerializer})
+    @extend_schema(
+        operation_id="crm_customers_retrieve",
+        parameters=[CUSTOMER_ID],
+        responses={200: CustomerCardSerializer},
+    )
     def get(self, request, crm_customer_id: int):
         """The customer's card: contact points, relations, groups, rank, policies, open cases
         (staff: theirs) and the cheques and notes still due."""
@@ -351,6 +358,7 @@ class CustomerDetailApi(AgencyMemberApi):
 
     @extend_schema(
         operation_id="crm_customers_partial_update",
+        parameters=[CUSTOMER_ID],
         request=CustomerUpdateInput,
         responses={200: CustomerCardSerializer, **errors(409, 422)},
     )
@@ -395,6 +403,7 @@ def _renamed(error: ValidationError, old: str, new: str) -> ValidationError:
 class CustomerPhonesApi(AgencyMemberApi):
     @extend_schema(
         operation_id="crm_customers_phones_create",
+        parameters=[CUSTOMER_ID],
         request=PhoneAddInput,
         responses={201: PhoneSerializer, **errors(409, 422)},
     )
@@ -422,7 +431,9 @@ class CustomerPhonesApi(AgencyMemberApi):
 
 class CustomerPhoneApi(AgencyMemberApi):
     @extend_schema(
-        operation_id="crm_customers_phones_destroy", responses={204: None, **errors(409)}
+        operation_id="crm_customers_phones_destroy",
+        parameters=[CUSTOMER_ID, id_parameter("phone_id", "The phone's id.")],
+        responses={204: None, **errors(409)},
     )
     def delete(self, request, crm_customer_id: int, phone_id: int):
         """Remove a phone number; if it was the primary one, the next takes over."""
@@ -437,6 +448,7 @@ class CustomerPhoneApi(AgencyMemberApi):
 class CustomerEmailsApi(AgencyMemberApi):
     @extend_schema(
         operation_id="crm_customers_emails_create",
+        parameters=[CUSTOMER_ID],
         request=EmailAddInput,
         responses={201: EmailSerializer, **errors(409, 422)},
     )
@@ -459,7 +471,9 @@ class CustomerEmailsApi(AgencyMemberApi):
 
 class CustomerEmailApi(AgencyMemberApi):
     @extend_schema(
-        operation_id="crm_customers_emails_destroy", responses={204: None, **errors(409)}
+        operation_id="crm_customers_emails_destroy",
+        parameters=[CUSTOMER_ID, id_parameter("email_id", "The e-mail's id.")],
+        responses={204: None, **errors(409)},
     )
     def delete(self, request, crm_customer_id: int, email_id: int):
         """Remove an e-mail address."""
@@ -474,6 +488,7 @@ class CustomerEmailApi(AgencyMemberApi):
 class CustomerAddressesApi(AgencyMemberApi):
     @extend_schema(
         operation_id="crm_customers_addresses_create",
+        parameters=[CUSTOMER_ID],
         request=AddressInputSerializer,
         responses={201: AddressSerializer, **errors(409, 422)},
     )
@@ -496,7 +511,9 @@ class CustomerAddressesApi(AgencyMemberApi):
 
 class CustomerAddressApi(AgencyMemberApi):
     @extend_schema(
-        operation_id="crm_customers_addresses_destroy", responses={204: None, **errors(409)}
+        operation_id="crm_customers_addresses_destroy",
+        parameters=[CUSTOMER_ID, id_parameter("address_id", "The address's id.")],
+        responses={204: None, **errors(409)},
     )
     def delete(self, request, crm_customer_id: int, address_id: int):
         """Remove a postal address."""
