@@ -15,6 +15,7 @@ def register() -> None:
             "customer_group": _("Customer groups"),
             "region": _("Regions"),
             "marketer": _("Marketers"),
+            "contact": _("Contacts"),
         }
     )
     AUDIT_ACTIONS.register(
@@ -39,6 +40,7 @@ def register() -> None:
             "customer_group.created": _("Customer group created"),
             "region.created": _("Region created"),
             "marketer.created": _("Marketer added"),
+            "contact.lookup_logged": _("Caller looked up"),
         }
     )
     AUDIT_FIELDS.register(

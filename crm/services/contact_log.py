@@ -29,6 +29,6 @@ def contact_lookup_log(
             actor=actor,
             action="contact.lookup_logged",
             target=contact,
-            changes={"phone": (None, number), "customer": (None, customer)},
+            changes={"number": (None, number), "customer": (None, customer)},
         )
     return contact

@@ -399,3 +399,49 @@ def test_a_stopped_agency_is_refused_in_persian_and_nothing_changes(agency, owne
         assert response.json()["code"] == "agency_inactive"
         assert "نمایندگی شما" in response.json()["detail"]
     assert _state(agency) == before
+
+
+def test_a_suspension_during_the_request_is_refused_by_the_service_and_rolls_back(
+    agency, owner, monkeypatch
+):
+    """The edge passed while the agency was active; the service re-reads the status in its
+    transaction and refuses, and the API answers with the same Persian refusal."""
+    from crm.api import base
+    from tenants.models import Agency
+
+    stale = base.membership_current
+    loaded = {}
+
+    def passed_the_edge_before(request):
+        loaded.setdefault("membership", stale(request))
+        return loaded["membership"]
+
+    monkeypatch.setattr(base, "membership_current", passed_the_edge_before)
+    api = Api(owner)
+    assert api.get(CUSTOMERS).status_code == 200  # the membership, loaded while active
+    Agency.objects.filter(pk=agency.pk).update(status=Agency.Status.SUSPENDED)
+    before = _state(agency)
+    response = api.post(CUSTOMERS, {"last_name": "تازه"})
+    assert response.status_code == 403
+    assert response.json()["code"] == "agency_inactive"
+    assert _state(agency) == before
+
+
+def test_the_agency_is_the_one_the_member_switched_to(agency, other_agency, owner):
+    from tenants.panel.base import SESSION_AGENCY
+
+    AgencyMembership.objects.create(
+        user=owner, agency=other_agency, role=AgencyMembership.Role.MANAGER
+    )
+    make(agency, owner, last_name="الف")
+    owner_b = other_agency.memberships.get(role=AgencyMembership.Role.OWNER).user
+    make(other_agency, owner_b, last_name="ب")
+    api = Api(owner)
+    assert [r["last_name"] for r in api.get(CUSTOMERS).json()["results"]] == ["الف"]
+    session = api.client.session
+    session[SESSION_AGENCY] = other_agency.pk
+    session.save()
+    assert [r["last_name"] for r in api.get(CUSTOMERS).json()["results"]] == ["ب"]
+    # The host names no agency: on agency 685's own site the member still works in 686.
+    on_685 = api.client.get(CUSTOMERS, HTTP_HOST="ar685.localhost")
+    assert [r["last_name"] for r in on_685.json()["results"]] == ["ب"]
