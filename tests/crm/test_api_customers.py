@@ -445,3 +445,35 @@ def test_the_agency_is_the_one_the_member_switched_to(agency, other_agency, owne
     # The host names no agency: on agency 685's own site the member still works in 686.
     on_685 = api.client.get(CUSTOMERS, HTTP_HOST="ar685.localhost")
     assert [r["last_name"] for r in on_685.json()["results"]] == ["ب"]
+
+
+def test_the_cards_query_count_does_not_grow_with_what_the_customer_has(agency, owner):
+    customer = make(agency, owner, phones=["09121112233"])
+
+    def add(index: int) -> None:
+        with inside(agency):
+            BookPolicy.objects.create(
+                customer=customer,
+                origin="other",
+                insurer_code="asia",
+                line_code=f"line{index}",
+                number=f"N-{index}",
+            )
+            Case.objects.create(
+                customer=customer, kind="sale", title=f"پ{index}", assignee_user_id=owner.pk
+            )
+            Instrument.objects.create(
+                customer=customer, kind="cheque", amount=Decimal(1000), due_date=dt.date(2027, 1, 1)
+            )
+            CustomerAddress.objects.create(customer=customer, address=f"نشانی {index}")
+
+    api = Api(owner)
+    add(0)
+    with CaptureQueriesContext(connection) as one:
+        assert api.get(f"{CUSTOMERS}{customer.pk}/").status_code == 200
+    for index in range(1, 6):
+        add(index)
+    with CaptureQueriesContext(connection) as six:
+        card = api.get(f"{CUSTOMERS}{customer.pk}/").json()
+    assert (len(card["policies"]), len(card["open_cases"]), len(card["addresses"])) == (6, 6, 6)
+    assert len(six) == len(one)
