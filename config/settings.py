@@ -415,6 +415,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Sales whose CRM sync was never sent reach the agency's book (one message per agency).
     "sweep-crm-ledger": {"task": "crm.tasks.crm_ledger_sweep", "schedule": 24 * 60 * 60},
+    # Every customer's rank, recomputed per agency (one message per agency).
+    "recompute-crm-ranking": {"task": "crm.tasks.crm_ranking_nightly", "schedule": 24 * 60 * 60},
+    # Activity reminders of every active agency's staff (each sent once).
+    "send-crm-activity-reminders": {"task": "crm.tasks.crm_reminders_sweep", "schedule": 5 * 60},
     "sweep-referral-waves": {
         "task": "referrals.tasks.referrals_sweep",
         "schedule": env.int("REFERRAL_SWEEP_SECONDS", default=5),

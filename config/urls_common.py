@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core.api import api_not_found
 from core.views import dev_bank, dev_sms_outbox, favicon, healthz, public_media
+from tenants.storefront import storefront_url_patterns
 
 common_patterns = [
     path("healthz", healthz, name="healthz"),
@@ -39,4 +40,6 @@ storefront_patterns = [
     path("", include("tenants.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("policies.urls")),
+    # What the apps above tenants mount on the storefront (tenants.storefront).
+    *storefront_url_patterns(),
 ]

@@ -15,7 +15,10 @@ def register() -> None:
             "customer_group": _("Customer groups"),
             "region": _("Regions"),
             "marketer": _("Marketers"),
-            "contact": _("Contacts"),
+            "sale": _("Sales from the panel"),
+            "instrument": _("Cheques and notes"),
+            "ranking": _("Customer ranking"),
+            "crm_settings": _("CRM settings"),
         }
     )
     AUDIT_ACTIONS.register(
@@ -40,7 +43,16 @@ def register() -> None:
             "customer_group.created": _("Customer group created"),
             "region.created": _("Region created"),
             "marketer.created": _("Marketer added"),
-            "contact.lookup_logged": _("Caller looked up"),
+            "sale.order_created": _("Order made in the panel for a customer"),
+            "sale.link_sent": _("Payment link sent to the customer"),
+            "user.created_for_sale": _("Account created for a sale in the panel"),
+            "instrument.created": _("Cheque or note recorded"),
+            "instrument.updated": _("Cheque or note changed"),
+            "instrument.state_changed": _("Cheque or note state changed"),
+            "ranking.weights_changed": _("Ranking weights changed"),
+            "crm_settings.telephony_token_created": _("Telephony token made"),
+            "crm_settings.telephony_token_rotated": _("Telephony token replaced"),
+            "crm_settings.telephony_token_revoked": _("Telephony token revoked"),
         }
     )
     AUDIT_FIELDS.register(

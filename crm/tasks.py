@@ -72,3 +72,42 @@ def crm_ledger_sweep() -> int:
     down) reach the book now; everything else is already there and stays unchanged."""
     since = timezone.now() - dt.timedelta(days=SWEEP_DAYS)
     return crm_backfill_all(since=since, window_seconds=30 * 60)
+
+
+@tenant_task
+def crm_sale_link_send(schema_name: str, sale_id: int, contact_id: int) -> int | None:
+    """Text a customer the link to the order staff made for them (once, however often run)."""
+    from crm.services.selling import sale_link_sms
+
+    agency = connection.tenant  # type: ignore[attr-defined]
+    return sale_link_sms(agency=agency, sale_id=sale_id, contact_id=contact_id)
+
+
+@tenant_task(time_limit=15 * 60, soft_time_limit=14 * 60)
+def crm_ranking_recompute(schema_name: str) -> int:
+    """Every live customer's rank in this agency (idempotent: a second run writes nothing
+    unless the data or the weights changed); returns the rank rows written."""
+    from crm.services.ranking import ranking_recompute
+
+    return ranking_recompute(agency=connection.tenant).changed  # type: ignore[attr-defined]
+
+
+@shared_task
+def crm_ranking_nightly() -> int:
+    """Beat, nightly: one recompute per agency with a schema (suspended ones too: the
+    insurer still reads their ranks), spread over an hour; returns how many were sent."""
+    return tenant_fan_out(crm_ranking_recompute, window_seconds=60 * 60, statuses=None)
+
+
+def crm_activity_reminders(schema_name: str) -> int:
+    """Reminders of the agency's activities that are due now, each sent once."""
+    from crm.services.reminders import activity_reminders_send
+
+    return activity_reminders_send(agency=connection.tenant)  # type: ignore[attr-defined]
+
+
+@shared_task
+def crm_reminders_sweep() -> int:
+    """Beat, every few minutes: one reminder message per active agency, spread over a
+    minute. A message run twice (or beat firing twice) sends nothing twice."""
+    return tenant_fan_out(crm_activity_reminders, window_seconds=60)

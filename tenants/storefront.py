@@ -1,13 +1,21 @@
 """What the storefront's home offers (the main site's and every agency site's), filled by
 the apps above ``tenants`` from their ``AppConfig.ready``: ``policies`` registers the premium
-quote. A home action is a prominent button under the home's heading (``id`` = ``home-<key>``)."""
+quote. A home action is a prominent button under the home's heading (``id`` = ``home-<key>``).
+
+Apps above ``tenants`` also mount storefront URL modules here
+(``storefront_urls_register(prefix="sale/", module="crm.storefront_urls")``), served on the main
+site and on every agency site; a view that belongs to agency sites only answers 404 where
+``request.agency`` is None."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import URLResolver
 from django.utils.functional import Promise
+
+from core.mounts import UrlMount, UrlMounts
 
 
 @dataclass(frozen=True)
@@ -34,3 +42,16 @@ def home_action_register(
 
 def home_actions() -> list[HomeAction]:
     return sorted(_actions.values(), key=lambda action: (action.position, action.key))
+
+
+STOREFRONT_URLS = UrlMounts("storefront")
+
+
+def storefront_urls_register(*, prefix: str, module: str, namespace: str | None = None) -> UrlMount:
+    """Serve the URL module ``module`` under ``prefix`` on the storefront hosts."""
+    return STOREFRONT_URLS.register(prefix=prefix, module=module, namespace=namespace)
+
+
+def storefront_url_patterns() -> list[URLResolver]:
+    """The storefront's registered URL modules (for ``config.urls_common``)."""
+    return STOREFRONT_URLS.patterns()

@@ -10,14 +10,18 @@ from rest_framework.response import Response
 
 from core.api import errors
 from crm.api.base import MAX_ID, AgencyMemberApi, PageQuery, id_parameter, page_of
-from crm.api.selectors import case_get, case_list
 from crm.api.serializers import CaseDetailSerializer, CaseSerializer
 from crm.models import Case
+from crm.selectors.cases import CaseFilter, case_activities, case_get, case_list
 from crm.selectors.names import user_names
 
 
 class CaseQuery(PageQuery):
-    state = serializers.ChoiceField(choices=Case.State.choices, required=False)
+    state = serializers.ChoiceField(
+        choices=Case.State.choices,
+        required=False,
+        help_text="open: open or in progress (as on the panel's list).",
+    )
     kind = serializers.ChoiceField(choices=Case.Kind.choices, required=False)
     customer = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     assignee = serializers.IntegerField(
@@ -36,16 +40,19 @@ class CaseListApi(AgencyMemberApi):
         responses={200: page_of(CaseSerializer, "CrmCasePage"), **errors(400)},
     )
     def get(self, request):
-        """The agency's cases, newest first (staff: those assigned to them)."""
+        """The agency's cases, newest first (staff: those assigned to them or holding an
+        activity assigned to them)."""
         query = CaseQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
         cases = case_list(
             membership=self.membership,
-            state=filters.get("state"),
-            kind=filters.get("kind"),
-            customer_id=filters.get("customer"),
-            assignee_user_id=filters.get("assignee"),
+            filters=CaseFilter(
+                state=filters.get("state", ""),
+                kind=filters.get("kind", ""),
+                customer_id=filters.get("customer"),
+                assignee_user_id=filters.get("assignee"),
+            ),
         )
         return self.paginate(cases, CaseSerializer, context_for=_names)
 
@@ -57,11 +64,11 @@ class CaseDetailApi(AgencyMemberApi):
         responses={200: CaseDetailSerializer},
     )
     def get(self, request, case_id: int):
-        """A case with its activities in due order."""
-        found = case_get(membership=self.membership, case_id=case_id)
-        if found is None:
+        """A case with its activities (open ones first, in due order)."""
+        case = case_get(membership=self.membership, case_id=case_id)
+        if case is None:
             raise Http404
-        case, activities = found
+        activities = case_activities(case=case)
         people = [case.assignee_user_id, *(activity.assignee_user_id for activity in activities)]
         context = {"user_names": user_names(people), "activities": activities}
         return Response(CaseDetailSerializer(case, context=context).data)

@@ -14,10 +14,7 @@ from crm.api.base import AgencyMemberApi
 from crm.api.customers import card_data
 from crm.api.serializers import CustomerCardSerializer, customer_band
 from crm.models import Customer, CustomerRank
-from crm.phones import phone_normalize
-from crm.selectors.customers import customers_by_phone
-from crm.services.contact_log import contact_lookup_log
-from crm.services.contacts import default_area_code
+from crm.services.lookup import caller_lookup
 
 
 class LookupQuery(serializers.Serializer):
@@ -68,20 +65,19 @@ class LookupApi(AgencyMemberApi):
         query = LookupQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         try:
-            number = phone_normalize(
-                query.validated_data["phone"], default_area_code=default_area_code()
+            found = caller_lookup(
+                agency=self.agency,
+                actor=request.user,
+                phone=query.validated_data["phone"],
+                via="api",
             )
         except ValidationError as error:
             raise ValidationError({"phone": error.messages}) from None
-        matches = customers_by_phone(phone=number)
-        first = matches[0] if matches else None
-        contact_lookup_log(
-            agency=self.agency, actor=request.user, number=number, customer=first, via="api"
-        )
+        first = found.customer
         return Response(
             {
-                "number": number,
-                "matches": LookupMatchSerializer(matches, many=True).data,
+                "number": found.number,
+                "matches": LookupMatchSerializer(found.customers, many=True).data,
                 "card": card_data(first.pk, self.membership) if first else None,
             }
         )

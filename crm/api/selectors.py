@@ -1,15 +1,12 @@
-"""Reads of the book and of cases for the API's lists (the panel's own pages may share them
-once they land). Staff see only the cases assigned to them (decision 026)."""
+"""Reads of the agency's book for the API (the book's panel pages may share them)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import F, QuerySet
 
-from crm.models import Activity, BookPolicy, Case
-from crm.selectors.card import membership_sees_all
+from crm.models import BookPolicy
 
 
 def book_list(
@@ -44,39 +41,3 @@ def book_policy_get(*, book_policy_id: int) -> BookPolicy | None:
         .filter(pk=book_policy_id)
         .first()
     )
-
-
-def cases_visible(membership: Any) -> QuerySet[Case]:
-    """The cases a member may see: all of them for owners and managers, staff theirs."""
-    cases = Case.objects.select_related("customer")
-    if not membership_sees_all(membership):
-        cases = cases.filter(assignee_user_id=membership.user_id)
-    return cases
-
-
-def case_list(
-    *,
-    membership: Any,
-    state: str | None = None,
-    kind: str | None = None,
-    customer_id: int | None = None,
-    assignee_user_id: int | None = None,
-) -> QuerySet[Case]:
-    cases = cases_visible(membership)
-    if state:
-        cases = cases.filter(state=state)
-    if kind:
-        cases = cases.filter(kind=kind)
-    if customer_id:
-        cases = cases.filter(customer_id=customer_id)
-    if assignee_user_id:
-        cases = cases.filter(assignee_user_id=assignee_user_id)
-    return cases.order_by("-created_at", "-id")
-
-
-def case_get(*, membership: Any, case_id: int) -> tuple[Case, list[Activity]] | None:
-    """A case the member may see, with its activities in due order."""
-    case = cases_visible(membership).filter(pk=case_id).first()
-    if case is None:
-        return None
-    return case, list(Activity.objects.filter(case=case).order_by(F("due_at").asc(), "id"))

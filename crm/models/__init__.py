@@ -14,6 +14,7 @@ from crm.models.customers import Customer, jalali_month_day
 from crm.models.directory import CrmSettings, CustomerGroup, Marketer, Region
 from crm.models.money import Instrument
 from crm.models.ranking import CustomerRank, RankingWeights
+from crm.models.selling import PanelSale
 from crm.models.work import Activity, Attachment, Case
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Gift",
     "Instrument",
     "Marketer",
+    "PanelSale",
     "RankingWeights",
     "Region",
     "jalali_month_day",

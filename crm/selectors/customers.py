@@ -36,6 +36,7 @@ def customer_list(
     region_id: int | None = None,
     marketer_id: int | None = None,
     band: str | None = None,
+    sms_consent: bool | None = None,
 ) -> QuerySet[Customer]:
     """The agency's live customers, newest first, with region, marketer and rank joined (the
     list's rows need nothing else). ``query`` is a phone number in any form (all customers
@@ -64,6 +65,8 @@ def customer_list(
         customers = customers.filter(marketer_id=marketer_id)
     if band:
         customers = customers.filter(rank__band=band)
+    if sms_consent is not None:
+        customers = customers.filter(sms_consent=sms_consent)
     return customers.order_by("-created_at", "-id")
 
 

@@ -94,23 +94,34 @@ class Chart:
         }
 
 
-Provider = Callable[[Any, Period], list[Card | Chart]]
+Provider = Callable[..., list[Card | Chart]]
 _providers: list[tuple[int, Provider]] = []
+# Providers that show the member their own work (``provider(agency, period, membership)``).
+_for_member: set[Provider] = set()
 
 
-def register(provider: Provider, *, position: int = 50) -> Provider:
-    """Add a provider once (registering the same function again changes nothing)."""
+def register(provider: Provider, *, position: int = 50, member: bool = False) -> Provider:
+    """Add a provider once (registering the same function again changes nothing). With
+    ``member=True`` it is also given the member who looks at the dashboard."""
     if all(existing is not provider for _position, existing in _providers):
         _providers.append((position, provider))
         _providers.sort(key=lambda item: item[0])
+    if member:
+        _for_member.add(provider)
     return provider
 
 
-def collect(*, agency: Any, period: Period) -> tuple[list[Card], list[Chart]]:
+def collect(
+    *, agency: Any, period: Period, membership: Any = None
+) -> tuple[list[Card], list[Chart]]:
     cards: list[Card] = []
     charts: list[Chart] = []
     for _position, provider in _providers:
-        for item in provider(agency, period):
+        if provider in _for_member:
+            items = provider(agency, period, membership)
+        else:
+            items = provider(agency, period)
+        for item in items:
             if isinstance(item, Card):
                 cards.append(item)
             else:

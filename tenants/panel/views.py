@@ -28,7 +28,7 @@ def panel_login(request):
 def dashboard(request):
     """Figures and charts of the chosen period, from every app that registered some."""
     period = period_for(request.GET.get("period"))
-    cards, charts = collect(agency=request.agency, period=period)
+    cards, charts = collect(agency=request.agency, period=period, membership=request.membership)
     return render(
         request,
         "tenants/panel/dashboard.html",

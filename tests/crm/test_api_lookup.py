@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AgencyMembership
-from core.models import AuditLog
 from crm.models import ContactLog, CrmSettings
 from crm.services.contacts import PhoneInput
 from tests.crm.api_support import Api
@@ -51,7 +50,6 @@ def test_any_form_of_a_mobile_finds_the_customer_and_is_logged(agency, owner, ty
             "in",
         )
         assert (contact.by_user_id, contact.via) == (owner.pk, "api")
-    assert AuditLog.objects.filter(action="contact.lookup_logged", actor=owner).count() == 1
 
 
 def test_a_local_landline_takes_the_agencys_area_code_and_an_unknown_number_is_logged(

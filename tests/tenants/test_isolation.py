@@ -195,6 +195,60 @@ class ObjectsOfA:
         return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
 
 
+def _crm_objects_of(agency) -> dict[str, str]:
+    """One row of each CRM case table in the agency's schema (ids past B's empty schema)."""
+    from crm.models import (
+        Activity,
+        Attachment,
+        BookPolicy,
+        Case,
+        ClaimRecord,
+        Complaint,
+        Customer,
+        CustomerAddress,
+        CustomerEmail,
+        CustomerPhone,
+        Gift,
+    )
+
+    with schema_context(agency.schema_name):
+        customer = Customer.objects.create(first_name="SECRET-BUYER", last_name="OF-A")
+        case = Case.objects.create(kind="sale", title="SECRET-OF-A case")
+        activity = Activity.objects.create(case=case, kind="call", subject="SECRET-OF-A")
+        attachment = Attachment.objects.create(
+            case=case,
+            file="crm/a/secret.png",
+            content_type="image/png",
+            size=1,
+            original_name="secret.png",
+        )
+        complaint = Complaint.objects.create(customer=customer, subject="SECRET-OF-A", text="x")
+        claim = ClaimRecord.objects.create(customer=customer, filed_at=dt.date(2026, 1, 1))
+        gift = Gift.objects.create(customer=customer, kind="SECRET-OF-A")
+        # What the CRM's API names by id (decision 033): contact points and a book policy.
+        phone = CustomerPhone.objects.create(
+            customer=customer, kind="mobile", number="09121112233", is_primary=True
+        )
+        email = CustomerEmail.objects.create(customer=customer, address="a@example.com")
+        address = CustomerAddress.objects.create(customer=customer, address="SECRET-OF-A")
+        policy = BookPolicy.objects.create(
+            customer=customer, origin="other", insurer_code="asia", line_code="fire"
+        )
+    return {
+        "crm_customer_id": str(customer.pk),
+        "phone_id": str(phone.pk),
+        "email_id": str(email.pk),
+        "address_id": str(address.pk),
+        "book_policy_id": str(policy.pk),
+        "case_id": str(case.pk),
+        "activity_id": str(activity.pk),
+        "attachment_id": str(attachment.pk),
+        "complaint_id": str(complaint.pk),
+        "claim_id": str(claim.pk),
+        "gift_id": str(gift.pk),
+    }
+
+
 @pytest.fixture
 def objects_of_a(two_agencies, sale_a):
     from decimal import Decimal
@@ -209,6 +263,16 @@ def objects_of_a(two_agencies, sale_a):
         for n in range(3):  # A's ids run past anything B's schema holds
             Banner.objects.create(title=f"filler {n}")
         banner_a = Banner.objects.create(title="SECRET-OF-A banner")
+        from crm.models import Customer, Instrument
+
+        debtor = Customer.objects.create(first_name="SECRET-BUYER", last_name="OF-A")
+        for n in range(3):
+            cheque_a = Instrument.objects.create(
+                customer=debtor,
+                kind="cheque",
+                amount=Decimal("1000"),
+                due_date=dt.date(2026, 12, n + 1),
+            )
     referral = Referral.objects.create(
         order=sale_a.order,
         latitude=Decimal("35.7"),
@@ -235,6 +299,7 @@ def objects_of_a(two_agencies, sale_a):
     )
     owner_a = agency_a.memberships.get()
     order = sale_a.order
+    panel_sale_a, token_a = _panel_sale_of(agency_a, order)
     statement_a = CommissionStatement.objects.create(
         agency=agency_a,
         jalali_year=1405,
@@ -242,10 +307,10 @@ def objects_of_a(two_agencies, sale_a):
         period_start=dt.date(2026, 10, 23),
         period_end=dt.date(2026, 11, 21),
     )
-    crm_a = _crm_objects_of(agency_a)
+    crm_ids = _crm_objects_of(agency_a)
     return ObjectsOfA(
         ids={
-            **crm_a,
+            **crm_ids,
             "order_id": str(order.public_id),
             "quote_id": str(order.quote.public_id),
             "public_id": str(order.quote.public_id),
@@ -260,36 +325,30 @@ def objects_of_a(two_agencies, sale_a):
             "customer_id": str(order.customer_id),
             "agency_id": str(agency_a.pk),
             "statement_id": str(statement_a.pk),
+            "sale_id": str(panel_sale_a.pk),
+            "line_code": order.line.code,
+            "token": token_a,
+            "instrument_id": str(cheque_a.pk),
         }
     )
 
 
-def _crm_objects_of(agency) -> dict[str, str]:
-    """A customer of the agency's CRM with a phone, an e-mail and an address, a policy of its
-    book and a case, in its own schema (agency B's schema holds none of these ids)."""
-    from crm.models import BookPolicy, Case, Customer, CustomerAddress, CustomerEmail, CustomerPhone
+def _panel_sale_of(agency_a, order):
+    """A sale A's staff made in the panel for ``order`` (crm), and the link texted for it."""
+    from crm.models import Customer, PanelSale
+    from crm.services.selling import sale_link_make
 
-    with schema_context(agency.schema_name):
-        customer = Customer.objects.create(
-            first_name="SECRET-BUYER", last_name="OF-A", source="panel", mobile="09121112233"
+    with schema_context(agency_a.schema_name):
+        customer = Customer.objects.create(last_name="SECRET-BUYER", source="panel")
+        sale = PanelSale.objects.create(
+            customer=customer,
+            order_id=order.pk,
+            order_public_id=order.public_id,
+            quote_id=order.quote_id,
+            line_code=order.line.code,
+            premium=order.premium,
         )
-        phone = CustomerPhone.objects.create(
-            customer=customer, kind="mobile", number="09121112233", is_primary=True
-        )
-        email = CustomerEmail.objects.create(customer=customer, address="a@example.com")
-        address = CustomerAddress.objects.create(customer=customer, address="SECRET-OF-A")
-        policy = BookPolicy.objects.create(
-            customer=customer, origin="other", insurer_code="asia", line_code="fire"
-        )
-        case = Case.objects.create(customer=customer, kind="sale", title="SECRET-OF-A case")
-    return {
-        "crm_customer_id": str(customer.pk),
-        "phone_id": str(phone.pk),
-        "email_id": str(email.pk),
-        "address_id": str(address.pk),
-        "book_policy_id": str(policy.pk),
-        "case_id": str(case.pk),
-    }
+    return sale, sale_link_make(agency=agency_a, order_id=order.pk).rstrip("/").rsplit("/", 1)[1]
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +30,7 @@ from tenants.services import AgencyNotActive, agency_set_status, agency_settings
 from tenants.services_staff import panel_staff_active_set, panel_staff_add, panel_staff_role_set
 from tests.factories import create_user
 from tests.policies.fixtures_issuance import paid_order
-from tests.tenants.test_isolation import _routes
+from tests.tenants.test_isolation import _crm_objects_of, _routes
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +66,12 @@ class World:
     page: Page
     banner: Banner
     statement: CommissionStatement
+    instrument_id: int = 0  # a customer's cheque in the agency's CRM
+    crm_ids: dict[str, str] = field(default_factory=dict)  # the agency's CRM case rows
 
     def ids(self) -> dict[str, str]:
         return {
+            **self.crm_ids,
             "order_id": str(self.order.public_id),
             "document_id": str(self.document.pk),
             "offer_id": str(self.offer.pk),
@@ -77,6 +80,10 @@ class World:
             "membership_id": str(self.staff.pk),
             "customer_id": str(self.order.customer_id),
             "statement_id": str(self.statement.pk),
+            "quote_id": str(self.order.quote.public_id),
+            "line_code": self.order.line.code,
+            "sale_id": "1",
+            "instrument_id": str(self.instrument_id),
         }
 
     def fill(self, route: str) -> str:
@@ -125,7 +132,27 @@ def world(agency, line, tariff, customer) -> World:
         period_start=dt.date(2026, 10, 23),
         period_end=dt.date(2026, 11, 21),
     )
-    return World(agency, owner, staff, order, document, offer, page, banner, statement)
+    with schema_context(agency.schema_name):
+        from crm.models import Customer, Instrument
+
+        debtor = Customer.objects.create(first_name="بدهکار", last_name="نمونه")
+        cheque = Instrument.objects.create(
+            customer=debtor, kind="cheque", amount=Decimal("1000"), due_date=dt.date(2026, 12, 1)
+        )
+    world = World(
+        agency,
+        owner,
+        staff,
+        order,
+        document,
+        offer,
+        page,
+        banner,
+        statement,
+        crm_ids=_crm_objects_of(agency),
+    )
+    world.instrument_id = cheque.pk
+    return world
 
 
 def snapshot(agency: Agency) -> dict[str, Any]:

@@ -1,0 +1,60 @@
+"""The CRM's report pages in the agency panel (owners and managers): a list of the reports,
+and a page per report with its filters, a table a page at a time, and its Excel and PDF
+downloads (``?format=xlsx`` / ``?format=pdf`` with the same filters)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+
+from crm.reporting import exports
+from crm.reporting.catalog import REPORTS, report_get
+from crm.reporting.cells import Labels
+from crm.reporting.forms import ReportFilter
+from tenants.panel.base import panel_view
+
+PAGE_SIZE = 50
+
+
+@panel_view(manage=True)
+def report_index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "crm/reports/index.html",
+        {"agency": request.agency, "reports": list(REPORTS.values())},  # type: ignore[attr-defined]
+    )
+
+
+@panel_view(manage=True)
+def report_page(request: HttpRequest, *, key: str) -> HttpResponseBase:
+    report = report_get(key)
+    form = ReportFilter(
+        request.GET or None, fields=report.filters, default_days=report.default_days
+    )
+    selection = form.selection()
+    agency = request.agency  # type: ignore[attr-defined]
+    labels = Labels(agency, selection.today)
+    wanted = request.GET.get("format")
+    context = {"agency": agency, "selection": selection, "form": form}
+    if wanted == "xlsx":
+        return exports.xlsx_response(report, selection, labels)
+    if wanted == "pdf":
+        return exports.pdf_response(report, selection, labels)
+    page = Paginator(report.query(selection), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = report.present(list(page.object_list), labels)
+    query = request.GET.copy()
+    for name in ("page", "format"):
+        query.pop(name, None)
+    return render(
+        request,
+        "crm/reports/report.html",
+        {
+            **context,
+            "report": report,
+            "page": page,
+            "rows": [list(zip(report.columns, cells, strict=True)) for cells in rows],
+            "query": query.urlencode(),
+        },
+    )
