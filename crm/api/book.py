@@ -10,9 +10,9 @@ from rest_framework.response import Response
 
 from core.api import errors
 from crm.api.base import MAX_ID, AgencyMemberApi, PageQuery, id_parameter, page_of
-from crm.api.selectors import book_list, book_policy_get
 from crm.api.serializers import BookPolicyDetailSerializer, BookPolicySerializer
 from crm.models import BookPolicy
+from crm.selectors.book import book_list, book_policy_get
 from crm.selectors.names import line_names, user_names
 
 
@@ -22,6 +22,17 @@ class BookQuery(PageQuery):
     expires_from = serializers.DateField(required=False, help_text="Expiring on or after.")
     expires_to = serializers.DateField(required=False, help_text="Expiring on or before.")
     customer = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    line = serializers.SlugField(max_length=40, required=False, help_text="A line's code.")
+    insurer = serializers.SlugField(
+        max_length=40, required=False, help_text="Another insurer's code (the quote form's list)."
+    )
+    q = serializers.CharField(
+        max_length=100,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="A policy number, or words of the customer's name, national code or mobile.",
+    )
 
 
 def _names(rows: list[BookPolicy]) -> dict:
@@ -35,17 +46,21 @@ class BookListApi(AgencyMemberApi):
         responses={200: page_of(BookPolicySerializer, "CrmBookPage"), **errors(400)},
     )
     def get(self, request):
-        """The agency's book; with an expiry range, soonest expiry first."""
+        """The agency's book, soonest expiry first (what to chase)."""
         query = BookQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = query.validated_data
         policies = book_list(
-            origin=filters.get("origin"),
-            state=filters.get("state"),
+            origin=filters.get("origin", ""),
+            state=filters.get("state", ""),
+            line_code=filters.get("line", ""),
+            insurer_code=filters.get("insurer", ""),
             expires_from=filters.get("expires_from"),
             expires_to=filters.get("expires_to"),
-            customer_id=filters.get("customer"),
+            query=filters["q"],
         )
+        if filters.get("customer"):
+            policies = policies.filter(customer_id=filters["customer"])
         return self.paginate(policies, BookPolicySerializer, context_for=_names)
 
 
@@ -57,7 +72,7 @@ class BookPolicyApi(AgencyMemberApi):
     )
     def get(self, request, book_policy_id: int):
         """One policy of the book with its delivery details and free fields."""
-        policy = book_policy_get(book_policy_id=book_policy_id)
+        policy = book_policy_get(policy_id=book_policy_id)
         if policy is None:
             raise Http404
         context = {**_names([policy]), "user_names": user_names([policy.sold_by_user_id])}

@@ -71,7 +71,10 @@ def test_the_book_lists_with_filters_and_one_policy_in_detail(agency, owner, boo
         return [row["number"] for row in response.json()["results"]]
 
     assert len(numbers()) == 3
-    assert numbers({"origin": "other"}) == ["A-2", "A-1"]  # the newest first
+    assert numbers({"origin": "other"}) == ["A-1", "A-2"]  # soonest expiry first
+    assert numbers({"q": "A-2"}) == ["A-2"]
+    assert numbers({"q": "کریمی"}) == ["A-1", "A-2"]
+    assert numbers({"insurer": "asia"}) == ["A-1", "A-2"]
     assert numbers({"origin": "ledger"}) == [book["ledger"].number]
     assert numbers({"state": "expired"}) == ["A-2"]
     assert numbers(
