@@ -30,6 +30,7 @@ api_patterns = [
     ),
     path("api/auth/", include("accounts.api.urls")),
     path("api/agencies/", include("tenants.api.urls")),
+    path("api/crm/", include("crm.api.urls")),
     path("api/", include("policies.api.urls")),
     # Anything else under /api/ (or an id of the wrong form) is a JSON 404, not an HTML page.
     re_path(r"^api/", api_not_found),

@@ -96,14 +96,16 @@ def _operations(schema: dict) -> set[str]:
     }
 
 
-def test_a_generated_client_makes_the_whole_purchase(site, tmp_path, request):
+def test_a_generated_client_makes_the_whole_purchase(
+    drop_schemas_after, site, tmp_path, request, agency
+):
     schema = httpx.get(f"{site}/api/schema/?format=json").raise_for_status().json()
     package, folder = generate_client(schema, tmp_path)
 
     # Every operation of the schema is a module of the client, and each one imports.
     modules = {path.stem for path in (folder / "api").rglob("*.py") if path.stem != "__init__"}
     assert modules == _operations(schema)
-    assert len(modules) == 19
+    assert len(modules) == 34
     api = {}
     for path in (folder / "api").rglob("*.py"):
         if path.stem != "__init__":
@@ -245,3 +247,74 @@ def test_a_generated_client_makes_the_whole_purchase(site, tmp_path, request):
         MOBILE,
         paid.number,
     )
+
+    # The agency's owner works its CRM with the same client (decision 033).
+    _works_the_crm(package, api, models, site, request)
+
+
+OWNER = "09121234567"  # agency 685's owner (the agency fixture)
+
+
+def _works_the_crm(package, api, models, site, request) -> None:
+    """Log in as the agency's owner and register, find, change and look up a customer."""
+    client = package.Client(base_url=site, raise_on_unexpected_status=True, timeout=30.0)
+    request.addfinalizer(lambda: client.get_httpx_client().close())
+    refused = api["crm_customers_list"].sync_detailed(client=client)
+    assert refused.status_code == 401 and isinstance(refused.parsed, models.Error)
+    api["auth_otp_request_create"].sync(client=client, body=models.OtpRequestInput(mobile=OWNER))
+    api["auth_otp_verify_create"].sync(
+        client=client, body=models.OtpVerifyInput(mobile=OWNER, code=last_code(OWNER))
+    )
+    http = client.get_httpx_client()
+    http.headers["X-CSRFToken"] = http.cookies["csrftoken"]
+
+    body = models.CrmCustomerCreateInput(
+        first_name="علی",
+        last_name="كريمي",
+        national_code="0499370899",
+        phones=[models.CrmPhoneInput(number="+98 912 111 2233")],
+        sms_consent_source=models.CrmConsentSourceEnum.VERBAL,
+    )
+    card = api["crm_customers_create"].sync(client=client, body=body)
+    assert (card.last_name, card.mobile, card.kind) == (
+        "کریمی",
+        "09121112233",
+        models.CrmCustomerKindEnum.PROSPECTIVE,
+    )
+    again = api["crm_customers_create"].sync_detailed(
+        client=client,
+        body=models.CrmCustomerCreateInput(
+            last_name="احمدی", phones=[models.CrmPhoneInput(number="09121112233")]
+        ),
+    )
+    assert again.status_code == 409
+    assert [c.customer.id for c in again.parsed.candidates] == [card.id]
+
+    page = api["crm_customers_list"].sync(client=client, q="کریمی", limit=10)
+    assert (page.count, [row.id for row in page.results]) == (1, [card.id])
+    patched = api["crm_customers_partial_update"].sync_detailed(
+        crm_customer_id=card.id,
+        client=client,
+        body=models.PatchedCrmCustomerUpdateInput(
+            kind=models.CrmCustomerKindEnum.DEFINITE, job="معلم"
+        ),
+    )
+    assert patched.status_code == 200, patched.content
+    changed = patched.parsed
+    assert (changed.kind, changed.job) == (models.CrmCustomerKindEnum.DEFINITE, "معلم")
+    added = api["crm_customers_phones_create"].sync_detailed(
+        crm_customer_id=card.id, client=client, body=models.CrmPhoneAddInput(number="02188776655")
+    )
+    assert added.status_code == 201, added.content
+    phone = added.parsed
+    assert phone.kind is models.CrmPhoneKindEnum.LANDLINE
+    found = api["crm_lookup"].sync(client=client, phone="۰۲۱-۸۸۷۷۶۶۵۵")
+    assert [m.id for m in found.matches] == [card.id] and found.card.id == card.id
+    removed = api["crm_customers_phones_destroy"].sync_detailed(
+        crm_customer_id=card.id, phone_id=phone.id, client=client
+    )
+    assert removed.status_code == 204
+    assert api["crm_book_list"].sync(client=client).count == 0
+    assert api["crm_cases_list"].sync(client=client, state=models.CrmCaseStateEnum.OPEN).count == 0
+    missing = api["crm_cases_retrieve"].sync_detailed(case_id=1, client=client)
+    assert missing.status_code == 404 and missing.parsed.code == "not_found"

@@ -2,7 +2,9 @@
 
 Every operation of /api/schema/ is called with data generated from the schema itself
 (its examples, its boundaries, then random data), anonymously, as a customer, as an
-agency owner on the agency's own site and as an insurer operator. For every answer:
+agency owner on the agency's own site and as an insurer operator. The CRM's operations
+(/api/crm/) run as the owner in the agency's own CRM, which holds a first row of everything
+they name by id (the schema's examples). For every answer:
 
 - no 5xx (``not_a_server_error``);
 - its status is one the schema lists for the operation (``status_code_conformance``),
@@ -23,6 +25,7 @@ import secrets
 
 import pytest
 import schemathesis
+import werkzeug
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -72,7 +75,8 @@ def identity(request, db):
     next calls are anonymous, which its 401 answers cover)."""
     catalog_load()
     if request.param == "agency_owner":
-        request.getfixturevalue("agency")  # agency 685, its site and its owner
+        agency = request.getfixturevalue("agency")  # agency 685, its site and its owner
+        _crm_of(agency)
         return ("ar685.localhost", *_credentials(User.objects.get(mobile="09121234567")))
     users = {
         "anonymous": None,
@@ -81,6 +85,28 @@ def identity(request, db):
     }
     make = users[request.param]
     return ("localhost", *_credentials(make() if make else None))
+
+
+def _crm_of(agency) -> None:
+    """Agency 685's CRM with the first row of everything its API names by id (the schema's
+    examples are these ids), so that its operations are called on real rows too."""
+    from django_tenants.utils import schema_context
+
+    from crm.models import BookPolicy, Case, Customer, CustomerAddress, CustomerEmail, CustomerPhone
+
+    with schema_context(agency.schema_name):
+        customer = Customer.objects.create(
+            first_name="علی", last_name="رضایی", source="panel", mobile="09121112233"
+        )
+        CustomerPhone.objects.create(
+            customer=customer, kind="mobile", number="09121112233", is_primary=True
+        )
+        CustomerEmail.objects.create(customer=customer, address="ali@example.com", is_primary=True)
+        CustomerAddress.objects.create(customer=customer, address="خیابان ولیعصر", is_primary=True)
+        BookPolicy.objects.create(
+            customer=customer, origin="other", insurer_code="asia", line_code="fire", number="1"
+        )
+        Case.objects.create(customer=customer, kind="sale", title="فروش")
 
 
 @pytest.fixture
@@ -134,10 +160,20 @@ def _credentials(user) -> tuple[dict[str, str], dict[str, str]]:
 )
 def test_every_operation_keeps_the_contract_for_everyone(case, identity, api_app):
     host, cookies, headers = identity
+    session = None
+    if host != "localhost" and cookies:
+        # schemathesis's WSGI client files cookies under "localhost" only, and sends none to
+        # the agency's site: a client of the test's own keeps them for that host (else the
+        # agency owner would be anonymous there).
+        session = werkzeug.Client(api_app)
+        for name, value in cookies.items():
+            session.set_cookie(name, value, domain=host)
+        cookies = {}
     response = case.call(
         app=api_app,
         base_url=f"http://{host}",
         headers={"Host": host, **headers},
         cookies=cookies,
+        session=session,
     )
     case.validate_response(response, checks=CHECKS, headers=headers)

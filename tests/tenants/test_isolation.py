@@ -197,7 +197,19 @@ class ObjectsOfA:
 
 def _crm_objects_of(agency) -> dict[str, str]:
     """One row of each CRM case table in the agency's schema (ids past B's empty schema)."""
-    from crm.models import Activity, Attachment, Case, ClaimRecord, Complaint, Customer, Gift
+    from crm.models import (
+        Activity,
+        Attachment,
+        BookPolicy,
+        Case,
+        ClaimRecord,
+        Complaint,
+        Customer,
+        CustomerAddress,
+        CustomerEmail,
+        CustomerPhone,
+        Gift,
+    )
 
     with schema_context(agency.schema_name):
         customer = Customer.objects.create(first_name="SECRET-BUYER", last_name="OF-A")
@@ -213,7 +225,21 @@ def _crm_objects_of(agency) -> dict[str, str]:
         complaint = Complaint.objects.create(customer=customer, subject="SECRET-OF-A", text="x")
         claim = ClaimRecord.objects.create(customer=customer, filed_at=dt.date(2026, 1, 1))
         gift = Gift.objects.create(customer=customer, kind="SECRET-OF-A")
+        # What the CRM's API names by id (decision 033): contact points and a book policy.
+        phone = CustomerPhone.objects.create(
+            customer=customer, kind="mobile", number="09121112233", is_primary=True
+        )
+        email = CustomerEmail.objects.create(customer=customer, address="a@example.com")
+        address = CustomerAddress.objects.create(customer=customer, address="SECRET-OF-A")
+        policy = BookPolicy.objects.create(
+            customer=customer, origin="other", insurer_code="asia", line_code="fire"
+        )
     return {
+        "crm_customer_id": str(customer.pk),
+        "phone_id": str(phone.pk),
+        "email_id": str(email.pk),
+        "address_id": str(address.pk),
+        "book_policy_id": str(policy.pk),
         "case_id": str(case.pk),
         "activity_id": str(activity.pk),
         "attachment_id": str(attachment.pk),
@@ -365,3 +391,9 @@ def test_agency_b_gets_404_for_every_id_of_agency_a(
                 assert response.status_code == 404, f"{host}{path}: {response.status_code}"
             walked.append(route)
     assert len(walked) >= 8
+    if urlconf == "config.urls_agency":  # the CRM's API is walked too (decision 033)
+        assert {
+            "api/crm/customers/<int:crm_customer_id>/phones/<int:phone_id>/",
+            "api/crm/book/<int:book_policy_id>/",
+            "api/crm/cases/<int:case_id>/",
+        } <= set(walked)
