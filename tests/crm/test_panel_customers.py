@@ -272,7 +272,7 @@ def test_the_card_shows_everything_with_constant_queries(owner_client, agency):
     assert f"/sell/customers/{customer.pk}/" in html
     assert 'id="card-case-new"' in html and 'id="instrument-add"' in html
     assert 'id="sale-new"' in html and 'data-sale="' in html
-    for kind in ("contact", "case", "policy", "complaint", "claim", "cheque"):
+    for kind in ("contact", "case", "policy", "complaint", "claim", "cheque", "sale"):
         assert f'data-timeline="{kind}"' in html, kind
     _fill(agency, customer, owner.pk, 6, start=1)
     many, _html = _card_queries(owner_client, customer)
