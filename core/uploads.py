@@ -225,3 +225,64 @@ def pdf_clean(upload: Any) -> CleanFile:
             _("PDFs with scripts or automatic actions are not accepted."), code="pdf_active"
         )
     return CleanFile(content=data, content_type="application/pdf", extension="pdf")
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# An .xlsx is a zip: what it unpacks to is bounded, so a small "zip bomb" cannot fill memory
+# or disk when a reader streams it.
+SPREADSHEET_MAX_UNPACKED = 300 * 1024 * 1024
+
+
+def _unreadable_spreadsheet() -> ValidationError:
+    return ValidationError(
+        _("The file could not be read; upload an Excel workbook (.xlsx) or a CSV file in UTF-8."),
+        code="spreadsheet_unreadable",
+    )
+
+
+def spreadsheet_clean(upload: Any) -> CleanFile:
+    """Check that an upload is a table people can import: an Excel workbook (.xlsx, no
+    macros, unpacking to at most ``SPREADSHEET_MAX_UNPACKED``, opened by openpyxl) or CSV
+    text in UTF-8 (with or without its byte-order mark, no NUL characters). Its bytes are
+    kept unchanged; the rows are read by the importer."""
+    import zipfile
+
+    data = _read(upload)
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as package:
+                members = package.infolist()
+                names = {member.filename for member in members}
+                unpacked = sum(member.file_size for member in members)
+        except (zipfile.BadZipFile, ValueError, OSError):
+            raise _unreadable_spreadsheet() from None
+        if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
+            raise _unreadable_spreadsheet()
+        if any(name.lower().endswith("vbaproject.bin") for name in names):
+            raise ValidationError(
+                _("Workbooks with macros are not accepted; save it as a plain .xlsx."),
+                code="spreadsheet_macros",
+            )
+        if unpacked > SPREADSHEET_MAX_UNPACKED:
+            raise ValidationError(
+                _("The workbook is too large once unpacked; split it into smaller files."),
+                code="spreadsheet_too_large",
+            )
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            workbook.close()
+        except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
+            raise _unreadable_spreadsheet() from None
+        return CleanFile(content=data, content_type=XLSX_CONTENT_TYPE, extension="xlsx")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            _('The CSV file is not in UTF-8; save it again as "CSV UTF-8".'),
+            code="spreadsheet_encoding",
+        ) from None
+    if "\x00" in text or not text.strip():
+        raise _unreadable_spreadsheet()
+    return CleanFile(content=data, content_type="text/csv", extension="csv")

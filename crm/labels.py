@@ -19,6 +19,7 @@ def register() -> None:
             "instrument": _("Cheques and notes"),
             "ranking": _("Customer ranking"),
             "crm_settings": _("CRM settings"),
+            "book": _("The book"),
         }
     )
     AUDIT_ACTIONS.register(
@@ -53,6 +54,12 @@ def register() -> None:
             "crm_settings.telephony_token_created": _("Telephony token made"),
             "crm_settings.telephony_token_rotated": _("Telephony token replaced"),
             "crm_settings.telephony_token_revoked": _("Telephony token revoked"),
+            "book.added": _("Policy with another insurer added to the book"),
+            "book.updated": _("Policy of the book changed"),
+            "book.cancelled": _("Policy with another insurer cancelled"),
+            "book.free_fields_named": _("Free fields of the book named"),
+            "book.imported": _("Policies imported into the book"),
+            "book.quote_taken": _("Quote turned into a prospect"),
         }
     )
     AUDIT_FIELDS.register(

@@ -47,6 +47,25 @@ def _customers() -> None:
 
 def _book() -> None:
     """The agency's book: its policies and other insurers' policies, imports."""
+    from django.utils.translation import gettext_lazy as _
+
+    from tenants.panel.registry import (
+        SETTINGS,
+        panel_link_register,
+        panel_nav_register,
+        panel_urls_register,
+    )
+
+    panel_urls_register(prefix="book/", module="crm.book_urls")
+    panel_nav_register(key="crm-book", url_name="crm-book:list", label=_("Book"), position=50)
+    panel_link_register(
+        place=SETTINGS,
+        key="crm-book-fields",
+        url_name="crm-book:settings",
+        label=_("Free fields of the book"),
+        position=60,
+        manage_only=True,
+    )
 
 
 def _cases() -> None:

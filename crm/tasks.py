@@ -99,6 +99,7 @@ def crm_ranking_nightly() -> int:
     return tenant_fan_out(crm_ranking_recompute, window_seconds=60 * 60, statuses=None)
 
 
+@tenant_task
 def crm_activity_reminders(schema_name: str) -> int:
     """Reminders of the agency's activities that are due now, each sent once."""
     from crm.services.reminders import activity_reminders_send
@@ -111,3 +112,7 @@ def crm_reminders_sweep() -> int:
     """Beat, every few minutes: one reminder message per active agency, spread over a
     minute. A message run twice (or beat firing twice) sends nothing twice."""
     return tenant_fan_out(crm_activity_reminders, window_seconds=60)
+
+
+# The book's import task lives beside its views; imported here so that workers register it.
+from crm.book_tasks import crm_book_import  # noqa: E402, F401

@@ -148,7 +148,7 @@ def normalize_text(value: object, *, multiline: bool = False) -> str:
     >>> normalize_text("می\u200c\u200cخواهم \u200cکتاب")
     'می\u200cخواهم کتاب'
     """
-    if value is None:
+    if value is None or value == "":  # the common empty field costs nothing
         return ""
     return _normalize(str(value), "lines" if multiline else "line")
 

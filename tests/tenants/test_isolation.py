@@ -274,6 +274,13 @@ def objects_of_a(two_agencies, sale_a):
     owner_a = agency_a.memberships.get()
     order = sale_a.order
     panel_sale_a, token_a = _panel_sale_of(agency_a, order)
+    from crm.models import BookPolicy, Customer
+
+    with schema_context(agency_a.schema_name):
+        holder = Customer.objects.create(last_name="SECRET-BUYER", source="panel")
+        book_a = BookPolicy.objects.create(
+            customer=holder, origin="other", insurer_code="iran", line_code="fire", number="A-1"
+        )
     statement_a = CommissionStatement.objects.create(
         agency=agency_a,
         jalali_year=1405,
@@ -303,6 +310,7 @@ def objects_of_a(two_agencies, sale_a):
             "line_code": order.line.code,
             "token": token_a,
             "instrument_id": str(cheque_a.pk),
+            "book_id": str(book_a.pk),
         }
     )
 

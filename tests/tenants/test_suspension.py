@@ -84,6 +84,7 @@ class World:
             "line_code": self.order.line.code,
             "sale_id": "1",
             "instrument_id": str(self.instrument_id),
+            "book_id": "1",  # refused before any lookup
         }
 
     def fill(self, route: str) -> str:

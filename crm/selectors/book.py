@@ -1,0 +1,137 @@
+"""Reads of the agency's book (S-6.2): the insurers of the quote form, the list with its
+filters, one customer's policies, the names of the four free fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from core.text import normalize_identifier, search_filter, search_key
+from crm.models import BookPolicy, CrmSettings, Customer
+from policies.models import Line, Question
+
+# The quote form's question that names the previous insurer (policies/tariffs/questions.csv).
+INSURER_QUESTION = "previous_insurer"
+NO_INSURER = "none"  # "I have no previous policy"
+OTHER_INSURER = "other"  # "Other": the name is typed
+
+
+def insurer_choices() -> list[tuple[str, str]]:
+    """``(code, name)`` of the insurers the site's quote form lists, in its order, without
+    "no previous policy"; "other" (a name typed) is always last."""
+    seen: dict[str, str] = {}
+    questions = Question.objects.filter(code=INSURER_QUESTION).order_by("line__position", "id")
+    for question in questions:
+        for value, label in question.display_choices:
+            if value != NO_INSURER and value not in seen:
+                seen[value] = label
+    other = seen.pop(OTHER_INSURER, None)
+    choices = list(seen.items())
+    if other is not None:
+        choices.append((OTHER_INSURER, other))
+    else:
+        choices.append((OTHER_INSURER, _("Other insurer")))
+    return choices
+
+
+def insurer_lookup() -> dict[str, str]:
+    """Every way a person may write an insurer of the list (its code, its name, its name
+    without the word "insurance") as a search key → the insurer's code."""
+    lookup: dict[str, str] = {}
+    for code, name in insurer_choices():
+        if code == OTHER_INSURER:
+            continue
+        lookup[search_key(code)] = code
+        lookup[search_key(name)] = code
+        short = name.replace("بیمه", "", 1).strip()
+        if short:
+            lookup[search_key(short)] = code
+    return lookup
+
+
+def line_lookup() -> dict[str, str]:
+    """A catalogue line's code or name (either language), as a search key → its code."""
+    lookup: dict[str, str] = {}
+    for code, name, name_en in Line.objects.values_list("code", "name", "name_en"):
+        short = name.replace("بیمه", "", 1).strip()  # "بیمه شخص ثالث" → "شخص ثالث"
+        for key in (code, name, name_en, short):
+            if key:
+                lookup[search_key(key)] = code
+    return lookup
+
+
+def insurer_display(policy: BookPolicy, names: dict[str, str] | None = None) -> str:
+    """The insurer's name for a row of the book (ours: empty)."""
+    if policy.origin == BookPolicy.Origin.LEDGER:
+        return ""
+    if policy.insurer_name:
+        return policy.insurer_name
+    names = names if names is not None else dict(insurer_choices())
+    return names.get(policy.insurer_code, policy.insurer_code)
+
+
+@dataclass(frozen=True)
+class FreeField:
+    name: str  # extra_1 … extra_4
+    label: str
+
+
+def free_fields() -> list[FreeField]:
+    """The four free fields the agency has named (unnamed ones are not shown)."""
+    settings = CrmSettings.objects.get(pk=1)
+    fields = []
+    for number in range(1, 5):
+        label = getattr(settings, f"book_extra_{number}_label")
+        if label:
+            fields.append(FreeField(f"extra_{number}", label))
+    return fields
+
+
+def book_list(
+    *,
+    origin: str = "",
+    line_code: str = "",
+    state: str = "",
+    insurer_code: str = "",
+    expires_from: dt.date | None = None,
+    expires_to: dt.date | None = None,
+    query: str = "",
+) -> QuerySet[BookPolicy]:
+    """The agency's book with the list's filters, soonest expiry first (what to chase), the
+    customer joined. ``query`` is a policy number (exact, any digits) or words of the
+    customer's name, national code or mobile."""
+    policies = BookPolicy.objects.select_related("customer")
+    if origin:
+        policies = policies.filter(origin=origin)
+    if line_code:
+        policies = policies.filter(line_code=line_code)
+    if state:
+        policies = policies.filter(state=state)
+    if insurer_code:
+        policies = policies.filter(origin=BookPolicy.Origin.OTHER, insurer_code=insurer_code)
+    if expires_from:
+        policies = policies.filter(end_date__gte=expires_from)
+    if expires_to:
+        policies = policies.filter(end_date__lte=expires_to)
+    if query:
+        number = normalize_identifier(query)
+        policies = policies.filter(Q(number=number) | Q(customer__in=_customers_matching(query)))
+    return policies.order_by("end_date", "-id")
+
+
+def _customers_matching(query: str) -> Any:
+    return Customer.objects.filter(search_filter(query, "search_key")).values("pk")
+
+
+def customer_book(*, customer: Any) -> QuerySet[BookPolicy]:
+    """One customer's policies, newest first (the card's section)."""
+    return BookPolicy.objects.filter(customer=customer).order_by("-start_date", "-id")
+
+
+def book_policy_get(*, policy_id: int) -> BookPolicy | None:
+    """A row of the current agency's book (the connection is in its schema), or None."""
+    return BookPolicy.objects.select_related("customer").filter(pk=policy_id).first()
