@@ -1,5 +1,5 @@
 """Lists elsewhere in the CRM lead to the customer's card (issue 12, item 7): the cases,
-complaints, cheques, panel sales and the reports name a customer as a link to the card."""
+complaints, cheques, panel sales, the book and the reports name a customer as a link to the card."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from crm.models import Case, Complaint, CustomerRank, Instrument, PanelSale
+from crm.models import BookPolicy, Case, Complaint, CustomerRank, Instrument, PanelSale
 from tests.crm.conftest import inside, owner_of
 from tests.crm.test_panel_customers import PANEL, make
 
@@ -39,6 +39,14 @@ def test_every_list_naming_a_customer_links_to_the_card(client, agency):
             line_code="fire",
             premium=Decimal("2000000"),
         )
+        BookPolicy.objects.create(
+            customer=customer,
+            origin="other",
+            insurer_code="asia",
+            line_code="fire",
+            number="LINK-1",
+            end_date=dt.date(2027, 1, 1),
+        )
         CustomerRank.objects.create(
             customer=customer, score=Decimal("2"), band="A", computed_at=timezone.now()
         )
@@ -52,6 +60,7 @@ def test_every_list_naming_a_customer_links_to_the_card(client, agency):
         f"/cheques/customer/{customer.pk}/new/",
         "/sell/",
         "/reports/ranked/",
+        "/book/",
     ):
         response = owner_client.get(url, HTTP_HOST=PANEL)
         assert response.status_code == 200, url

@@ -272,12 +272,15 @@ def test_the_card_shows_everything_with_constant_queries(owner_client, agency):
     assert f"/sell/customers/{customer.pk}/" in html
     assert 'id="card-case-new"' in html and 'id="instrument-add"' in html
     assert 'id="sale-new"' in html and 'data-sale="' in html
+    assert f"/book/customer/{customer.pk}/add/" in html  # add an other-insurer policy
     for kind in ("contact", "case", "policy", "complaint", "claim", "cheque", "sale"):
         assert f'data-timeline="{kind}"' in html, kind
     _fill(agency, customer, owner.pk, 6, start=1)
     many, _html = _card_queries(owner_client, customer)
     assert many == few
-    assert few == 28
+    # Session, agency and membership, the customer and its 16 lists, names of lines and
+    # people, the sales' orders and policies, the book's insurers and free fields.
+    assert few == 30
 
 
 def test_staff_see_only_their_own_cases_on_the_card(client, agency):
