@@ -24,6 +24,7 @@ from policies.models import Order
 from policies.services.catalog import catalog_load
 from policies.services.issuance import policy_issue
 from tests.crm.conftest import inside
+from tests.e2e.test_accessibility import assert_clean, check_current
 from tests.e2e.test_buy import MOBILE, PNG, _login_with_sms
 from tests.e2e.test_referral import _panel_tab
 from tests.factories import create_agency, create_user
@@ -168,6 +169,7 @@ def test_an_owner_and_a_staff_member_take_a_caller_from_the_first_call_to_a_sale
         assert BookPolicy.objects.get(policy_id=policy.pk).customer_id == customer.pk
 
     # 9. The sale and the policy are on the card, for staff and for the owner.
+    found: dict[str, list[dict]] = {}
     for tab in (panel, owner_tab):
         tab.goto(card_url)
         book = tab.wait_for_selector("#card-book").inner_text()
@@ -177,4 +179,6 @@ def test_an_owner_and_a_staff_member_take_a_caller_from_the_first_call_to_a_sale
         assert "صادرشده" in sales and policy.number in to_latin_digits(sales)
         timeline = tab.inner_text("#card-timeline")
         assert "فروش بیمه شخص ثالث" in timeline
+        check_current(tab, found)
+    assert_clean(found)  # the full card has no axe violations
     panel.screenshot(path=str(tmp_path / "card.png"), full_page=True)
