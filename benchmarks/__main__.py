@@ -2,7 +2,8 @@
 docs/benchmarks.md.
 
 Usage: ``python -m benchmarks [section ...]`` (``make bench``). Naming sections (module
-names, e.g. ``routing``) runs only those and leaves the page as it was. The database
+names, e.g. ``routing``) runs only those and replaces only their rows and notes in the page,
+whose header then says which sections are newer than the full run. The database
 named in DATABASE_URL is never touched: the run creates ``bench_bimeh`` (or
 ``$BENCH_DB_NAME``) on the same server, migrates it, runs each section module (``ORDER``,
 ``run(report)``) and drops it. Cache keys use the database's name as their prefix and are
@@ -125,7 +126,22 @@ def _machine() -> dict[str, str]:
     }
 
 
+def _row_lines(report) -> list[str]:
+    lines = []
+    for row in report.rows:
+        verdict = "" if row.passed is None else ("pass" if row.passed else "**FAIL**")
+        lines.append(f"| {row.section} | {row.measure} | {row.value} | {row.target} | {verdict} |")
+    return lines
+
+
+def _result_line(rows: list[str]) -> str:
+    missed = sum(1 for line in rows if line.rstrip().endswith("| **FAIL** |"))
+    verdict = "all targets met" if not missed else f"{missed} target(s) missed"
+    return f"**Result: {verdict}.**"
+
+
 def _write(report, machine: dict[str, str], started: datetime, seconds: float) -> None:
+    rows = _row_lines(report)
     lines = [
         "# Benchmarks",
         "",
@@ -137,16 +153,70 @@ def _write(report, machine: dict[str, str], started: datetime, seconds: float) -
         "",
         "| Section | Measure | Value | Target | Result |",
         "|---|---|---|---|---|",
+        *rows,
     ]
-    for row in report.rows:
-        verdict = "" if row.passed is None else ("pass" if row.passed else "**FAIL**")
-        lines.append(f"| {row.section} | {row.measure} | {row.value} | {row.target} | {verdict} |")
     for section, notes in report.notes.items():
         lines += ["", f"## {section}", ""]
         lines += [f"- {note}" for note in notes]
-    verdict = "all targets met" if not report.failed else f"{len(report.failed)} target(s) missed"
-    lines += ["", f"**Result: {verdict}.**", ""]
+    lines += ["", _result_line(rows), ""]
     OUTPUT.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _update(report, sections: list[str], started: datetime, seconds: float) -> bool:
+    """A partial run replaces the rows and notes of the sections it ran, and only those,
+    in the page of the last full run; the header says which sections are newer. Returns
+    False (page untouched) when there is no full page to update."""
+    if not OUTPUT.exists():
+        return False
+    text = OUTPUT.read_text(encoding="utf-8")
+    head, table_and_rest = text.split("| Section | Measure | Value | Target | Result |", 1)
+    lines = table_and_rest.split("\n")
+    titles = {row.section for row in report.rows} | set(report.notes)
+    table = [line for line in lines[2:] if line.startswith("| ")]
+    rest = "\n".join(lines[2 + len(table) :])
+    kept = [line for line in table if line.split(" | ", 1)[0][2:] not in titles]
+    # The re-run sections go where they were (or at the end when new).
+    first_index = next(
+        (i for i, line in enumerate(table) if line.split(" | ", 1)[0][2:] in titles), None
+    )
+    position = (
+        len(kept) if first_index is None else sum(1 for line in table[:first_index] if line in kept)
+    )
+    rows = kept[:position] + _row_lines(report) + kept[position:]
+    notes: dict[str, list[str]] = {}
+    current = None
+    for line in rest.split("\n"):
+        if line.startswith("## "):
+            current = line[3:]
+            notes[current] = []
+        elif current and line.startswith("- "):
+            notes[current].append(line[2:])
+    for title in titles:
+        notes.pop(title, None)
+    notes.update(report.notes)
+    names = ", ".join(sorted(titles))
+    stamp = (
+        f"- Sections re-run alone on {started:%Y-%m-%d %H:%M} UTC ({seconds / 60:.1f} min): {names}"
+    )
+    head_lines = [
+        line
+        for line in head.rstrip("\n").split("\n")
+        if not (line.startswith("- Sections re-run alone") and line.endswith(f": {names}"))
+    ]
+    head_lines.append(stamp)
+    out = [
+        *head_lines,
+        "",
+        "| Section | Measure | Value | Target | Result |",
+        "|---|---|---|---|---|",
+        *rows,
+    ]
+    for section, section_notes in notes.items():
+        out += ["", f"## {section}", ""]
+        out += [f"- {note}" for note in section_notes]
+    out += ["", _result_line(rows), ""]
+    OUTPUT.write_text("\n".join(out), encoding="utf-8")
+    return True
 
 
 def main(argv: list[str]) -> int:
@@ -178,8 +248,9 @@ def main(argv: list[str]) -> int:
             print(f"== {report.section}", flush=True)
             module.run(report)
         if argv:
-            # A partial run must not replace the page of the full one.
-            print(f"Sections {', '.join(argv)} only: {OUTPUT.relative_to(ROOT)} left as it was")
+            # A partial run replaces its own sections in the page of the full one.
+            if _update(report, argv, started, time.monotonic() - clock):
+                print(f"Sections {', '.join(argv)} updated in {OUTPUT.relative_to(ROOT)}")
         else:
             _write(report, machine, started, time.monotonic() - clock)
             print(f"Wrote {OUTPUT.relative_to(ROOT)}", flush=True)

@@ -118,7 +118,9 @@ def test_every_bootstrap_class_a_template_writes_is_in_the_trimmed_stylesheet():
         if classes and set(classes) <= written:
             needed.add(selector)
     assert len(needed) > 200
-    assert sorted(needed - _selectors(trimmed)) == []
+    # tinycss2 keeps tokens apart with an empty comment (``nth-child(n/**/+3)``): the same
+    # selector once the comment is dropped, as the browser's tokenizer drops it.
+    assert sorted(needed - _selectors(trimmed.replace("/**/", ""))) == []
     assert len(trimmed) < len(bootstrap) / 3
 
 
