@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,16 +35,13 @@ from policies.selectors import line_choices
 from tenants.panel.base import panel_view
 
 PAGE_SIZE = 50
-# The customer's card belongs to the customers' part of the CRM; linked when it is mounted.
-CARD_URL = "crm-customers:card"
+# The customer's card belongs to the customers' part of the CRM (decision 027).
+CARD_URL = "panel-crm-customers:detail"
 
 
 def customer_card_url(customer_id: int) -> str:
-    """The customer's card, or the book when the card's page is not mounted."""
-    try:
-        return reverse(CARD_URL, args=[customer_id])
-    except NoReverseMatch:
-        return reverse("crm-book:list")
+    """The customer's card."""
+    return reverse(CARD_URL, args=[customer_id])
 
 
 @panel_view

@@ -91,7 +91,9 @@ def customer_or_404(customer_id: int) -> Customer:
 
 @panel_view
 def customer_detail(request, customer_id: int) -> HttpResponse:
-    card = customer_card(customer_id=customer_id, membership=request.membership)
+    card = customer_card(
+        customer_id=customer_id, membership=request.membership, agency=request.agency
+    )
     if card is None:
         merged = (
             Customer.objects.filter(pk=customer_id, merged_into__isnull=False)
@@ -114,6 +116,15 @@ def customer_detail(request, customer_id: int) -> HttpResponse:
             "card": card,
             "customer": card.customer,
             "timeline": card_timeline(card),
+            # What the sections of the other CRM parts take (cases 029, money 030, selling 032).
+            "cases": card.cases,
+            "activities": card.activities,
+            "complaints": card.complaints,
+            "claims": card.claims,
+            "gifts": card.gifts,
+            "instruments": card.instruments,
+            "sales": card.sales,
+            "user_names": card.user_names,
             "sees_all": membership_sees_all(request.membership),
             "all_groups": list(CustomerGroup.objects.only("id", "name")),
             "phone_kinds": CustomerPhone.Kind.choices,

@@ -1,5 +1,6 @@
-"""The card's timeline: contacts, cases, policies, complaints, claims and cheques of one
-customer, newest first, built from what the card already read (no query of its own)."""
+"""The card's timeline: contacts (SMS too), cases, policies, complaints, claims, cheques and
+panel sales of one customer, newest first, built from what the card already read (no query of
+its own)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ TIMELINE_LENGTH = 100
 @dataclass(frozen=True)
 class TimelineEntry:
     at: dt.datetime
-    kind: str  # a CSS hook and test id: contact, case, policy, complaint, claim, cheque
+    kind: str  # a CSS hook and test id: contact, case, policy, complaint, claim, cheque, sale
     label: str | Promise
     title: str
     note: str = ""
@@ -76,5 +77,7 @@ def card_timeline(card: Any) -> list[TimelineEntry]:
             item.number,
             item.get_state_display(),
         )
+    for row in getattr(card, "sales", []):
+        add(row.sale.created_at, "sale", _("Sale"), row.line_name, row.policy_number)
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries[:TIMELINE_LENGTH]

@@ -4,18 +4,45 @@ downloads (``?format=xlsx`` / ``?format=pdf`` with the same filters)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from crm.reporting import exports
-from crm.reporting.catalog import REPORTS, report_get
-from crm.reporting.cells import Labels
+from crm.reporting.catalog import REPORTS, Report, report_get
+from crm.reporting.cells import CUSTOMER_COLUMNS, Labels
 from crm.reporting.forms import ReportFilter
 from tenants.panel.base import panel_view
 
 PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class CustomerLink:
+    """A customer's name in a report page's cell, linked to the card (exports keep the name)."""
+
+    name: str
+    customer_pk: int
+
+
+def _link_customers(report: Report, raw: list[Any], rows: list[list[Any]]) -> None:
+    """Turn each row's customer name into a link to the card (from the row's own id)."""
+    column = next((i for i, c in enumerate(report.columns) if c is CUSTOMER_COLUMNS[0]), None)
+    if column is None:
+        return
+    for values, cells in zip(raw, rows, strict=True):
+        if not isinstance(values, dict):
+            continue
+        if report.customer_key == "id":
+            pk = values.get("id")
+        else:
+            pk = values.get("customer__id", values.get(report.customer_key))
+        if pk:
+            cells[column] = CustomerLink(name=cells[column], customer_pk=pk)
 
 
 @panel_view(manage=True)
@@ -43,7 +70,9 @@ def report_page(request: HttpRequest, *, key: str) -> HttpResponseBase:
     if wanted == "pdf":
         return exports.pdf_response(report, selection, labels)
     page = Paginator(report.query(selection), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = report.present(list(page.object_list), labels)
+    raw = list(page.object_list)
+    rows = report.present(raw, labels)
+    _link_customers(report, raw, rows)
     query = request.GET.copy()
     for name in ("page", "format"):
         query.pop(name, None)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
-
 from crm.models import (
     Activity,
     Attachment,
@@ -59,6 +57,7 @@ class CustomerCard:
     contacts: list[ContactLog]
     attachments: list[Attachment]
     merges: list[CustomerMerge]
+    sales: list[Any] = field(default_factory=list)  # crm.selectors.selling.SaleRow
     line_names: dict[str, str] = field(default_factory=dict)
     user_names: dict[int, str] = field(default_factory=dict)
 
@@ -78,9 +77,19 @@ def _rank(customer: Customer) -> CustomerRank | None:
         return None
 
 
-def customer_card(*, customer_id: int, membership: Any = None) -> CustomerCard | None:
+def customer_card(
+    *, customer_id: int, membership: Any = None, agency: Any = None
+) -> CustomerCard | None:
     """The card of a live customer (None if there is none with this id here, or it was
-    merged: the caller then shows the survivor, ``Customer.merged_into``)."""
+    merged: the caller then shows the survivor, ``Customer.merged_into``).
+
+    Staff see the cases, activities and complaints the case pages let them open (the same
+    ``*_visible`` rules); with ``agency`` the card also reads the panel sales' orders."""
+    # Imported here: crm.selectors.cases imports membership_sees_all from this module.
+    from crm.selectors.cases import activities_visible, cases_visible, complaints_visible
+    from crm.selectors.money import customer_instruments
+    from crm.selectors.selling import panel_sales, sale_rows
+
     customer = (
         Customer.objects.filter(pk=customer_id, merged_into__isnull=True)
         .select_related("region", "marketer", "rank")
@@ -88,14 +97,12 @@ def customer_card(*, customer_id: int, membership: Any = None) -> CustomerCard |
     )
     if customer is None:
         return None
-    sees_all = membership_sees_all(membership)
-    mine = membership.user_id if membership is not None else None
-
-    cases = Case.objects.filter(customer=customer)
-    activities = Activity.objects.filter(case__customer=customer).select_related("case")
-    if not sees_all:
-        cases = cases.filter(assignee_user_id=mine)
-        activities = activities.filter(Q(assignee_user_id=mine) | Q(case__assignee_user_id=mine))
+    cases = cases_visible(membership=membership).filter(customer=customer)
+    activities = (
+        activities_visible(membership=membership)
+        .filter(case__customer=customer)
+        .select_related("case")
+    )
     card = CustomerCard(
         customer=customer,
         rank=_rank(customer),
@@ -116,14 +123,16 @@ def customer_card(*, customer_id: int, membership: Any = None) -> CustomerCard |
         ),
         cases=list(cases.order_by("-created_at", "-id")),
         activities=list(activities.order_by("due_at", "id")),
-        complaints=list(Complaint.objects.filter(customer=customer)),
+        complaints=list(complaints_visible(membership=membership).filter(customer=customer)),
         claims=list(ClaimRecord.objects.filter(customer=customer)),
         gifts=list(Gift.objects.filter(customer=customer)),
-        instruments=list(Instrument.objects.filter(customer=customer)),
+        instruments=customer_instruments(customer_id=customer.pk),
         contacts=list(ContactLog.objects.filter(customer=customer)[:CARD_CONTACTS]),
         attachments=list(Attachment.objects.filter(customer=customer)),
         merges=list(CustomerMerge.objects.filter(survivor=customer).select_related("merged")),
     )
+    if agency is not None:
+        card.sales = sale_rows(agency=agency, sales=list(panel_sales(customer_id=customer.pk)[:20]))
     card.line_names = line_names(policy.line_code for policy in card.book)
     people: list[int | None] = [customer.user_id, customer.created_by_user_id]
     people += [case.assignee_user_id for case in card.cases]

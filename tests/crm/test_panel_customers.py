@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -23,7 +24,9 @@ from crm.models import (
     ContactLog,
     Customer,
     CustomerRank,
+    Gift,
     Instrument,
+    PanelSale,
 )
 from crm.services.customers import customer_create, customer_sms_consent_set
 from crm.services.relations import (
@@ -181,13 +184,12 @@ def _fill(agency, customer, staff_id: int, times: int, start: int = 0) -> None:
                 end_date=dt.date(2027, 1, 1),
                 premium=Decimal("1000000"),
             )
-            Case.objects.create(
+            case = Case.objects.create(
                 customer=customer, kind="sale", title=f"فروش {n}", assignee_user_id=staff_id
             )
             Case.objects.create(
                 customer=customer, kind="service", title=f"پنهان {n}", assignee_user_id=owner.pk
             )
-            case = Case.objects.filter(customer=customer).first()
             Activity.objects.create(
                 case=case, kind="call", subject=f"تماس {n}", assignee_user_id=staff_id
             )
@@ -204,6 +206,15 @@ def _fill(agency, customer, staff_id: int, times: int, start: int = 0) -> None:
             )
             ContactLog.objects.create(
                 customer=customer, channel="call", direction="in", by_user_id=staff_id
+            )
+            Gift.objects.create(customer=customer, kind=f"تقویم {n}")
+            PanelSale.objects.create(
+                customer=customer,
+                order_id=900000 + customer.pk * 100 + n,
+                order_public_id=uuid.uuid4(),
+                quote_id=1,
+                line_code="fire",
+                premium=Decimal("2000000"),
             )
             other = customer_create(
                 agency=agency,
@@ -240,9 +251,13 @@ def test_the_card_shows_everything_with_constant_queries(owner_client, agency):
         "groups",
         "rank",
         "book",
+        "sales",
         "work",
-        "care",
-        "money",
+        "cases",
+        "complaints",
+        "claims",
+        "gifts",
+        "instruments",
         "timeline",
     ):
         assert f'id="card-{section}"' in html, section
@@ -250,13 +265,22 @@ def test_the_card_shows_everything_with_constant_queries(owner_client, agency):
     assert "۰۹۱۲۴۴۴۰۰۰۰" in html and "۰۲۱۶۶۵۵۴۴۳۳" in html
     assert "همسر شماره 0" in html or "همسر شماره ۰" in html
     assert "data-related-from=" in html  # the other side of a relation
-    assert "شکایت 0" in html and "CL-۰" in html
-    for kind in ("contact", "case", "policy", "complaint", "claim", "cheque"):
+    assert "شکایت 0" in html and "CL-۰" in html and "تقویم 0" in html
+    # The other parts' actions: a case, complaint, claim, gift, cheque and sale for this customer.
+    for url in ("new/", "complaint/", "claim/", "gift/"):
+        assert f"/cases/customer/{customer.pk}/{url}" in html, url
+    assert f"/sell/customers/{customer.pk}/" in html
+    assert 'id="card-case-new"' in html and 'id="instrument-add"' in html
+    assert 'id="sale-new"' in html and 'data-sale="' in html
+    assert f"/book/customer/{customer.pk}/add/" in html  # add an other-insurer policy
+    for kind in ("contact", "case", "policy", "complaint", "claim", "cheque", "sale"):
         assert f'data-timeline="{kind}"' in html, kind
     _fill(agency, customer, owner.pk, 6, start=1)
     many, _html = _card_queries(owner_client, customer)
     assert many == few
-    assert few <= 30
+    # Session, agency and membership, the customer and its 16 lists, names of lines and
+    # people, the sales' orders and policies, the book's insurers and free fields.
+    assert few == 30
 
 
 def test_staff_see_only_their_own_cases_on_the_card(client, agency):
@@ -265,8 +289,21 @@ def test_staff_see_only_their_own_cases_on_the_card(client, agency):
     customer = make(agency)
     _fill(agency, customer, staff.pk, 1)
     client.force_login(staff)
+    with inside(agency):
+        # As on the case pages: a case of someone else holding an activity given to staff.
+        shared = Case.objects.create(
+            customer=customer, kind="meeting", title="جلسه مشترک", assignee_user_id=None
+        )
+        Activity.objects.create(
+            case=shared, kind="call", subject="تماس سارا", assignee_user_id=staff.pk
+        )
+        Complaint.objects.create(
+            customer=customer, subject="شکایت ارجاعی", text="دیر", referred_to_user_id=staff.pk
+        )
     html = client.get(f"/crm/customers/{customer.pk}/", HTTP_HOST=PANEL).content.decode()
     assert "فروش 0" in html and "پنهان 0" not in html
+    assert "جلسه مشترک" in html and "تماس سارا" in html
+    assert "شکایت ارجاعی" in html and "شکایت 0" not in html
 
 
 def test_a_merged_customers_card_leads_to_the_survivor(owner_client, agency):
