@@ -55,6 +55,7 @@ def register() -> None:
             "crm_settings.telephony_token_rotated": _("Telephony token replaced"),
             "crm_settings.telephony_token_revoked": _("Telephony token revoked"),
             "book.added": _("Policy with another insurer added to the book"),
+            "book.commission_set": _("Commission of a policy sold here recorded in the book"),
             "book.updated": _("Policy of the book changed"),
             "book.cancelled": _("Policy with another insurer cancelled"),
             "book.free_fields_named": _("Free fields of the book named"),

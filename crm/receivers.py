@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from core.queue import enqueue
 from policies.models import Policy
-from policies.signals import policy_issued
+from policies.signals import commission_fixed, policy_issued
 from tenants.models import Agency
 
 
@@ -28,3 +28,16 @@ def book_policy_from_ledger(sender: Any, policy: Policy, **kwargs: Any) -> None:
     from crm.tasks import crm_policy_sync
 
     enqueue(crm_policy_sync, schema_name, policy.pk)
+
+
+@receiver(commission_fixed, dispatch_uid="crm.commission_fixed")
+def book_commission_from_settlement(
+    sender: Any, policy_id: int, agency_id: int, amount: Any, **kwargs: Any
+) -> None:
+    """The commission settlement fixed goes onto the agency's book row (for the ranking)."""
+    schema_name = Agency.objects.filter(pk=agency_id).values_list("schema_name", flat=True).first()
+    if not schema_name:
+        return
+    from crm.tasks import crm_commission_set
+
+    enqueue(crm_commission_set, schema_name, policy_id, str(amount))

@@ -114,5 +114,17 @@ def crm_reminders_sweep() -> int:
     return tenant_fan_out(crm_activity_reminders, window_seconds=60)
 
 
+@tenant_task
+def crm_commission_set(schema_name: str, policy_id: int, amount: str) -> bool:
+    """The commission settlement fixed on a policy the agency sold, onto its book row (the
+    policy is booked first if its own sync has not run yet); a second run writes nothing."""
+    from decimal import Decimal
+
+    from crm.services.commissions import book_commission_set
+
+    agency = connection.tenant  # type: ignore[attr-defined]
+    return book_commission_set(agency=agency, policy_id=policy_id, amount=Decimal(amount))
+
+
 # The book's import task lives beside its views; imported here so that workers register it.
 from crm.book_tasks import crm_book_import  # noqa: E402, F401

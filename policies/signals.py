@@ -14,3 +14,6 @@ from django.dispatch import Signal
 order_paid = Signal()
 # policy_issued(sender=Policy, policy=Policy): a policy was issued.
 policy_issued = Signal()
+# commission_fixed(sender=Policy, policy_id=int, agency_id=int, amount=Decimal): the selling
+# agency's commission on an issued policy was fixed (settlement computes it; the CRM books it).
+commission_fixed = Signal()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,9 +13,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.dispatch import signal_send_robust
 from core.jalali import tehran
 from core.money import to_rials
 from policies.models import Policy, TariffRule
+from policies.signals import commission_fixed
 from settlement.models import Commission, CommissionRate
 
 
@@ -94,7 +97,21 @@ def commission_compute(*, policy_id: int) -> Commission | None:
             )
     except IntegrityError:  # computed meanwhile by another caller
         return Commission.objects.get(policy_id=policy_id)
+    transaction.on_commit(partial(_commission_announce, commission))
     return commission
+
+
+def _commission_announce(commission: Commission) -> None:
+    """Tell the flow apps (the CRM's book) once the commission row has committed."""
+    signal_send_robust(
+        commission_fixed,
+        name="commission_fixed",
+        sender=Policy,
+        about={"policy_id": commission.policy_id},
+        policy_id=commission.policy_id,
+        agency_id=commission.agency_id,
+        amount=commission.amount,
+    )
 
 
 def commissions_missing(*, limit: int = 500) -> list[int]:
