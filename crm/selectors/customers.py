@@ -3,14 +3,42 @@ number, and the caller lookup."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 
 from core.text import search_filter
 from crm.models import Customer, CustomerPhone
 from crm.phones import phone_or_none
 from crm.services.contacts import default_area_code
+
+# A search counts its matches up to here: a frequent partial name matches tens of thousands,
+# and counting them all cost many times the page itself (benchmarks/crm.py).
+SEARCH_COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most ``cap`` rows (``SELECT count(*) FROM (… LIMIT cap+1)``).
+    Past the cap ``capped`` is true, ``count`` is the cap and the pages reach only that far:
+    the page says there are more and asks for a narrower search."""
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int | None = None) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = SEARCH_COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def _counted(self) -> int:
+        return int(self.object_list[: self.cap + 1].count())  # type: ignore[attr-defined]
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._counted > self.cap
 
 
 def customers_live() -> QuerySet[Customer]:
