@@ -98,15 +98,35 @@ def customer_list(
     return customers.order_by("-created_at", "-id")
 
 
-def customers_by_phone(*, phone: str) -> list[Customer]:
+# What a caller lookup shows of each holder (name, kind, rank band, card link): the rest of the
+# customer is deferred, so building the answer costs little more than the query itself.
+LOOKUP_FIELDS = (
+    "id",
+    "kind",
+    "party",
+    "first_name",
+    "last_name",
+    "company_name",
+    "mobile",
+    "national_code",
+    "merged_into_id",
+    "rank__band",
+)
+
+
+def customers_by_phone(*, phone: str, normalised: bool = False) -> list[Customer]:
     """Caller lookup: the live customers holding ``phone`` (typed or sent in any form), the
-    one whose primary number it is first; an empty list for an unknown or invalid number."""
-    number = phone_search_number(phone)
-    if number is None:
+    one whose primary number it is first; an empty list for an unknown or invalid number.
+    ``normalised``: ``phone`` is already the stored form (``caller_lookup`` made it so).
+
+    One query; only ``LOOKUP_FIELDS`` are read (any other field of a holder loads when it is
+    first read)."""
+    number = phone if normalised else phone_search_number(phone)
+    if not number:
         return []
     return list(
-        customers_live()
-        .filter(phones__number=number)
+        Customer.objects.filter(merged_into__isnull=True, phones__number=number)
         .select_related("rank")
+        .only(*LOOKUP_FIELDS)
         .order_by("-phones__is_primary", "kind", "id")
     )
