@@ -420,3 +420,10 @@ def test_a_caller_lookup_is_one_query_reading_only_what_it_shows(agency, owner):
         assert shown[0][3].band == "A" and shown[1][3] is None
         # Any other field still reads (loaded when first asked for).
         assert found[0].birth_date is None
+
+
+def test_the_lookup_statement_reads_the_lookup_fields_in_order():
+    from crm.selectors import customers as selectors
+
+    columns = selectors._BY_PHONE_SQL.split(" FROM ")[0].removeprefix("SELECT ").split(", ")
+    assert columns == [f"c.{name}" for name in selectors.LOOKUP_FIELDS] + ["r.band"]
