@@ -311,8 +311,8 @@ def _lookups(report: Report, sizes: Sizes) -> None:
     p95 = percentile(timings, 0.95)
     report.add(
         f"Caller lookup p95 ({len(typed)} existing numbers in mixed forms: +98, 0098, "
-        f"Persian digits, spaces, dashes)",
-        ms(p95),
+        f"Persian digits, spaces, dashes), wall time (this process's CPU time p95)",
+        f"{ms(p95)} ({ms(percentile(cpu, 0.95))} CPU)",
         target=f"≤ {LOOKUP_TARGET * 1000:.0f} ms",
         passed=p95 <= LOOKUP_TARGET and all(found),
     )
