@@ -311,8 +311,8 @@ def _lookups(report: Report, sizes: Sizes) -> None:
     p95 = percentile(timings, 0.95)
     report.add(
         f"Caller lookup p95 ({len(typed)} existing numbers in mixed forms: +98, 0098, "
-        f"Persian digits, spaces, dashes)",
-        ms(p95),
+        f"Persian digits, spaces, dashes), wall time (this process's CPU time p95)",
+        f"{ms(p95)} ({ms(percentile(cpu, 0.95))} CPU)",
         target=f"≤ {LOOKUP_TARGET * 1000:.0f} ms",
         passed=p95 <= LOOKUP_TARGET and all(found),
     )
@@ -351,7 +351,7 @@ def _lookups(report: Report, sizes: Sizes) -> None:
 
 
 def _searches(report: Report, sizes: Sizes) -> None:
-    from crm.selectors.customers import customer_list
+    from crm.selectors.customers import SEARCH_COUNT_CAP, CappedPaginator, customer_list
 
     worst_page: list[float] = []
     worst_counted: list[float] = []
@@ -360,11 +360,12 @@ def _searches(report: Report, sizes: Sizes) -> None:
         page = _timed(lambda q=query: list(customer_list(query=q)[:PAGE]), sizes.rounds)
 
         def counted(q: str = query) -> int:
-            shown = Paginator(customer_list(query=q), PAGE).get_page(1)
+            # As the list page does: a search counts at most SEARCH_COUNT_CAP matches.
+            shown = CappedPaginator(customer_list(query=q), PAGE).get_page(1)
             list(shown.object_list)
             return shown.paginator.count
 
-        total = counted()
+        total = customer_list(query=query).count()
         with_count = _timed(counted, sizes.rounds)
         worst_page += page
         worst_counted += with_count
@@ -382,12 +383,15 @@ def _searches(report: Report, sizes: Sizes) -> None:
         passed=page_p95 <= SEARCH_TARGET,
     )
     report.add(
-        f"Name search p95, all {len(SEARCHES)} searches: first page with its count",
+        f"Name search p95, all {len(SEARCHES)} searches: first page with its count "
+        f"(counted up to {SEARCH_COUNT_CAP:,}, as the list page does)",
         ms(counted_p95),
         target=f"≤ {SEARCH_TARGET * 1000:.0f} ms",
         passed=counted_p95 <= SEARCH_TARGET,
     )
-    queries = _queries(lambda: list(Paginator(customer_list(query="محمدی"), PAGE).get_page(1)))
+    queries = _queries(
+        lambda: list(CappedPaginator(customer_list(query="محمدی"), PAGE).get_page(1))
+    )
     report.add("Name search: queries for a page with its count", str(queries))
 
 

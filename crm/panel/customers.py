@@ -22,6 +22,7 @@ from crm.models import (
 from crm.panel.customer_forms import CONSENT_CHOICES
 from crm.panel.timeline import card_timeline
 from crm.selectors.card import customer_card, membership_sees_all
+from crm.selectors.customers import CappedPaginator
 from crm.selectors.customers import customer_list as customers_found
 from tenants.panel.base import panel_view
 
@@ -54,7 +55,11 @@ def list_filters(params) -> dict:  # type: ignore[no-untyped-def]
 def customer_list(request) -> HttpResponse:
     filters = list_filters(request.GET)
     found = customers_found(membership=request.membership, **filters)
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A search counts at most SEARCH_COUNT_CAP matches; the whole list is counted as it is.
+    paginator = (
+        CappedPaginator(found, PAGE_SIZE) if filters["query"] else Paginator(found, PAGE_SIZE)
+    )
+    page = paginator.get_page(request.GET.get("page"))
     kept = {
         key: request.GET.get(key, "")
         for key in ("q", "kind", "band", "group", "region", "marketer", "sms")
@@ -67,6 +72,8 @@ def customer_list(request) -> HttpResponse:
             "agency": request.agency,
             "page": page,
             "customers": page.object_list,
+            "capped": getattr(paginator, "capped", False),
+            "cap": getattr(paginator, "cap", None),
             "filters": kept,
             "query": urlencode(kept),
             "kinds": Customer.Kind.choices,

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django.utils import timezone
 
 from core.jalali import tehran
 from core.models import AuditLog
 from core.text import search_key
+from core.text.fields import NormalizedCharField, NormalizedTextField
 from core.validators import national_code_is_valid, normalize_mobile
 from crm.models import BookPolicy, Customer, CustomerAddress, CustomerPhone, jalali_month_day
 from crm.services.base import SYSTEM_ACTOR
@@ -72,6 +74,122 @@ def _address(row: dict[str, Any]) -> CustomerAddress | None:
         latitude=row["order__latitude"],
         longitude=row["order__longitude"],
     )
+
+
+# Values psycopg2 adapts as they are (str, int, bool, Decimal, date, time, datetime).
+_PLAIN = (
+    models.BooleanField,
+    models.CharField,
+    models.DateField,
+    models.DecimalField,
+    models.IntegerField,
+    models.TextField,
+    models.TimeField,
+)
+
+
+def _preparer(field: models.Field) -> Any:
+    """How ``_insert`` reads one field of an instance: a plain value as it is; a value the
+    field changes before saving (normalised text, ``auto_now``) through ``pre_save``; a
+    relation as its id (or its saved object's); anything else (JSON, IP, arrays) through
+    Django's own ``get_db_prep_save``."""
+    attname = field.attname
+    if isinstance(field, models.ForeignKey):
+        name = field.name
+
+        def related(obj: models.Model) -> Any:
+            value = getattr(obj, attname)
+            if value is None and field.is_cached(obj):
+                target = getattr(obj, name)
+                value = None if target is None else target.pk
+            return value
+
+        return related
+    if not isinstance(field, _PLAIN):
+        return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
+    if type(field).pre_save is not models.Field.pre_save:
+        return lambda obj: field.pre_save(obj, True)
+    return lambda obj: getattr(obj, attname)
+
+
+def _fields(model: type[models.Model]) -> list[models.Field]:
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not field.generated and not isinstance(field, models.AutoField)
+    ]
+
+
+def _insert_rows(model: type[models.Model], fields: list, rows: list[tuple]) -> list[int]:
+    """One ``INSERT … VALUES … RETURNING id`` of ``rows`` (values of ``fields``, in order);
+    the new ids in the rows' order."""
+    if not rows:
+        return []
+    meta = model._meta
+    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
+    placeholder = f"({', '.join(['%s'] * len(fields))})"
+    table, pk = (
+        connection.ops.quote_name(meta.db_table),
+        connection.ops.quote_name(str(meta.pk.column)),
+    )
+    with connection.cursor() as cursor:
+        # psycopg2 quotes each row's values (what execute_values does); the statement goes
+        # through Django's cursor so it is counted and logged like any other. Table and
+        # column names come from the model's own metadata, quoted.
+        values = b", ".join(cursor.cursor.mogrify(placeholder, row) for row in rows)
+        sql = f"INSERT INTO {table} ({columns}) VALUES {values.decode()} RETURNING {pk}"  # noqa: S608
+        cursor.execute(sql)
+        return [new_id for (new_id,) in cursor.fetchall()]
+
+
+def _insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """``bulk_create`` for the ledger's batches without Django's per-value compilation (most
+    of a backfill's time went there): the instances get their ids as ``bulk_create`` gives
+    them."""
+    fields = _fields(model)
+    read = [_preparer(field) for field in fields]
+    ids = _insert_rows(model, fields, [tuple(reader(obj) for reader in read) for obj in objs])
+    for obj, new_id in zip(objs, ids, strict=True):
+        obj.pk = new_id
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+def _normalising_reader(attname: str, fallback: Any, normalize: Any) -> Any:
+    def read(row: dict[str, Any]) -> Any:
+        value = row.get(attname, fallback)
+        return normalize(value) if isinstance(value, str) else value
+
+    return read
+
+
+def _insert_dicts(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Rows nobody reads back (book rows, audit rows) inserted from plain dicts keyed by
+    attribute name, without building instances: a missing value is the field's default,
+    ``auto_now``/``auto_now_add`` the time of the batch, text is normalised as the field
+    would, and values psycopg2 cannot adapt (JSON, IP) go through the field."""
+    if not rows:
+        return
+    fields = _fields(model)
+    now = timezone.now()
+    readers = []
+    for field in fields:
+        attname = field.attname
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            fallback = now
+        else:
+            fallback = field.get_default()
+        if isinstance(field, NormalizedCharField | NormalizedTextField):
+            readers.append(_normalising_reader(attname, fallback, field.normalize))
+        elif isinstance(field, (*_PLAIN, models.ForeignKey)):
+            readers.append(lambda row, a=attname, f=fallback: row.get(a, f))
+        else:
+            readers.append(
+                lambda row, a=attname, f=fallback, prep=field.get_db_prep_save: prep(
+                    row.get(a, f), connection
+                )
+            )
+    _insert_rows(model, fields, [tuple(reader(row) for reader in readers) for row in rows])
 
 
 def _address_key(address: CustomerAddress) -> tuple[str, str]:
@@ -186,7 +304,7 @@ def add_new(*, agency: Any, rows: Sequence[dict[str, Any]], result: LedgerSyncRe
     for row in rows:
         person = _insured(row)
         pairs.append((row, person, batch.customer_for(row, person)))
-    Customer.objects.bulk_create(batch.created)
+    _insert(Customer, batch.created)
     result.customers_created = len(batch.created)
     for customer in batch.created:
         batch.phones[customer.pk] = set()
@@ -222,43 +340,46 @@ def add_new(*, agency: Any, rows: Sequence[dict[str, Any]], result: LedgerSyncRe
                 addresses.append(address)
                 batch.addresses[customer.pk].add(key)
                 delivery[row["id"]] = address
-    CustomerPhone.objects.bulk_create(phones)
-    CustomerAddress.objects.bulk_create(addresses)
+    _insert(CustomerPhone, phones)
+    _insert(CustomerAddress, addresses)
 
     for customer_id, fields in batch.changed.items():
         if fields:
             batch.existing[customer_id].save(update_fields=[*sorted(fields), "updated_at"])
     result.customers_updated = sum(1 for fields in batch.changed.values() if fields)
 
-    BookPolicy.objects.bulk_create(
+    _insert_dicts(
+        BookPolicy,
         [
-            BookPolicy(
-                customer=customer,
-                origin=BookPolicy.Origin.LEDGER,
-                policy_id=row["id"],
-                order_id=row["order_id"],
-                quote_id=row["order__quote_id"],
-                line_code=row["line__code"],
-                number=row["number"],
-                issued_on=timezone.localtime(row["issued_at"], tehran()).date(),
-                start_date=row["start_date"],
-                end_date=row["end_date"],
-                premium=row["premium"],
-                state=book_state(row),
-                plate=str((row["order__details"] or {}).get("plate_number") or "")[:30],
-                sold_by_user_id=row["issued_by_id"],
-                delivery_method=row["order__delivery_method"] or "",
-                delivery_date=row["order__delivery_date"],
-                delivery_time=_SLOT_STARTS.get(row["order__delivery_slot"] or ""),
-                delivery_address=delivery.get(row["id"]),
-                delivery_address_text=" ".join(
+            {
+                "customer_id": customer.pk,
+                "origin": BookPolicy.Origin.LEDGER,
+                "policy_id": row["id"],
+                "order_id": row["order_id"],
+                "quote_id": row["order__quote_id"],
+                "line_code": row["line__code"],
+                "number": row["number"],
+                "issued_on": timezone.localtime(row["issued_at"], tehran()).date(),
+                "start_date": row["start_date"],
+                "end_date": row["end_date"],
+                "premium": row["premium"],
+                "state": book_state(row),
+                "plate": str((row["order__details"] or {}).get("plate_number") or "")[:30],
+                "sold_by_user_id": row["issued_by_id"],
+                "delivery_method": row["order__delivery_method"] or "",
+                "delivery_date": row["order__delivery_date"],
+                "delivery_time": _SLOT_STARTS.get(row["order__delivery_slot"] or ""),
+                "delivery_address_id": address.pk
+                if (address := delivery.get(row["id"])) is not None
+                else None,
+                "delivery_address_text": " ".join(
                     part
                     for part in (row["order__delivery_city"], row["order__delivery_address"])
                     if part
                 ),
-            )
+            }
             for row, _person, customer in pairs
-        ]
+        ],
     )
     result.book_added = len(pairs)
     _audit(agency=agency, batch=batch, pairs=pairs)
@@ -270,16 +391,16 @@ def _audit(*, agency: Any, batch: _Batch, pairs: list) -> None:
     policies: dict[int, list[str]] = {}
     for row, _person, customer in pairs:
         policies.setdefault(customer.pk, []).append(row["number"])
-    records = [
-        AuditLog(
-            actor=None,
-            actor_label=SYSTEM_ACTOR,
-            action="customer.created_from_ledger",
-            target_type="crm.customer",
-            target_id=str(customer.pk),
-            agency_id=agency.pk,
-            changes={"policy": [None, ", ".join(policies[customer.pk])]},
-        )
+    records: list[dict[str, Any]] = [
+        {
+            "actor_id": None,
+            "actor_label": SYSTEM_ACTOR,
+            "action": "customer.created_from_ledger",
+            "target_type": "crm.customer",
+            "target_id": str(customer.pk),
+            "agency_id": agency.pk,
+            "changes": {"policy": [None, ", ".join(policies[customer.pk])]},
+        }
         for customer in batch.created
     ]
     for customer_id, fields in batch.changed.items():
@@ -287,19 +408,19 @@ def _audit(*, agency: Any, batch: _Batch, pairs: list) -> None:
             continue
         customer = batch.existing[customer_id]
         records.append(
-            AuditLog(
-                actor=None,
-                actor_label=SYSTEM_ACTOR,
-                action="customer.made_definite"
+            {
+                "actor_id": None,
+                "actor_label": SYSTEM_ACTOR,
+                "action": "customer.made_definite"
                 if customer_id in batch.made_definite
                 else "customer.updated",
-                target_type="crm.customer",
-                target_id=str(customer_id),
-                agency_id=agency.pk,
-                changes={
+                "target_type": "crm.customer",
+                "target_id": str(customer_id),
+                "agency_id": agency.pk,
+                "changes": {
                     **{name: [None, str(getattr(customer, name))] for name in sorted(fields)},
                     "policy": [None, ", ".join(policies.get(customer_id, []))],
                 },
-            )
+            }
         )
-    AuditLog.objects.bulk_create(records)
+    _insert_dicts(AuditLog, records)

@@ -35,7 +35,7 @@ def caller_lookup(*, agency: Any, actor: Any, phone: str, via: str = "") -> Call
     then nothing is logged."""
     schema_require(agency)
     number = phone_normalize(phone, default_area_code=default_area_code())
-    customers = customers_by_phone(phone=number)
+    customers = customers_by_phone(phone=number, normalised=True)
     with agency_write(agency):
         contact = ContactLog.objects.create(
             customer=customers[0] if customers else None,

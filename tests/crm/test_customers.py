@@ -388,3 +388,42 @@ def test_a_merged_customer_cannot_be_changed(agency, owner):
         with pytest.raises(Conflict):
             customer_update(agency=agency, actor=owner, customer=gone, job="x")
         assert CustomerPhone.objects.filter(customer=gone).count() == 0
+
+
+def test_a_caller_lookup_is_one_query_reading_only_what_it_shows(agency, owner):
+    from decimal import Decimal
+
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from crm.models import CustomerRank
+
+    with inside(agency):
+        first = create(agency, owner, first_name="علی", last_name="کاظمی", phones=["09121112233"])
+        second = create(
+            agency,
+            owner,
+            first_name="مریم",
+            last_name="کاظمی",
+            phones=["09120000001", "09121112233"],
+            allow_duplicates=True,
+        )
+        CustomerRank.objects.create(
+            customer=first, score=Decimal(5), band="A", computed_at=timezone.now()
+        )
+        with CaptureQueriesContext(connection) as queries:
+            found = customers_by_phone(phone="+98 912 111 2233")
+            shown = [(c.pk, c.display_name, c.kind, getattr(c, "rank", None)) for c in found]
+        assert len(queries) == 1
+        assert "search_key" not in queries[0]["sql"] and "notes" not in queries[0]["sql"]
+        assert [row[:2] for row in shown] == [(first.pk, "علی کاظمی"), (second.pk, "مریم کاظمی")]
+        assert shown[0][3].band == "A" and shown[1][3] is None
+        # Any other field still reads (loaded when first asked for).
+        assert found[0].birth_date is None
+
+
+def test_the_lookup_statement_reads_the_lookup_fields_in_order():
+    from crm.selectors import customers as selectors
+
+    columns = selectors._BY_PHONE_SQL.split(" FROM ")[0].removeprefix("SELECT ").split(", ")
+    assert columns == [f"c.{name}" for name in selectors.LOOKUP_FIELDS] + ["r.band"]

@@ -279,3 +279,24 @@ def test_the_command_fans_out_one_task_per_agency(agency, other_agency, sale_lin
     call_command("crm_backfill", "--agency", str(agency.code), stdout=StringIO())
     with inside(agency):
         assert crm_state() == before
+
+
+def test_ledger_text_stored_unnormalised_is_normalised_on_the_way_in(agency, sale_line):
+    """The batch writes its rows with its own INSERT: the fields' normalising still runs."""
+    policy = sell(agency, sale_line, address="خیابان ولیعصر، پلاک ۱۰")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE policies_order SET insured_first_name = %s, insured_last_name = %s, "
+            "delivery_address = %s WHERE id = %s",
+            ["  علي ", "كريمي", "خيابان  ولیعصر", policy.order_id],
+        )
+    with inside(agency):
+        ledger_policies_sync(agency=agency, policy_ids=[policy.pk])
+        customer = Customer.objects.get()
+        assert (customer.first_name, customer.last_name) == ("علی", "کریمی")
+        assert Customer.objects.filter(search_key__contains="کریمی").exists()
+        address = customer.addresses.get()
+        assert address.address == "خیابان ولیعصر"
+        assert BookPolicy.objects.get().delivery_address_id == address.pk
+    log = AuditLog.objects.get(action="customer.created_from_ledger")
+    assert log.changes == {"policy": [None, policy.number]}

@@ -330,3 +330,28 @@ def test_agency_b_never_reaches_agency_as_customers(client, agency, other_agency
     assert "دیگری" in own and "محرمانه" not in own
     listing = client.get("/crm/customers/?q=0499370899", HTTP_HOST=PANEL).content.decode()
     assert "محرمانه" not in listing and "دیگری" in listing
+
+
+def test_a_search_counts_only_up_to_the_cap(owner_client, agency, monkeypatch):
+    from crm.panel import customers as views
+    from crm.selectors import customers as selectors
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 5)
+    for n in range(8):
+        make(agency, first="نفر", last=f"شماره {n}", phones=[f"0912000{n:04d}"])
+    make(agency, first="یگانه", last="تنها", phones=["09130001111"])
+    with CaptureQueriesContext(connection) as queries:
+        html = owner_client.get("/crm/customers/?q=نفر", HTTP_HOST=PANEL).content.decode()
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 6" in counts[0]
+    assert 'id="crm-customers-capped"' in html and "۵" in html
+    assert "۳" in html  # three pages of two reach the first five
+    reached = [listed(owner_client, f"?q=نفر&page={n}") for n in (1, 2, 3, 4)]
+    assert [len(rows) for rows in reached] == [2, 2, 1, 1]  # page 4 falls back to the last
+    # Under the cap, or without a search, nothing is said and the count is exact.
+    html = owner_client.get("/crm/customers/?q=یگانه", HTTP_HOST=PANEL).content.decode()
+    assert 'id="crm-customers-capped"' not in html and listed(owner_client, "?q=یگانه")
+    html = owner_client.get("/crm/customers/", HTTP_HOST=PANEL).content.decode()
+    assert 'id="crm-customers-capped"' not in html
+    assert "۵" in html  # nine customers, five pages, counted in full
