@@ -19,6 +19,7 @@ from core.forms import (
 )
 from crm.models import BookPolicy, Customer, CustomerAddress
 from crm.selectors.book import FreeField, insurer_choices
+from crm.services.book import OTHER_POLICY_FIELDS
 from policies.selectors import line_choices
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -96,18 +97,7 @@ class DeliveryForm(_FreeFieldsMixin, Form):
 class OtherPolicyForm(DeliveryForm):
     """Another insurer's policy, whole."""
 
-    field_order = [
-        "insurer_code",
-        "insurer_name",
-        "line_code",
-        "number",
-        "issued_on",
-        "start_date",
-        "end_date",
-        "premium",
-        "subject",
-        "plate",
-    ]
+    field_order = list(OTHER_POLICY_FIELDS)
 
     insurer_code = forms.ChoiceField(label=_("insurer"))
     insurer_name = TextField(

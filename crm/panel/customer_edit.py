@@ -24,6 +24,7 @@ from crm.panel.customers import customer_or_404
 from crm.phones import phone_or_none
 from crm.services.contacts import PhoneInput
 from crm.services.customers import (
+    DETAIL_FIELDS,
     PossibleDuplicates,
     customer_create,
     customer_update,
@@ -109,24 +110,11 @@ def customer_edit(request, customer_id: int) -> HttpResponse:
     else:
         form = CustomerForm(
             creating=False,
+            # Region and marketer are choices by id.
             initial={
-                name: getattr(customer, name)
-                for name in (
-                    "party",
-                    "first_name",
-                    "last_name",
-                    "company_name",
-                    "national_code",
-                    "birth_date",
-                    "job",
-                    "position",
-                    "city",
-                    "preferred_channel",
-                    "insurance_needs_note",
-                    "notes",
-                )
-            }
-            | {"region": customer.region_id, "marketer": customer.marketer_id},
+                name: getattr(customer, f"{name}_id" if name in ("region", "marketer") else name)
+                for name in DETAIL_FIELDS
+            },
         )
     return render(
         request,

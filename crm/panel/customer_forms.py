@@ -29,7 +29,7 @@ from crm.models import (
 )
 from crm.phones import phone_normalize
 from crm.services.contacts import default_area_code
-from crm.services.customers import national_code_clean
+from crm.services.customers import DETAIL_FIELDS, national_code_clean
 
 CONSENT_CHOICES = [("", _("No consent to SMS")), *Customer.ConsentSource.choices]
 
@@ -133,23 +133,7 @@ class CustomerForm(Form):
     def details(self) -> dict[str, Any]:
         """What ``customer_create`` / ``customer_update`` take of the customer itself."""
         data = self.cleaned_data
-        names = (
-            "party",
-            "first_name",
-            "last_name",
-            "company_name",
-            "national_code",
-            "birth_date",
-            "job",
-            "position",
-            "city",
-            "region",
-            "marketer",
-            "preferred_channel",
-            "insurance_needs_note",
-            "notes",
-        )
-        return {name: data.get(name) for name in names}
+        return {name: data.get(name) for name in DETAIL_FIELDS}
 
 
 class PhoneForm(Form):

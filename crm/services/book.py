@@ -38,8 +38,8 @@ DELIVERY_FIELDS = frozenset(
 FREE_FIELDS = frozenset({"extra_1", "extra_2", "extra_3", "extra_4"})
 # What may change on a policy sold here: the ledger keeps the rest.
 LEDGER_UPDATABLE = DELIVERY_FIELDS | FREE_FIELDS
-# What may change on another insurer's policy.
-OTHER_UPDATABLE = LEDGER_UPDATABLE | {
+# What a person enters of another insurer's policy, in the form's order.
+OTHER_POLICY_FIELDS = (
     "insurer_code",
     "insurer_name",
     "line_code",
@@ -50,9 +50,9 @@ OTHER_UPDATABLE = LEDGER_UPDATABLE | {
     "premium",
     "subject",
     "plate",
-    "marketer",
-    "notes",
-}
+)
+# What may change on another insurer's policy.
+OTHER_UPDATABLE = LEDGER_UPDATABLE | {*OTHER_POLICY_FIELDS, "marketer", "notes"}
 
 
 def premium_clean(value: object) -> Decimal | None:
