@@ -27,7 +27,7 @@ from crm.forms.cases import (
     ResultForm,
 )
 from crm.models import Complaint
-from crm.panel_views.cases import PAGE_SIZE, form_errors, live_customer, refused
+from crm.panel_views.cases import PAGE_SIZE, form_errors, form_saved, live_customer, refused
 from crm.selectors import cases as selectors
 from crm.selectors.names import user_names
 from crm.services import care
@@ -215,16 +215,15 @@ def _claim_fields(form: ClaimForm) -> dict[str, Any]:
 def claim_new(request: Any, customer_id: int) -> HttpResponse:
     customer = live_customer(customer_id)
     form = ClaimForm(request.POST or None, initial={"state": "filed"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            care.claim_create(
-                agency=request.agency, actor=request.user, customer=customer, **_claim_fields(form)
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            messages.success(request, _("The claim was recorded."))
-            return redirect("crm-cases:claims", customer.pk)
+    if form_saved(
+        request,
+        form,
+        lambda: care.claim_create(
+            agency=request.agency, actor=request.user, customer=customer, **_claim_fields(form)
+        ),
+        done=_("The claim was recorded."),
+    ):
+        return redirect("crm-cases:claims", customer.pk)
     return _form_page(request, form, _("New claim"), customer=customer)
 
 
@@ -235,16 +234,15 @@ def claim_edit(request: Any, claim_id: int) -> HttpResponse:
         raise Http404
     initial = {name: getattr(claim, name) for name in ClaimForm.base_fields}
     form = ClaimForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            care.claim_update(
-                agency=request.agency, actor=request.user, claim=claim, **_claim_fields(form)
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            messages.success(request, _("The claim was saved."))
-            return redirect("crm-cases:claims", claim.customer_id)
+    if form_saved(
+        request,
+        form,
+        lambda: care.claim_update(
+            agency=request.agency, actor=request.user, claim=claim, **_claim_fields(form)
+        ),
+        done=_("The claim was saved."),
+    ):
+        return redirect("crm-cases:claims", claim.customer_id)
     return _form_page(request, form, _("Claim"), customer=claim.customer)
 
 
@@ -271,21 +269,20 @@ def claims_of_customer(request: Any, customer_id: int) -> HttpResponse:
 def gift_new(request: Any, customer_id: int) -> HttpResponse:
     customer = live_customer(customer_id)
     form = GiftForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            care.gift_plan(
-                agency=request.agency,
-                actor=request.user,
-                customer=customer,
-                kind=form.cleaned_data["kind"],
-                value=form.cleaned_data["value"],
-                planned_for=form.cleaned_data["planned_for"],
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            messages.success(request, _("The gift was planned."))
-            return redirect("crm-cases:claims", customer.pk)
+    if form_saved(
+        request,
+        form,
+        lambda: care.gift_plan(
+            agency=request.agency,
+            actor=request.user,
+            customer=customer,
+            kind=form.cleaned_data["kind"],
+            value=form.cleaned_data["value"],
+            planned_for=form.cleaned_data["planned_for"],
+        ),
+        done=_("The gift was planned."),
+    ):
+        return redirect("crm-cases:claims", customer.pk)
     return _form_page(request, form, _("Plan a gift"), customer=customer)
 
 

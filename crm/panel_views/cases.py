@@ -52,6 +52,20 @@ def form_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def form_saved(request: Any, form: Any, save: Callable[[], Any], *, done: str) -> bool:
+    """A form page: when posted and valid, ``save()`` runs; True once saved (``done`` shown),
+    False while the page is to be shown (again), with a service's refusal on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        save()
+    except ValidationError as error:
+        form_errors(form, error)
+        return False
+    messages.success(request, done)
+    return True
+
+
 def refused(request: Any, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
 
