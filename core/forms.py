@@ -44,6 +44,16 @@ class Form(LocalizedErrorsMixin, forms.Form):
     """``forms.Form`` whose errors are written in the page's digits."""
 
 
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal shown on the form: next to the fields it names when the form has
+    them, else above the form."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
 class FilterForm(Form):
     """A list's filters: ``filters()`` is what to narrow the list by — nothing while a field
     is wrong (its error is shown), else ``filter_values(cleaned_data)``. ``date_range`` names

@@ -31,15 +31,6 @@ def set_choices(form: forms.Form, name: str, choices: list) -> None:
     field.choices = choices
 
 
-def service_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's refusal shown on the form's fields (or above it)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 class BookFilterForm(Form):
     q = TextField(label=_("Number or customer"), required=False)
     origin = forms.ChoiceField(label=_("origin"), required=False)

@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.forms import add_service_errors
 from crm.models import (
     Customer,
 )
 from crm.panel.customer_forms import (
     CustomerForm,
-    form_errors_add,
 )
 from crm.panel.customers import customer_or_404
 from crm.phones import phone_or_none
@@ -67,7 +67,7 @@ def customer_new(request) -> HttpResponse:
             except PossibleDuplicates as found:
                 candidates = found.candidates
             except ValidationError as error:
-                form_errors_add(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The customer was registered."))
                 return card_redirect(customer)
@@ -103,7 +103,7 @@ def customer_edit(request, customer_id: int) -> HttpResponse:
                     agency=request.agency, actor=request.user, customer=customer, **form.details()
                 )
             except ValidationError as error:
-                form_errors_add(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The changes were saved."))
                 return card_redirect(customer)

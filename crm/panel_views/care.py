@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import Conflict
+from core.forms import add_service_errors
 from crm.forms.cases import (
     ClaimForm,
     ComplaintForm,
@@ -27,7 +28,7 @@ from crm.forms.cases import (
     ResultForm,
 )
 from crm.models import Complaint
-from crm.panel_views.cases import PAGE_SIZE, form_errors, form_saved, live_customer, refused
+from crm.panel_views.cases import PAGE_SIZE, form_saved, live_customer, refused
 from crm.selectors import cases as selectors
 from crm.selectors.names import user_names
 from crm.services import care
@@ -130,7 +131,7 @@ def complaint_new(request: Any, customer_id: int) -> HttpResponse:
                 text=form.cleaned_data["text"],
             )
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The complaint was recorded."))
             return redirect("crm-cases:complaint", complaint.pk)
@@ -175,7 +176,7 @@ def complaint_result(request: Any, complaint_id: int) -> HttpResponse:
     except Conflict as error:
         refused(request, error)
     except ValidationError as error:
-        form_errors(form, error)
+        add_service_errors(form, error)
         return _complaint_page(request, complaint, result_form=form)
     else:
         messages.success(request, _("The result was recorded."))
@@ -302,7 +303,7 @@ def gift_plan_band(request: Any) -> HttpResponse:
                 skip_given_since=form.cleaned_data["skip_given_since"],
             )
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("A gift was planned for %(count)s customers.") % {"count": count}
@@ -371,7 +372,7 @@ def gift_response(request: Any, gift_id: int) -> HttpResponse:
             refused(request, error)
             return redirect("crm-cases:claims", gift.customer_id)
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The response was recorded."))
             return redirect("crm-cases:claims", gift.customer_id)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import Conflict
+from core.forms import add_service_errors
 from core.jalali import jalali_month_name, jalali_today, tehran
 from crm.forms.cases import (
     ActivityForm,
@@ -43,15 +44,6 @@ from tenants.panel.base import panel_view
 PAGE_SIZE = 25
 
 
-def form_errors(form: Any, error: ValidationError) -> None:
-    """A service's refusal shown on the form: on its field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def form_saved(request: Any, form: Any, save: Callable[[], Any], *, done: str) -> bool:
     """A form page: when posted and valid, ``save()`` runs; True once saved (``done`` shown),
     False while the page is to be shown (again), with a service's refusal on the form."""
@@ -60,7 +52,7 @@ def form_saved(request: Any, form: Any, save: Callable[[], Any], *, done: str) -
     try:
         save()
     except ValidationError as error:
-        form_errors(form, error)
+        add_service_errors(form, error)
         return False
     messages.success(request, done)
     return True
@@ -156,7 +148,7 @@ def _case_form_page(request: Any, customer: Customer | None) -> HttpResponse:
                 priority=form.cleaned_data["priority"],
             )
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The case was opened."))
             return redirect("crm-cases:detail", case.pk)
@@ -243,7 +235,7 @@ def _case_form_post(
         except Conflict as error:
             refused(request, error)
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
             return _detail_page(request, case, **{page_form: form})
         else:
             messages.success(request, done)
@@ -432,7 +424,7 @@ def activity_reschedule(request: Any, activity_id: int) -> HttpResponse:
                 refused(request, error)
                 return redirect("crm-cases:detail", activity.case_id)
             except ValidationError as error:
-                form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The activity was moved."))
                 return redirect("crm-cases:detail", activity.case_id)

@@ -24,6 +24,7 @@ from core.text import normalize_identifier
 from crm.models import BookPolicy, CrmSettings, Customer, CustomerAddress, Marketer
 from crm.selectors.book import OTHER_INSURER, insurer_choices
 from crm.services.base import actor_id, agency_write, audit_record, normalized
+from crm.services.customers import _locked_live
 from policies.models import Line
 
 DELIVERY_FIELDS = frozenset(
@@ -123,16 +124,6 @@ def _insurer_fields(fields: dict[str, Any]) -> None:
         fields["insurer_name"] = ""
 
 
-def _live_customer(customer: Customer) -> Customer:
-    locked = Customer.objects.select_for_update().get(pk=customer.pk)
-    if locked.merged_into_id is not None:
-        raise Conflict(
-            _("This customer was merged into another; change that one instead."),
-            code="customer_merged",
-        )
-    return locked
-
-
 def other_policy_create(
     *,
     agency: Any,
@@ -215,7 +206,7 @@ def other_policy_create(
         raise ValidationError({field: [message] for field, message in errors.items()})
     _check_delivery(customer, fields)
     with agency_write(agency):
-        locked = _live_customer(customer)
+        locked = _locked_live(customer)
         policy = BookPolicy(
             customer=locked,
             origin=BookPolicy.Origin.OTHER,
