@@ -9,6 +9,7 @@ Persian message; a bound form shows back exactly what was typed.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -41,6 +42,42 @@ class LocalizedErrorsMixin:
 
 class Form(LocalizedErrorsMixin, forms.Form):
     """``forms.Form`` whose errors are written in the page's digits."""
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal shown on the form: next to the fields it names when the form has
+    them, else above the form."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class FilterForm(Form):
+    """A list's filters: ``filters()`` is what to narrow the list by — nothing while a field
+    is wrong (its error is shown), else ``filter_values(cleaned_data)``. ``date_range`` names
+    the two fields of an optional date range whose end may not be before its start."""
+
+    date_range: tuple[str, str] | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.date_range:
+            start_name, end_name = self.date_range
+            start, end = data.get(start_name), data.get(end_name)
+            if start and end and start > end:
+                self.add_error(end_name, _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        """What to narrow the list by: nothing when a field is wrong (its error is shown)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return self.filter_values(self.cleaned_data)
+
+    def filter_values(self, data: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
 
 
 class ModelForm(LocalizedErrorsMixin, forms.ModelForm):

@@ -19,6 +19,7 @@ from core.forms import (
 )
 from crm.models import BookPolicy, Customer, CustomerAddress
 from crm.selectors.book import FreeField, insurer_choices
+from crm.services.book import OTHER_POLICY_FIELDS
 from policies.selectors import line_choices
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -28,15 +29,6 @@ def set_choices(form: forms.Form, name: str, choices: list) -> None:
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)
     field.choices = choices
-
-
-def service_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's refusal shown on the form's fields (or above it)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 class BookFilterForm(Form):
@@ -96,18 +88,7 @@ class DeliveryForm(_FreeFieldsMixin, Form):
 class OtherPolicyForm(DeliveryForm):
     """Another insurer's policy, whole."""
 
-    field_order = [
-        "insurer_code",
-        "insurer_name",
-        "line_code",
-        "number",
-        "issued_on",
-        "start_date",
-        "end_date",
-        "premium",
-        "subject",
-        "plate",
-    ]
+    field_order = list(OTHER_POLICY_FIELDS)
 
     insurer_code = forms.ChoiceField(label=_("insurer"))
     insurer_name = TextField(

@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from crm.book_forms import (
     BookFilterForm,
     DeliveryForm,
     FreeFieldNamesForm,
     OtherPolicyForm,
-    service_errors,
 )
 from crm.models import BookPolicy, CrmSettings, Customer
 from crm.selectors.book import book_list, book_policy_get, free_fields
@@ -95,7 +95,7 @@ def book_add(request, customer_id: int) -> HttpResponse:
                 agency=request.agency, actor=request.user, customer=customer, **form.cleaned_data
             )
         except ValidationError as error:
-            service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The policy was added to the book."))
             return redirect(customer_card_url(customer.pk))
@@ -139,7 +139,7 @@ def book_edit(request, book_id: int) -> HttpResponse:
         try:
             book_policy_update(agency=request.agency, actor=request.user, policy=policy, **fields)
         except ValidationError as error:
-            service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The policy was saved."))
             return redirect(customer_card_url(policy.customer_id))

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import (
+    FilterForm,
     Form,
     IdentifierField,
     JalaliDateField,
@@ -19,8 +20,10 @@ from core.forms import (
 from crm.models import Instrument
 
 
-class InstrumentFilter(Form):
+class InstrumentFilter(FilterForm):
     """Kind, state, a Jalali range of due dates and words of the customer's name."""
+
+    date_range = ("due_from", "due_to")
 
     q = TextField(label=_("Customer"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
@@ -40,18 +43,7 @@ class InstrumentFilter(Form):
             *Instrument.State.choices,
         ]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("due_from"), data.get("due_to")
-        if start and end and start > end:
-            self.add_error("due_to", _("The end date is before the start date."))
-        return data
-
-    def filters(self) -> dict[str, Any]:
-        """What to narrow the list by: nothing when a field is wrong (its error is shown)."""
-        if not self.is_bound or not self.is_valid():
-            return {}
-        data = self.cleaned_data
+    def filter_values(self, data: dict[str, Any]) -> dict[str, Any]:
         return {
             "kind": data["kind"] or None,
             "state": data["state"] or None,

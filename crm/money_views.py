@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from crm.models import Instrument
 from crm.money_forms import InstrumentFilter, InstrumentForm
 from crm.selectors.customers import customers_live
@@ -25,15 +26,6 @@ from crm.services.money import (
 from tenants.panel.base import panel_view
 
 PAGE_SIZE = 50
-
-
-def _form_errors(form: InstrumentForm, error: ValidationError) -> None:
-    """The service's refusal shown on the form: on its field where there is one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @panel_view
@@ -70,7 +62,7 @@ def instrument_create_view(request, customer_id: int) -> HttpResponse:
                 agency=request.agency, actor=request.user, customer=customer, **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(f"{_list_url()}?customer={customer.pk}")
@@ -96,7 +88,7 @@ def instrument_edit_view(request, instrument_id: int) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(f"{_list_url()}?customer={instrument.customer_id}")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import (
     DecimalField,
+    FilterForm,
     Form,
     IdentifierField,
     JalaliDateField,
@@ -134,8 +135,10 @@ class RejectForm(Form):
     )
 
 
-class PanelOrderFilter(Form):
+class PanelOrderFilter(FilterForm):
     """The panel's sales list: line, state, Jalali date range and an order/policy number."""
+
+    date_range = ("date_from", "date_to")
 
     q = IdentifierField(label=_("Order or policy number"), required=False, max_length=30)
     line = forms.ModelChoiceField(
@@ -154,18 +157,7 @@ class PanelOrderFilter(Form):
             (value, label) for value, label in Order.State.choices if value != Order.State.DRAFT
         ]
 
-    def clean(self):
-        data = super().clean() or {}
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data
-
-    def filters(self) -> dict[str, Any]:
-        """What to narrow the list by: nothing when a field is wrong (its error is shown)."""
-        if not self.is_bound or not self.is_valid():
-            return {}
-        data = self.cleaned_data
+    def filter_values(self, data: dict[str, Any]) -> dict[str, Any]:
         return {
             "state": data["state"] or None,
             "line_id": data["line"].pk if data["line"] else None,

@@ -13,17 +13,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.forms import add_service_errors
 from crm.models import (
     Customer,
 )
 from crm.panel.customer_forms import (
     CustomerForm,
-    form_errors_add,
 )
 from crm.panel.customers import customer_or_404
 from crm.phones import phone_or_none
 from crm.services.contacts import PhoneInput
 from crm.services.customers import (
+    DETAIL_FIELDS,
     PossibleDuplicates,
     customer_create,
     customer_update,
@@ -66,7 +67,7 @@ def customer_new(request) -> HttpResponse:
             except PossibleDuplicates as found:
                 candidates = found.candidates
             except ValidationError as error:
-                form_errors_add(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The customer was registered."))
                 return card_redirect(customer)
@@ -102,31 +103,18 @@ def customer_edit(request, customer_id: int) -> HttpResponse:
                     agency=request.agency, actor=request.user, customer=customer, **form.details()
                 )
             except ValidationError as error:
-                form_errors_add(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The changes were saved."))
                 return card_redirect(customer)
     else:
         form = CustomerForm(
             creating=False,
+            # Region and marketer are choices by id.
             initial={
-                name: getattr(customer, name)
-                for name in (
-                    "party",
-                    "first_name",
-                    "last_name",
-                    "company_name",
-                    "national_code",
-                    "birth_date",
-                    "job",
-                    "position",
-                    "city",
-                    "preferred_channel",
-                    "insurance_needs_note",
-                    "notes",
-                )
-            }
-            | {"region": customer.region_id, "marketer": customer.marketer_id},
+                name: getattr(customer, f"{name}_id" if name in ("region", "marketer") else name)
+                for name in DETAIL_FIELDS
+            },
         )
     return render(
         request,

@@ -17,6 +17,7 @@ from core.forms import (
     MultilineTextField,
     NumericInput,
     TextField,
+    add_service_errors,
 )
 from crm.models import (
     Customer,
@@ -29,19 +30,9 @@ from crm.models import (
 )
 from crm.phones import phone_normalize
 from crm.services.contacts import default_area_code
-from crm.services.customers import national_code_clean
+from crm.services.customers import DETAIL_FIELDS, national_code_clean
 
 CONSENT_CHOICES = [("", _("No consent to SMS")), *Customer.ConsentSource.choices]
-
-
-def form_errors_add(form: forms.Form, error: ValidationError) -> None:
-    """A service's ``ValidationError`` on the form: on its field if the form has it, else
-    above the form."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def form_error_text(form: forms.Form) -> str:
@@ -127,29 +118,13 @@ class CustomerForm(Form):
             try:
                 data["national_code"] = national_code_clean(data["national_code"], party=party)
             except ValidationError as error:
-                form_errors_add(self, error)
+                add_service_errors(self, error)
         return data
 
     def details(self) -> dict[str, Any]:
         """What ``customer_create`` / ``customer_update`` take of the customer itself."""
         data = self.cleaned_data
-        names = (
-            "party",
-            "first_name",
-            "last_name",
-            "company_name",
-            "national_code",
-            "birth_date",
-            "job",
-            "position",
-            "city",
-            "region",
-            "marketer",
-            "preferred_channel",
-            "insurance_needs_note",
-            "notes",
-        )
-        return {name: data.get(name) for name in names}
+        return {name: data.get(name) for name in DETAIL_FIELDS}
 
 
 class PhoneForm(Form):

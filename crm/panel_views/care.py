@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import Conflict
+from core.forms import add_service_errors
 from crm.forms.cases import (
     ClaimForm,
     ComplaintForm,
@@ -27,7 +28,7 @@ from crm.forms.cases import (
     ResultForm,
 )
 from crm.models import Complaint
-from crm.panel_views.cases import PAGE_SIZE, form_errors, live_customer, refused
+from crm.panel_views.cases import PAGE_SIZE, form_saved, live_customer, refused
 from crm.selectors import cases as selectors
 from crm.selectors.names import user_names
 from crm.services import care
@@ -130,7 +131,7 @@ def complaint_new(request: Any, customer_id: int) -> HttpResponse:
                 text=form.cleaned_data["text"],
             )
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The complaint was recorded."))
             return redirect("crm-cases:complaint", complaint.pk)
@@ -175,7 +176,7 @@ def complaint_result(request: Any, complaint_id: int) -> HttpResponse:
     except Conflict as error:
         refused(request, error)
     except ValidationError as error:
-        form_errors(form, error)
+        add_service_errors(form, error)
         return _complaint_page(request, complaint, result_form=form)
     else:
         messages.success(request, _("The result was recorded."))
@@ -215,16 +216,15 @@ def _claim_fields(form: ClaimForm) -> dict[str, Any]:
 def claim_new(request: Any, customer_id: int) -> HttpResponse:
     customer = live_customer(customer_id)
     form = ClaimForm(request.POST or None, initial={"state": "filed"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            care.claim_create(
-                agency=request.agency, actor=request.user, customer=customer, **_claim_fields(form)
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            messages.success(request, _("The claim was recorded."))
-            return redirect("crm-cases:claims", customer.pk)
+    if form_saved(
+        request,
+        form,
+        lambda: care.claim_create(
+            agency=request.agency, actor=request.user, customer=customer, **_claim_fields(form)
+        ),
+        done=_("The claim was recorded."),
+    ):
+        return redirect("crm-cases:claims", customer.pk)
     return _form_page(request, form, _("New claim"), customer=customer)
 
 
@@ -235,16 +235,15 @@ def claim_edit(request: Any, claim_id: int) -> HttpResponse:
         raise Http404
     initial = {name: getattr(claim, name) for name in ClaimForm.base_fields}
     form = ClaimForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            care.claim_update(
-                agency=request.agency, actor=request.user, claim=claim, **_claim_fields(form)
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            messages.success(request, _("The claim was saved."))
-            return redirect("crm-cases:claims", claim.customer_id)
+    if form_saved(
+        request,
+        form,
+        lambda: care.claim_update(
+            agency=request.agency, actor=request.user, claim=claim, **_claim_fields(form)
+        ),
+        done=_("The claim was saved."),
+    ):
+        return redirect("crm-cases:claims", claim.customer_id)
     return _form_page(request, form, _("Claim"), customer=claim.customer)
 
 
@@ -271,21 +270,20 @@ def claims_of_customer(request: Any, customer_id: int) -> HttpResponse:
 def gift_new(request: Any, customer_id: int) -> HttpResponse:
     customer = live_customer(customer_id)
     form = GiftForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            care.gift_plan(
-                agency=request.agency,
-                actor=request.user,
-                customer=customer,
-                kind=form.cleaned_data["kind"],
-                value=form.cleaned_data["value"],
-                planned_for=form.cleaned_data["planned_for"],
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-        else:
-            messages.success(request, _("The gift was planned."))
-            return redirect("crm-cases:claims", customer.pk)
+    if form_saved(
+        request,
+        form,
+        lambda: care.gift_plan(
+            agency=request.agency,
+            actor=request.user,
+            customer=customer,
+            kind=form.cleaned_data["kind"],
+            value=form.cleaned_data["value"],
+            planned_for=form.cleaned_data["planned_for"],
+        ),
+        done=_("The gift was planned."),
+    ):
+        return redirect("crm-cases:claims", customer.pk)
     return _form_page(request, form, _("Plan a gift"), customer=customer)
 
 
@@ -305,7 +303,7 @@ def gift_plan_band(request: Any) -> HttpResponse:
                 skip_given_since=form.cleaned_data["skip_given_since"],
             )
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("A gift was planned for %(count)s customers.") % {"count": count}
@@ -374,7 +372,7 @@ def gift_response(request: Any, gift_id: int) -> HttpResponse:
             refused(request, error)
             return redirect("crm-cases:claims", gift.customer_id)
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The response was recorded."))
             return redirect("crm-cases:claims", gift.customer_id)

@@ -8,6 +8,7 @@ another member's id is a 404. Writes go through ``crm.services.cases``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import Conflict
+from core.forms import add_service_errors
 from core.jalali import jalali_month_name, jalali_today, tehran
 from crm.forms.cases import (
     ActivityForm,
@@ -42,13 +44,18 @@ from tenants.panel.base import panel_view
 PAGE_SIZE = 25
 
 
-def form_errors(form: Any, error: ValidationError) -> None:
-    """A service's refusal shown on the form: on its field when the form has it."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+def form_saved(request: Any, form: Any, save: Callable[[], Any], *, done: str) -> bool:
+    """A form page: when posted and valid, ``save()`` runs; True once saved (``done`` shown),
+    False while the page is to be shown (again), with a service's refusal on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        save()
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    messages.success(request, done)
+    return True
 
 
 def refused(request: Any, error: ValidationError) -> None:
@@ -141,7 +148,7 @@ def _case_form_page(request: Any, customer: Customer | None) -> HttpResponse:
                 priority=form.cleaned_data["priority"],
             )
         except ValidationError as error:
-            form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The case was opened."))
             return redirect("crm-cases:detail", case.pk)
@@ -216,33 +223,49 @@ def _detail_page(request: Any, case: Any, **forms: Any) -> HttpResponse:
     return render(request, "crm/cases/detail.html", context, status=status)
 
 
+def _case_form_post(
+    request: Any, case: Any, form: Any, *, page_form: str, save: Callable[[], Any], done: str
+) -> HttpResponse:
+    """A form of the case page, posted: saved (``done`` shown) or refused by the case's state
+    (the refusal shown), back to the case; a field or the service's check wrong, the case
+    page again with the form's errors."""
+    if form.is_valid():
+        try:
+            save()
+        except Conflict as error:
+            refused(request, error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return _detail_page(request, case, **{page_form: form})
+        else:
+            messages.success(request, done)
+        return redirect("crm-cases:detail", case.pk)
+    return _detail_page(request, case, **{page_form: form})
+
+
 @require_POST
 @panel_view
 def case_edit(request: Any, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     members = selectors.agency_members(agency=request.agency)
     form = CaseForm(request.POST, members=members)
-    if form.is_valid():
-        try:
-            services.case_update(
-                agency=request.agency,
-                actor=request.user,
-                case=case,
-                kind=form.cleaned_data["kind"],
-                title=form.cleaned_data["title"],
-                description=form.cleaned_data["description"],
-                due_at=form.due_at(),
-                priority=form.cleaned_data["priority"],
-            )
-        except Conflict as error:
-            refused(request, error)
-        except ValidationError as error:
-            form_errors(form, error)
-            return _detail_page(request, case, edit_form=form)
-        else:
-            messages.success(request, _("The case was saved."))
-        return redirect("crm-cases:detail", case.pk)
-    return _detail_page(request, case, edit_form=form)
+    return _case_form_post(
+        request,
+        case,
+        form,
+        page_form="edit_form",
+        save=lambda: services.case_update(
+            agency=request.agency,
+            actor=request.user,
+            case=case,
+            kind=form.cleaned_data["kind"],
+            title=form.cleaned_data["title"],
+            description=form.cleaned_data["description"],
+            due_at=form.due_at(),
+            priority=form.cleaned_data["priority"],
+        ),
+        done=_("The case was saved."),
+    )
 
 
 @require_POST
@@ -273,24 +296,20 @@ def case_assign(request: Any, case_id: int) -> HttpResponse:
 def case_close(request: Any, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.case_close(
-                agency=request.agency,
-                actor=request.user,
-                case=case,
-                state=form.cleaned_data["state"],
-                result=form.cleaned_data["result"],
-            )
-        except Conflict as error:
-            refused(request, error)
-        except ValidationError as error:
-            form_errors(form, error)
-            return _detail_page(request, case, close_form=form)
-        else:
-            messages.success(request, _("The case was closed."))
-        return redirect("crm-cases:detail", case.pk)
-    return _detail_page(request, case, close_form=form)
+    return _case_form_post(
+        request,
+        case,
+        form,
+        page_form="close_form",
+        save=lambda: services.case_close(
+            agency=request.agency,
+            actor=request.user,
+            case=case,
+            state=form.cleaned_data["state"],
+            result=form.cleaned_data["result"],
+        ),
+        done=_("The case was closed."),
+    )
 
 
 @require_POST
@@ -307,28 +326,24 @@ def case_reopen(request: Any, case_id: int) -> HttpResponse:
 def activity_add(request: Any, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     form = ActivityForm(request.POST, members=selectors.agency_members(agency=request.agency))
-    if form.is_valid():
-        try:
-            services.activity_create(
-                agency=request.agency,
-                actor=request.user,
-                case=case,
-                kind=form.cleaned_data["kind"],
-                subject=form.cleaned_data["subject"],
-                note=form.cleaned_data["note"],
-                assignee_user_id=form.cleaned_data["assignee"],
-                due_at=form.due_at(),
-                remind_at=form.remind_at(),
-            )
-        except Conflict as error:
-            refused(request, error)
-        except ValidationError as error:
-            form_errors(form, error)
-            return _detail_page(request, case, activity_form=form)
-        else:
-            messages.success(request, _("The activity was added."))
-        return redirect("crm-cases:detail", case.pk)
-    return _detail_page(request, case, activity_form=form)
+    return _case_form_post(
+        request,
+        case,
+        form,
+        page_form="activity_form",
+        save=lambda: services.activity_create(
+            agency=request.agency,
+            actor=request.user,
+            case=case,
+            kind=form.cleaned_data["kind"],
+            subject=form.cleaned_data["subject"],
+            note=form.cleaned_data["note"],
+            assignee_user_id=form.cleaned_data["assignee"],
+            due_at=form.due_at(),
+            remind_at=form.remind_at(),
+        ),
+        done=_("The activity was added."),
+    )
 
 
 @require_POST
@@ -336,23 +351,19 @@ def activity_add(request: Any, case_id: int) -> HttpResponse:
 def attachment_upload(request: Any, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.attachment_add(
-                agency=request.agency,
-                actor=request.user,
-                case=case,
-                uploaded=form.cleaned_data["file"],
-            )
-        except Conflict as error:
-            refused(request, error)
-        except ValidationError as error:
-            form_errors(form, error)
-            return _detail_page(request, case, attachment_form=form)
-        else:
-            messages.success(request, _("The file was kept with the case."))
-        return redirect("crm-cases:detail", case.pk)
-    return _detail_page(request, case, attachment_form=form)
+    return _case_form_post(
+        request,
+        case,
+        form,
+        page_form="attachment_form",
+        save=lambda: services.attachment_add(
+            agency=request.agency,
+            actor=request.user,
+            case=case,
+            uploaded=form.cleaned_data["file"],
+        ),
+        done=_("The file was kept with the case."),
+    )
 
 
 @panel_view
@@ -413,7 +424,7 @@ def activity_reschedule(request: Any, activity_id: int) -> HttpResponse:
                 refused(request, error)
                 return redirect("crm-cases:detail", activity.case_id)
             except ValidationError as error:
-                form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The activity was moved."))
                 return redirect("crm-cases:detail", activity.case_id)

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.models import BookPolicy, CustomerRank
+from crm.selectors.book import insurer_choices
 from crm.selectors.names import line_names
-from policies.models import Question
 
 TEXT = "text"  # shown as it is
 DIGITS = "digits"  # text of digits (numbers of policies, phones): the page's digits
@@ -64,8 +64,7 @@ class Labels:
             return row["insurer_name"]
         if self._insurers is None:
             self._insurers = {code: str(name) for code, name in INSURERS.items()}
-            for question in Question.objects.filter(code="previous_insurer"):
-                self._insurers.update(dict(question.display_choices))
+            self._insurers.update(insurer_choices())
         return self._insurers.get(row["insurer_code"]) or _("Another insurer")
 
 

@@ -24,6 +24,7 @@ from core.text import normalize_identifier
 from crm.models import BookPolicy, CrmSettings, Customer, CustomerAddress, Marketer
 from crm.selectors.book import OTHER_INSURER, insurer_choices
 from crm.services.base import actor_id, agency_write, audit_record, normalized
+from crm.services.customers import _locked_live
 from policies.models import Line
 
 DELIVERY_FIELDS = frozenset(
@@ -38,8 +39,8 @@ DELIVERY_FIELDS = frozenset(
 FREE_FIELDS = frozenset({"extra_1", "extra_2", "extra_3", "extra_4"})
 # What may change on a policy sold here: the ledger keeps the rest.
 LEDGER_UPDATABLE = DELIVERY_FIELDS | FREE_FIELDS
-# What may change on another insurer's policy.
-OTHER_UPDATABLE = LEDGER_UPDATABLE | {
+# What a person enters of another insurer's policy, in the form's order.
+OTHER_POLICY_FIELDS = (
     "insurer_code",
     "insurer_name",
     "line_code",
@@ -50,9 +51,9 @@ OTHER_UPDATABLE = LEDGER_UPDATABLE | {
     "premium",
     "subject",
     "plate",
-    "marketer",
-    "notes",
-}
+)
+# What may change on another insurer's policy.
+OTHER_UPDATABLE = LEDGER_UPDATABLE | {*OTHER_POLICY_FIELDS, "marketer", "notes"}
 
 
 def premium_clean(value: object) -> Decimal | None:
@@ -121,16 +122,6 @@ def _insurer_fields(fields: dict[str, Any]) -> None:
     typed twice is caught by the unique key), "other" with the name typed."""
     if fields.get("insurer_code") != OTHER_INSURER:
         fields["insurer_name"] = ""
-
-
-def _live_customer(customer: Customer) -> Customer:
-    locked = Customer.objects.select_for_update().get(pk=customer.pk)
-    if locked.merged_into_id is not None:
-        raise Conflict(
-            _("This customer was merged into another; change that one instead."),
-            code="customer_merged",
-        )
-    return locked
 
 
 def other_policy_create(
@@ -215,7 +206,7 @@ def other_policy_create(
         raise ValidationError({field: [message] for field, message in errors.items()})
     _check_delivery(customer, fields)
     with agency_write(agency):
-        locked = _live_customer(customer)
+        locked = _locked_live(customer)
         policy = BookPolicy(
             customer=locked,
             origin=BookPolicy.Origin.OTHER,

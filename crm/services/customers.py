@@ -47,29 +47,25 @@ class PossibleDuplicates(Conflict):
         )
 
 
-# What ``customer_update`` may change (kind too: staff may mark a prospect definite).
-UPDATABLE_FIELDS = frozenset(
-    {
-        "kind",
-        "party",
-        "first_name",
-        "last_name",
-        "company_name",
-        "national_code",
-        "birth_date",
-        "job",
-        "position",
-        "city",
-        "region",
-        "preferred_channel",
-        "language",
-        "insurance_needs",
-        "insurance_needs_note",
-        "marketer",
-        "notes",
-        "user_id",
-    }
+# The customer's own details the panel's customer form enters.
+DETAIL_FIELDS = (
+    "party",
+    "first_name",
+    "last_name",
+    "company_name",
+    "national_code",
+    "birth_date",
+    "job",
+    "position",
+    "city",
+    "region",
+    "marketer",
+    "preferred_channel",
+    "insurance_needs_note",
+    "notes",
 )
+# What ``customer_update`` may change (kind too: staff may mark a prospect definite).
+UPDATABLE_FIELDS = frozenset({*DETAIL_FIELDS, "kind", "language", "insurance_needs", "user_id"})
 
 
 def national_code_clean(value: object, *, party: str) -> str | None:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import AgencyMembership
-from core.jalali import format_jalali_date, tehran, to_jalali
+from core.jalali import JALALI_MONTHS, format_jalali_date, tehran, to_jalali
 from crm.models import Activity, Attachment, Case, ClaimRecord, Complaint, Gift
 from crm.services import cases as case_services
 from crm.services.customers import customer_create
@@ -101,20 +101,7 @@ def test_a_staff_member_opens_a_case_adds_an_activity_and_sees_it_everywhere(
     calendar = _get(staff_client, "/cases/calendar/").content.decode()
     assert "تماس پیگیری" in calendar and "فروش بیمه بدنه" in calendar
     month = to_jalali(today)
-    assert [
-        "فروردین",
-        "اردیبهشت",
-        "خرداد",
-        "تیر",
-        "مرداد",
-        "شهریور",
-        "مهر",
-        "آبان",
-        "آذر",
-        "دی",
-        "بهمن",
-        "اسفند",
-    ][month.month - 1] in calendar
+    assert JALALI_MONTHS[month.month - 1] in calendar
     dashboard = _get(staff_client, "/").content.decode()
     assert 'id="card-crm_my_activities" data-value="1 / 0"' in dashboard
     assert "۱ / ۰" in dashboard

@@ -69,6 +69,13 @@ def _is_csp_report(text: str) -> bool:
     return text.startswith("CSP violation") or "Content Security Policy" in text
 
 
+@pytest.fixture
+def site_port(settings, live_port):
+    """The live server's port, as the site's links carry it."""
+    settings.SITE_PORT = str(live_port)
+    return live_port
+
+
 @pytest.fixture(autouse=True)
 def csp_violations(browser):
     """The CSP violations seen by every context the test opens (checked when it ends)."""

@@ -3,28 +3,21 @@ a reminder, and finds it on the Jalali calendar and the dashboard once the remin
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
 
 from accounts.models import AgencyMembership
-from core.jalali import format_jalali_date, jalali_month_name, tehran, to_jalali
+from core.jalali import jalali_month_name, tehran, to_jalali
 from crm.models import Activity, Case
 from crm.services.customers import customer_create
 from crm.tasks import crm_reminders_sweep
 from tests.crm.conftest import inside
+from tests.e2e.steps import open_case, plan_call_with_reminder
 from tests.e2e.test_accessibility import assert_clean, check_current
 from tests.e2e.test_referral import _panel_tab
 from tests.factories import create_agency, create_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def site_port(settings, live_port):
-    settings.SITE_PORT = str(live_port)
-    return live_port
 
 
 def test_a_staff_member_opens_a_case_plans_a_reminder_and_sees_it_on_calendar_and_dashboard(
@@ -40,26 +33,13 @@ def test_a_staff_member_opens_a_case_plans_a_reminder_and_sees_it_on_calendar_an
     today = timezone.localdate(timezone=tehran())
 
     panel = _panel_tab(browser, staff, site_port, path=f"/cases/customer/{customer.pk}/new/")
-    panel.select_option("select[name=kind]", "sale")
-    panel.fill("input[name=title]", "فروش بیمه بدنه")
-    panel.fill("input[name=due_date]", format_jalali_date(today + dt.timedelta(days=2)))
-    panel.fill("input[name=due_time]", "۱۰:۳۰")
-    panel.click("#crm-form button[type=submit]")
-    panel.wait_for_selector("#case-title")
+    open_case(panel, title="فروش بیمه بدنه", today=today)
     found: dict[str, list[dict]] = {}
     check_current(panel, found)
     assert panel.inner_text("#case-title") == "فروش بیمه بدنه"
     assert "سارا کارمند" in panel.inner_text("#case-assignee")
 
-    form = "#activity-add"
-    panel.select_option(f"{form} select[name=kind]", "call")
-    panel.fill(f"{form} input[name=subject]", "تماس برای پیشنهاد قیمت")
-    panel.fill(f"{form} input[name=due_date]", format_jalali_date(today))
-    panel.fill(f"{form} input[name=due_time]", "23:59")
-    panel.fill(f"{form} input[name=remind_date]", format_jalali_date(today))
-    panel.fill(f"{form} input[name=remind_time]", "00:00")
-    panel.click(f"{form} button[type=submit]")
-    panel.wait_for_selector(".alert-success")
+    plan_call_with_reminder(panel, subject="تماس برای پیشنهاد قیمت", today=today)
     assert "تماس برای پیشنهاد قیمت" in panel.inner_text("#activities")
     check_current(panel, found)
 

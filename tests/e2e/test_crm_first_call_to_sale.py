@@ -8,34 +8,31 @@ the sale and policy are on the customer's card."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AgencyMembership
 from core.digits import to_latin_digits
-from core.jalali import format_jalali_date, tehran
+from core.jalali import tehran
 from crm.models import BookPolicy, Customer, PanelSale
 from crm.tasks import crm_policy_sync, crm_reminders_sweep
 from policies.models import Order
 from policies.services.catalog import catalog_load
 from policies.services.issuance import policy_issue
 from tests.crm.conftest import inside
+from tests.e2e.steps import (
+    open_case,
+    pay_from_sms_link,
+    plan_call_with_reminder,
+    sell_third_party_by_phone,
+)
 from tests.e2e.test_accessibility import assert_clean, check_current
-from tests.e2e.test_buy import MOBILE, PNG, _login_with_sms
+from tests.e2e.test_buy import MOBILE
 from tests.e2e.test_referral import _panel_tab
 from tests.factories import create_agency, create_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def site_port(settings, live_port):
-    settings.SITE_PORT = str(live_port)
-    return live_port
 
 
 def test_an_owner_and_a_staff_member_take_a_caller_from_the_first_call_to_a_sale(
@@ -75,22 +72,9 @@ def test_an_owner_and_a_staff_member_take_a_caller_from_the_first_call_to_a_sale
 
     # 3. A case for them, from the card, and an activity with a reminder.
     panel.click("#card-case-new")
-    panel.select_option("select[name=kind]", "sale")
-    panel.fill("input[name=title]", "فروش بیمه شخص ثالث")
-    panel.fill("input[name=due_date]", format_jalali_date(today + dt.timedelta(days=2)))
-    panel.fill("input[name=due_time]", "۱۰:۳۰")
-    panel.click("#crm-form button[type=submit]")
-    panel.wait_for_selector("#case-title")
+    open_case(panel, title="فروش بیمه شخص ثالث", today=today)
     assert "سارا کارمند" in panel.inner_text("#case-assignee")
-    form = "#activity-add"
-    panel.select_option(f"{form} select[name=kind]", "call")
-    panel.fill(f"{form} input[name=subject]", "تماس برای پیشنهاد قیمت")
-    panel.fill(f"{form} input[name=due_date]", format_jalali_date(today))
-    panel.fill(f"{form} input[name=due_time]", "23:59")
-    panel.fill(f"{form} input[name=remind_date]", format_jalali_date(today))
-    panel.fill(f"{form} input[name=remind_time]", "00:00")
-    panel.click(f"{form} button[type=submit]")
-    panel.wait_for_selector(".alert-success")
+    plan_call_with_reminder(panel, subject="تماس برای پیشنهاد قیمت", today=today)
 
     # 4. The owner, in a browser of their own, sees the case and the activity on the card.
     owner_tab = _panel_tab(browser, owner, site_port, path=f"/crm/customers/{customer.pk}/")
@@ -114,46 +98,11 @@ def test_an_owner_and_a_staff_member_take_a_caller_from_the_first_call_to_a_sale
     # 6. Staff start the sale from the card, price it and text the customer the link.
     panel.goto(card_url)
     panel.click("#sale-new")
-    panel.click("a[data-line=third_party]")
-    panel.select_option("select[name=vehicle_group]", "pride")
-    panel.fill("input[name=production_year]", "۱۳۹۸")
-    panel.select_option("select[name=previous_insurer]", "iran")
-    panel.fill("input[name=no_claim_years]", "۳")
-    panel.click("#sale-quote-submit")
-    panel.wait_for_selector("#sale-premium")
-    panel.fill("input[name=plate_number]", "۱۲ب۳۴۵-۶۷")
-    panel.fill("input[name=chassis_number]", "NAAM01CA9JK123456")
-    panel.fill("input[name=engine_number]", "M15A1234567")
-    panel.click("#sale-order-submit")
-    panel.wait_for_selector("#sale-detail[data-state=draft]")
-    panel.click("#sale-send")
-    panel.wait_for_selector(".alert-success")
+    sell_third_party_by_phone(panel)
 
     # 7. The customer pays from the SMS link on the agency's site.
     site = f"http://ar685.localhost:{site_port}"
-    page.goto(f"{site}/dev/sms/")
-    row = page.locator(f"#sms-outbox tr[data-to='{MOBILE}'][data-kind='sale_link']").first
-    text = to_latin_digits(row.locator(".sms-body").inner_text())
-    link = re.search(r"http://ar685\.localhost:\d+/sale/\S+/", text).group(0)
-    page.goto(link)
-    page.wait_for_url(re.compile(r"/accounts/login/"))
-    _login_with_sms(page, site)
-    page.wait_for_url(re.compile(r"/documents/$"))
-    vehicle_card = tmp_path / "vehicle-card.png"
-    vehicle_card.write_bytes(PNG)
-    page.set_input_files("#doc-vehicle_card", str(vehicle_card))
-    page.click("#documents-continue")
-    page.wait_for_url(re.compile(r"/delivery/$"))
-    page.check("input[name=method][value=in_person]")
-    page.select_option("select[name=date]", index=1)
-    page.select_option("select[name=slot]", "09-12")
-    page.click("#step-submit")
-    page.wait_for_url(re.compile(r"/review/$"))
-    assert "نرگس" in page.inner_text("body")
-    page.click("#confirm-pay")
-    page.wait_for_selector("#sandbox-bank")
-    page.click("#bank-pay")
-    page.wait_for_selector("#order-detail[data-state=paid]")
+    pay_from_sms_link(page, site=site, tmp_path=tmp_path, insured_name="نرگس")
 
     # 8. The agency issues the policy; the ledger sync (its task body, run again: idempotent)
     # books it on this customer.

@@ -6,7 +6,6 @@ that customer's card (decision 032)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from django.db import connection
@@ -17,17 +16,12 @@ from crm.services.customers import customer_create
 from policies.models import Order
 from policies.services.catalog import catalog_load
 from policies.services.issuance import policy_issue
-from tests.e2e.test_buy import MOBILE, PNG, _login_with_sms
+from tests.e2e.steps import pay_from_sms_link, sell_third_party_by_phone
+from tests.e2e.test_buy import MOBILE
 from tests.e2e.test_referral import _panel_tab
 from tests.factories import create_agency
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def site_port(settings, live_port):
-    settings.SITE_PORT = str(live_port)
-    return live_port
 
 
 def test_staff_sell_by_phone_and_the_customer_pays_from_the_sms_link(
@@ -52,49 +46,12 @@ def test_staff_sell_by_phone_and_the_customer_pays_from_the_sms_link(
 
     # Staff, on the phone with the customer.
     panel = _panel_tab(browser, owner, site_port, path=f"/sell/customers/{customer.pk}/")
-    panel.click("a[data-line=third_party]")
-    panel.select_option("select[name=vehicle_group]", "pride")
-    panel.fill("input[name=production_year]", "۱۳۹۸")
-    panel.select_option("select[name=previous_insurer]", "iran")
-    panel.fill("input[name=no_claim_years]", "۳")
-    panel.click("#sale-quote-submit")
-    panel.wait_for_selector("#sale-premium")
-    premium = to_latin_digits(panel.inner_text("#sale-premium")).replace(",", "").replace("٬", "")
-    assert premium.isdigit() and int(premium) > 0
-    panel.fill("input[name=plate_number]", "۱۲ب۳۴۵-۶۷")
-    panel.fill("input[name=chassis_number]", "NAAM01CA9JK123456")
-    panel.fill("input[name=engine_number]", "M15A1234567")
-    panel.click("#sale-order-submit")
-    panel.wait_for_selector("#sale-detail[data-state=draft]")
-    panel.click("#sale-send")
-    panel.wait_for_selector(".alert-success")
+    sell_third_party_by_phone(panel)
 
     # The customer, with the SMS.
     site = f"http://ar685.localhost:{site_port}"
-    page.goto(f"{site}/dev/sms/")
-    row = page.locator(f"#sms-outbox tr[data-to='{MOBILE}'][data-kind='sale_link']").first
-    text = to_latin_digits(row.locator(".sms-body").inner_text())
-    link = re.search(r"http://ar685\.localhost:\d+/sale/\S+/", text).group(0)
-    page.goto(link)
-    page.wait_for_url(re.compile(r"/accounts/login/"))
-    _login_with_sms(page, site)
     # Insured and details came from the panel: the documents are the first step left.
-    page.wait_for_url(re.compile(r"/documents/$"))
-    card = tmp_path / "vehicle-card.png"
-    card.write_bytes(PNG)
-    page.set_input_files("#doc-vehicle_card", str(card))
-    page.click("#documents-continue")
-    page.wait_for_url(re.compile(r"/delivery/$"))
-    page.check("input[name=method][value=in_person]")
-    page.select_option("select[name=date]", index=1)
-    page.select_option("select[name=slot]", "09-12")
-    page.click("#step-submit")
-    page.wait_for_url(re.compile(r"/review/$"))
-    assert "سارا" in page.inner_text("body")
-    page.click("#confirm-pay")
-    page.wait_for_selector("#sandbox-bank")
-    page.click("#bank-pay")
-    page.wait_for_selector("#order-detail[data-state=paid]")
+    pay_from_sms_link(page, site=site, tmp_path=tmp_path, insured_name="سارا")
 
     connection.set_tenant(agency)
     try:
