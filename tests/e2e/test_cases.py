@@ -69,5 +69,9 @@ def test_a_staff_member_opens_a_case_plans_a_reminder_and_sees_it_on_calendar_an
     card = panel.wait_for_selector("#card-crm_my_activities")
     text = card.inner_text()
     assert "۱ / ۰" in text and "یادآوری" in text
-    assert panel.inner_text("#crm-cases-badge").strip() == "۱"
+    # The badge is an HTMX fragment fetched after the page loads: wait for it, with a deadline.
+    panel.wait_for_function(
+        "() => document.querySelector('#crm-cases-badge')?.textContent.trim() === '۱'",
+        timeout=20_000,
+    )
     assert_clean(found)  # no axe violations on the case, calendar and list pages
