@@ -74,6 +74,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "tenants.content",
     "crm",
+    "messaging",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -437,6 +438,11 @@ SETTLEMENT_LOOKBACK_DAYS = env.int("SETTLEMENT_LOOKBACK_DAYS", default=62)
 SMS_BACKEND = env.str("SMS_BACKEND", default="kavenegar" if PRODUCTION else "dev")
 KAVENEGAR_API_KEY = env.str("KAVENEGAR_API_KEY", default="")
 KAVENEGAR_SENDER = env.str("KAVENEGAR_SENDER", default="")
+# What one SMS part costs an agency, in rials, by line (core.sms.parts): charged to its credit.
+SMS_PART_PRICE_RIALS = {
+    "service": env.int("SMS_SERVICE_PART_PRICE_RIALS", default=1_200),
+    "promotional": env.int("SMS_PROMOTIONAL_PART_PRICE_RIALS", default=900),
+}
 if PRODUCTION and SMS_BACKEND == "dev":
     raise ImproperlyConfigured("The development SMS backend cannot be used in production.")
 if SMS_BACKEND == "kavenegar" and PRODUCTION and not KAVENEGAR_API_KEY:

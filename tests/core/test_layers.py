@@ -25,6 +25,7 @@ LAYER = {
     "referrals": 3,
     "settlement": 3,
     "crm": 3,
+    "messaging": 3,
     "renewals": 3,
     "reports": 4,
 }

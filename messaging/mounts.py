@@ -1,0 +1,32 @@
+"""Where SMS automation plugs into the panel, the ops host and the dashboard (decision 025),
+registered from ``MessagingConfig.ready``. Each part keeps its own block."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    _templates()
+    _patterns()
+    _bulk()
+    _log()
+    _credit()
+
+
+def _templates() -> None:
+    """Templates with placeholders and the live preview."""
+
+
+def _patterns() -> None:
+    """Contact patterns and their daily run."""
+
+
+def _bulk() -> None:
+    """Bulk sends: audiences, preview, schedule, progress."""
+
+
+def _log() -> None:
+    """The sent and received log; inbound messages and opt-outs."""
+
+
+def _credit() -> None:
+    """Credit and its transactions (panel), top-ups and usage (ops), dashboard card."""
