@@ -396,6 +396,9 @@ CELERY_BEAT_SCHEDULE = {
     "store-pending-quotes": {"task": "policies.tasks.quote_flush", "schedule": 5},
     # Work committed while the broker was down (decision 016).
     "resume-unsent-sms": {"task": "core.tasks.sms_resume", "schedule": 60},
+    "drain-sms-outbox": {"task": "core.tasks.sms_drain", "schedule": 60},
+    "read-sms-delivery-reports": {"task": "core.tasks.sms_reports_poll", "schedule": 60},
+    "read-inbound-sms": {"task": "core.tasks.sms_inbound_poll", "schedule": 60},
     "resume-missing-policy-pdfs": {"task": "policies.tasks.policy_pdfs_resume", "schedule": 5 * 60},
     "start-missed-referrals": {"task": "referrals.tasks.referrals_start_missed", "schedule": 60},
     "compute-missing-commissions": {
@@ -443,6 +446,8 @@ SMS_PART_PRICE_RIALS = {
     "service": env.int("SMS_SERVICE_PART_PRICE_RIALS", default=1_200),
     "promotional": env.int("SMS_PROMOTIONAL_PART_PRICE_RIALS", default=900),
 }
+# How many drains a queued send starts at once (each takes one worker process).
+SMS_DRAIN_PARALLEL = env.int("SMS_DRAIN_PARALLEL", default=2)
 if PRODUCTION and SMS_BACKEND == "dev":
     raise ImproperlyConfigured("The development SMS backend cannot be used in production.")
 if SMS_BACKEND == "kavenegar" and PRODUCTION and not KAVENEGAR_API_KEY:

@@ -102,3 +102,50 @@ def sms_resume() -> int:
 
 def _error_text(error: Exception) -> str:
     return (str(error) or error.__class__.__name__)[:500]
+
+
+# --- Batched messages (core.sms.outbox) -------------------------------------------------------
+
+# How long one drain keeps sending before it hands over to a fresh task (a long queue then
+# moves through several short tasks, and a worker restart loses at most one batch's answer).
+SMS_DRAIN_BUDGET_SECONDS = 45
+
+
+@shared_task(acks_late=True, soft_time_limit=80, time_limit=90)
+def sms_drain() -> int:
+    """Send due batched messages, a provider batch at a time, until none is due or the
+    budget is spent (then a fresh drain goes on). Beat runs it every minute; a queued send
+    kicks it at once. Any number may run together: rows are claimed with SKIP LOCKED."""
+    import time
+
+    from core.queue import enqueue
+    from core.sms.outbox import sms_drain_batch, sms_release_stale
+
+    sms_release_stale()
+    backend = get_backend()
+    started = time.monotonic()
+    sent = 0
+    while True:
+        claimed = sms_drain_batch(backend=backend)
+        sent += claimed
+        if not claimed:
+            return sent
+        if time.monotonic() - started > SMS_DRAIN_BUDGET_SECONDS:
+            enqueue(sms_drain)
+            return sent
+
+
+@shared_task(acks_late=True, soft_time_limit=110, time_limit=120)
+def sms_reports_poll() -> int:
+    """Read delivery reports of sent messages (beat, every minute)."""
+    from core.sms.outbox import sms_reports_poll as poll
+
+    return poll()
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def sms_inbound_poll() -> int:
+    """Read customers' messages to our lines (beat, every minute)."""
+    from core.sms.outbox import sms_inbound_poll as poll
+
+    return len(poll())
