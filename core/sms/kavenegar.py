@@ -46,12 +46,10 @@ STATUS_MAP = {
     14: DeliveryStatus.BLACKLISTED,  # blocked by the recipient (advertising)
     100: DeliveryStatus.FAILED,  # invalid message id
 }
-# Per call: sms/sendarray takes at most 200 receptors, sms/status 500 message ids.
+# Per call: sms/sendarray takes at most 200 receptors, sms/status 500 message ids
+# (decision 034: to confirm against the account before going live).
 SENDARRAY_LIMIT = 200
 STATUS_LIMIT = 500
-# Kept for callers of decision 004's constants; the values come from settings now.
-CONNECT_TIMEOUT_SECONDS = 5
-READ_TIMEOUT_SECONDS = 20
 
 
 class _Refused(PermanentSmsError):
