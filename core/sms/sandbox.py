@@ -31,7 +31,7 @@ from django.conf import settings
 from redis import Redis
 from redis.commands.core import Script
 
-from core.redis import redis_client
+from core.redis import UNAVAILABLE, redis_client
 from core.sms.base import (
     DeliveryStatus,
     InboundSms,
@@ -167,7 +167,10 @@ class SandboxBackend(SmsBackend):
         for text, flag in zip(records, flags, strict=True):
             argv.extend((text, flag))
         client = redis_client()
-        answer = _send_script(client)(keys=keys, args=argv)
+        try:
+            answer = _send_script(client)(keys=keys, args=argv)
+        except UNAVAILABLE as error:
+            raise TransientSmsError(f"sandbox: Redis did not answer ({error})") from error
         if int(answer[0]):
             raise TransientSmsError("sandbox: read timed out (the messages were taken)")
         results = []
@@ -189,8 +192,12 @@ class SandboxBackend(SmsBackend):
         pipe.incr(f"{prefix}:calls:status")
         for provider_id in provider_message_ids:
             pipe.get(f"{prefix}:m:{provider_id.partition('-')[2]}")
+        try:
+            answers = pipe.execute()[1:]
+        except UNAVAILABLE as error:
+            raise TransientSmsError(f"sandbox: Redis did not answer ({error})") from error
         reports = []
-        for provider_id, stored in zip(provider_message_ids, pipe.execute()[1:], strict=True):
+        for provider_id, stored in zip(provider_message_ids, answers, strict=True):
             if not stored:
                 continue
             record = json.loads(_text(stored))
@@ -209,7 +216,10 @@ class SandboxBackend(SmsBackend):
         pipe.incr(f"{prefix}:calls:inbound")
         pipe.lrange(f"{prefix}:inbound", 0, -1)
         pipe.delete(f"{prefix}:inbound")
-        _calls, items, _deleted = pipe.execute()
+        try:
+            _calls, items, _deleted = pipe.execute()
+        except UNAVAILABLE as error:
+            raise TransientSmsError(f"sandbox: Redis did not answer ({error})") from error
         received = []
         for item in items:
             data = json.loads(_text(item))

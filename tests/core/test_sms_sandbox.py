@@ -206,3 +206,13 @@ def test_the_dev_page_is_hidden_with_a_real_provider(client, settings):
         client.post("/dev/sms/", {"sender": "1", "body": "x"}, HTTP_HOST="localhost").status_code
         == 404
     )
+
+
+def test_a_sandbox_without_redis_is_a_provider_out_of_reach(sandbox, own_redis):
+    own_redis.stop()
+    with pytest.raises(TransientSmsError):
+        sandbox.send_batch([_sms("80", "09121234567")])
+    with pytest.raises(TransientSmsError):
+        sandbox.statuses(["sandbox-80"])
+    with pytest.raises(TransientSmsError):
+        sandbox.inbound()
