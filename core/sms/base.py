@@ -23,9 +23,13 @@ class TransientSmsError(Exception):
 
 
 class PermanentSmsError(Exception):
-    """The provider refused for good: for ``send``, this message (bad number, blocked line);
-    for a batch call, the whole account (bad key, no credit, a sender line it does not
-    own) — no retry of the same call will do better until someone fixes the account."""
+    """The provider refused the message for good (bad number, no credit, bad key)."""
+
+
+class SmsAccountError(TransientSmsError):
+    """A batch call refused for the whole account (bad key, no credit, a sender line it
+    does not own). Nothing was sent; trying later is right once someone fixes the account,
+    so it is a ``TransientSmsError`` — catch this class first to alert someone."""
 
 
 class DeliveryStatus(models.TextChoices):
@@ -102,8 +106,8 @@ class SmsBackend:
     def send_batch(self, messages: Sequence[OutgoingSms]) -> list[SendResult]:
         """One result per message, in order (``len(messages) <= max_batch``). Raises
         ``TransientSmsError`` when the whole call should be tried again later (timeout,
-        server trouble, throttling) and ``PermanentSmsError`` when the account itself is
-        refused; the same ``local_id`` sent again never delivers twice."""
+        server trouble, throttling; ``SmsAccountError`` when the account itself is
+        refused); the same ``local_id`` sent again never delivers twice."""
         raise NotImplementedError
 
     def statuses(self, provider_message_ids: Sequence[str]) -> list[StatusReport]:

@@ -18,6 +18,7 @@ from core.sms.base import (
     OutgoingSms,
     PermanentSmsError,
     SendResult,
+    SmsAccountError,
     SmsBackend,
     SmsReceipt,
     StatusReport,
@@ -94,6 +95,13 @@ class GhasedakBackend(SmsBackend):
             raise TransientSmsError(text)
         raise _Refused(text, code)
 
+    def _account_post(self, path: str, data: dict[str, Any]) -> Any:
+        """``_post`` for the batch interface: a refusal is the account's."""
+        try:
+            return self._post(path, data)
+        except _Refused as error:
+            raise SmsAccountError(str(error)) from error
+
     def _clean(self, text: str) -> str:
         return text.replace(self.api_key, "***") if self.api_key else text
 
@@ -103,9 +111,11 @@ class GhasedakBackend(SmsBackend):
         return settings.GHASEDAK_SERVICE_LINE
 
     def send(self, *, to: str, body: str, local_id: str) -> SmsReceipt:
-        result = self.send_batch(
-            [OutgoingSms(local_id=local_id, to=to, body=body, line="service")]
-        )[0]
+        message = OutgoingSms(local_id=local_id, to=to, body=body, line="service")
+        try:
+            result = self.send_batch([message])[0]
+        except SmsAccountError as error:  # decision 004: refused for good
+            raise PermanentSmsError(str(error)) from error
         if result.status != DeliveryStatus.SENT:
             raise PermanentSmsError(result.error or result.status)
         return SmsReceipt(provider_message_id=result.provider_message_id)
@@ -143,7 +153,7 @@ class GhasedakBackend(SmsBackend):
             items = self._post(path, data)
         except _Refused as error:
             if error.code not in _MESSAGE_CODES:
-                raise
+                raise SmsAccountError(str(error)) from error
             if len(group) > 1:
                 return [r for m in group for r in self._send_group("sms/send/bulk", [m])]
             return [SendResult(group[0].local_id, DeliveryStatus.FAILED, error=str(error))]
@@ -159,7 +169,9 @@ class GhasedakBackend(SmsBackend):
         ids = [str(i) for i in provider_message_ids if str(i)]
         for start in range(0, len(ids), STATUS_LIMIT):
             chunk = ids[start : start + STATUS_LIMIT]
-            items = self._post("sms/status", {"id": ",".join(chunk), "type": STATUS_BY_MESSAGE_ID})
+            items = self._account_post(
+                "sms/status", {"id": ",".join(chunk), "type": STATUS_BY_MESSAGE_ID}
+            )
             for item in items if isinstance(items, list) else []:
                 if not isinstance(item, dict) or str(item.get("id", "")) not in chunk:
                     continue
@@ -174,7 +186,7 @@ class GhasedakBackend(SmsBackend):
             n for n in (self.sender_for("service"), self.sender_for("promotional")) if n
         )
         for line in lines:
-            items = self._post("sms/receive/last", {"linenumber": line, "isread": 0})
+            items = self._account_post("sms/receive/last", {"linenumber": line, "isread": 0})
             for item in items if isinstance(items, list) else []:
                 if not isinstance(item, dict):
                     continue

@@ -19,6 +19,7 @@ from core.sms.base import (
     OutgoingSms,
     PermanentSmsError,
     SendResult,
+    SmsAccountError,
     SmsBackend,
     SmsReceipt,
     StatusReport,
@@ -125,6 +126,13 @@ class KavenegarBackend(SmsBackend):
                 raise TransientSmsError(message) from error
             raise _Refused(message, code) from error
 
+    def _account_call(self, method: str, params: dict[str, Any]) -> Any:
+        """``_call`` for the batch interface: a refusal is the account's."""
+        try:
+            return self._call(method, params)
+        except _Refused as error:
+            raise SmsAccountError(str(error)) from error
+
     def sender_for(self, line: str) -> str:
         if line == "promotional":
             return settings.KAVENEGAR_PROMOTIONAL_LINE
@@ -154,7 +162,7 @@ class KavenegarBackend(SmsBackend):
             entries = self._call("sendarray", params)
         except _Refused as error:
             if error.code not in _MESSAGE_CODES:
-                raise
+                raise SmsAccountError(str(error)) from error
             if len(messages) > 1:
                 return [result for m in messages for result in self.send_batch([m])]
             return [
@@ -184,7 +192,7 @@ class KavenegarBackend(SmsBackend):
         ids = [str(i) for i in provider_message_ids if str(i)]
         for start in range(0, len(ids), STATUS_LIMIT):
             chunk = ids[start : start + STATUS_LIMIT]
-            entries = self._call("status", {"messageid": ",".join(chunk)})
+            entries = self._account_call("status", {"messageid": ",".join(chunk)})
             for entry in entries if isinstance(entries, list) else []:
                 if not isinstance(entry, dict) or str(entry.get("messageid", "")) not in chunk:
                     continue
@@ -199,7 +207,7 @@ class KavenegarBackend(SmsBackend):
             n for n in (self.sender_for("service"), self.sender_for("promotional")) if n
         )
         for line in lines:
-            entries = self._call("receive", {"linenumber": line, "isread": 0})
+            entries = self._account_call("receive", {"linenumber": line, "isread": 0})
             for entry in entries if isinstance(entries, list) else []:
                 if not isinstance(entry, dict):
                     continue

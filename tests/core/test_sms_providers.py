@@ -14,6 +14,7 @@ from core.sms.base import (
     OutgoingSms,
     PermanentSmsError,
     SendResult,
+    SmsAccountError,
     StatusReport,
     TransientSmsError,
 )
@@ -137,11 +138,19 @@ def test_kavenegar_per_message_refusals_in_a_batch(kavenegar):
     assert [len(json.loads(r.form["receptor"])) for r in kavenegar.requests] == [3, 1, 1, 1]
 
 
-def test_kavenegar_account_refusal_is_permanent(kavenegar):
+def test_kavenegar_account_refusal_is_an_account_error(kavenegar):
+    """No credit: nothing was sent; the batch waits (a transient error) for someone to act."""
     kavenegar.answer({"return": {"status": 418, "message": "اعتبار کافی نیست"}, "entries": None})
-    with pytest.raises(PermanentSmsError) as raised:
+    with pytest.raises(SmsAccountError) as raised:
         KavenegarBackend().send_batch([_sms("1")])
+    assert isinstance(raised.value, TransientSmsError)
     assert "418" in str(raised.value) and KEY not in str(raised.value)
+    kavenegar.answer({"return": {"status": 403, "message": "کلید نامعتبر"}, "entries": None})
+    with pytest.raises(SmsAccountError):
+        KavenegarBackend().statuses(["1"])
+    kavenegar.answer({"return": {"status": 418, "message": "اعتبار کافی نیست"}, "entries": None})
+    with pytest.raises(PermanentSmsError):  # decision 004's single send: refused for good
+        KavenegarBackend().send(to="09121234567", body="x", local_id="1")
 
 
 @pytest.mark.parametrize(
@@ -338,10 +347,16 @@ def test_ghasedak_per_message_refusal_in_a_batch(ghasedak):
     assert [r.form["checkid"] for r in ghasedak.requests] == ["1,2", "1", "2"]
 
 
-def test_ghasedak_account_refusal_is_permanent(ghasedak):
+def test_ghasedak_account_refusal_is_an_account_error(ghasedak):
+    ghasedak.answer({"result": {"code": 418, "message": "not enough credit"}, "items": None})
+    with pytest.raises(SmsAccountError):
+        GhasedakBackend().send_batch([_sms("1")])
+    ghasedak.answer({"result": {"code": 401, "message": "unauthorized"}, "items": None})
+    with pytest.raises(SmsAccountError):
+        GhasedakBackend().inbound()
     ghasedak.answer({"result": {"code": 418, "message": "not enough credit"}, "items": None})
     with pytest.raises(PermanentSmsError):
-        GhasedakBackend().send_batch([_sms("1")])
+        GhasedakBackend().send(to="09121234567", body="x", local_id="1")
 
 
 @pytest.mark.parametrize(
