@@ -437,10 +437,31 @@ SETTLEMENT_STALE_SECONDS = env.int("SETTLEMENT_STALE_SECONDS", default=120)
 # How far back a day's build looks for policies issued but not yet settled.
 SETTLEMENT_LOOKBACK_DAYS = env.int("SETTLEMENT_LOOKBACK_DAYS", default=62)
 
-# SMS: "dev" keeps messages in the database and shows them at /dev/sms/; "kavenegar" sends.
-SMS_BACKEND = env.str("SMS_BACKEND", default="kavenegar" if PRODUCTION else "dev")
+# SMS (core.sms, decisions 004 and 034): "sandbox" behaves like a provider without a network
+# (state in Redis, shown at /dev/sms/); "dev" is its former name. "kavenegar" and "ghasedak"
+# send for real.
+SMS_BACKEND = env.str("SMS_BACKEND", default="kavenegar" if PRODUCTION else "sandbox")
+if SMS_BACKEND not in {"sandbox", "dev", "kavenegar", "ghasedak"} and "." not in SMS_BACKEND:
+    raise ImproperlyConfigured(f"Unknown SMS_BACKEND {SMS_BACKEND!r}.")
+if PRODUCTION and SMS_BACKEND in {"sandbox", "dev"}:
+    raise ImproperlyConfigured("The development SMS backend cannot be used in production.")
+# Seconds to connect to a provider and to wait for its answer, on every call.
+SMS_CONNECT_TIMEOUT_SECONDS = env.float("SMS_CONNECT_TIMEOUT_SECONDS", default=5.0)
+SMS_READ_TIMEOUT_SECONDS = env.float("SMS_READ_TIMEOUT_SECONDS", default=20.0)
 KAVENEGAR_API_KEY = env.str("KAVENEGAR_API_KEY", default="")
-KAVENEGAR_SENDER = env.str("KAVENEGAR_SENDER", default="")
+KAVENEGAR_BASE_URL = env.str("KAVENEGAR_BASE_URL", default="https://api.kavenegar.com/v1")
+KAVENEGAR_SENDER = env.str("KAVENEGAR_SENDER", default="")  # send(): the line it names
+KAVENEGAR_SERVICE_LINE = env.str("KAVENEGAR_SERVICE_LINE", default=KAVENEGAR_SENDER)
+KAVENEGAR_PROMOTIONAL_LINE = env.str("KAVENEGAR_PROMOTIONAL_LINE", default="")
+GHASEDAK_API_KEY = env.str("GHASEDAK_API_KEY", default="")
+GHASEDAK_BASE_URL = env.str("GHASEDAK_BASE_URL", default="https://api.ghasedak.me/v2")
+GHASEDAK_SERVICE_LINE = env.str("GHASEDAK_SERVICE_LINE", default="")
+GHASEDAK_PROMOTIONAL_LINE = env.str("GHASEDAK_PROMOTIONAL_LINE", default="")
+# The sandbox: its line numbers, how long until a delivery report, how long it keeps state.
+SMS_SANDBOX_SERVICE_LINE = env.str("SMS_SANDBOX_SERVICE_LINE", default="10008000")
+SMS_SANDBOX_PROMOTIONAL_LINE = env.str("SMS_SANDBOX_PROMOTIONAL_LINE", default="50008000")
+SMS_SANDBOX_REPORT_SECONDS = env.float("SMS_SANDBOX_REPORT_SECONDS", default=3.0)
+SMS_SANDBOX_KEEP_SECONDS = env.int("SMS_SANDBOX_KEEP_SECONDS", default=2 * 24 * 3600)
 # What one SMS part costs an agency, in rials, by line (core.sms.parts): charged to its credit.
 SMS_PART_PRICE_RIALS = {
     "service": env.int("SMS_SERVICE_PART_PRICE_RIALS", default=1_200),
@@ -448,10 +469,10 @@ SMS_PART_PRICE_RIALS = {
 }
 # How many drains a queued send starts at once (each takes one worker process).
 SMS_DRAIN_PARALLEL = env.int("SMS_DRAIN_PARALLEL", default=2)
-if PRODUCTION and SMS_BACKEND == "dev":
-    raise ImproperlyConfigured("The development SMS backend cannot be used in production.")
 if SMS_BACKEND == "kavenegar" and PRODUCTION and not KAVENEGAR_API_KEY:
     raise ImproperlyConfigured("KAVENEGAR_API_KEY is required for the Kavenegar SMS backend.")
+if SMS_BACKEND == "ghasedak" and PRODUCTION and not GHASEDAK_API_KEY:
+    raise ImproperlyConfigured("GHASEDAK_API_KEY is required for the Ghasedak SMS backend.")
 
 # Online payment (S-2.4): the sandbox bank in development, Zarinpal in production.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="zarinpal" if PRODUCTION else "sandbox")

@@ -73,7 +73,9 @@ class SmsMessage(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
-    line = models.CharField(_("line"), max_length=12, choices=Line.choices, default=Line.SERVICE)
+    line = models.CharField(
+        _("sender line"), max_length=12, choices=Line.choices, default=Line.SERVICE
+    )
     batched = models.BooleanField(_("sent in batches"), default=False)
     not_before = models.DateTimeField(_("not before"), null=True, blank=True)
     parts = models.PositiveSmallIntegerField(_("parts"), default=0)

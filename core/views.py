@@ -127,11 +127,27 @@ def public_media(request, path: str):
 
 @never_cache
 def dev_sms_outbox(request):
-    """The development SMS outbox: what would have been sent, newest first."""
-    if settings.SMS_BACKEND != "dev":
+    """The development SMS outbox: what would have been sent, newest first; and a form to
+    reply as a customer (the sandbox's next ``inbound()`` returns the reply)."""
+    from core.sms.base import sms_sandbox_active
+    from core.sms.sandbox import sandbox_inbound_add, sandbox_inbound_pending
+    from core.text import normalize_identifier, normalize_text
+
+    if not sms_sandbox_active():
         raise Http404
+    if request.method == "POST":
+        sender = normalize_identifier(request.POST.get("sender", ""))[:20]
+        body = normalize_text(request.POST.get("body", ""), multiline=True)[:1000]
+        if not sender or not body:
+            return HttpResponseBadRequest("sender and text are required")
+        sandbox_inbound_add(sender, body)
+        return HttpResponseRedirect(request.path)
     messages = SmsMessage.objects.all()[:100]
-    return render(request, "core/dev_sms.html", {"sms_messages": messages})
+    return render(
+        request,
+        "core/dev_sms.html",
+        {"sms_messages": messages, "replies_waiting": sandbox_inbound_pending()},
+    )
 
 
 @never_cache

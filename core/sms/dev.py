@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from core.sms.base import SmsBackend, SmsReceipt
+from core.sms.sandbox import SandboxBackend
 
 
-class DevelopmentBackend(SmsBackend):
-    """Delivers nowhere: the message stays in the SMS log, shown at /dev/sms/ and in admin."""
+class DevelopmentBackend(SandboxBackend):
+    """``SMS_BACKEND=dev``, the name of the development backend before the sandbox: the
+    sandbox itself, recording its messages as sent by "dev" (ids ``dev-<local id>``)."""
 
     name = "dev"
-
-    def send(self, *, to: str, body: str, local_id: str) -> SmsReceipt:
-        return SmsReceipt(provider_message_id=f"dev-{local_id}")

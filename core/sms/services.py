@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.models import SmsMessage
 from core.queue import enqueue_on_commit
 from core.redis import redis_client
+from core.sms.base import sms_sandbox_active
 
 MASK = "******"
 # How long the clear text of a masked message waits for its sending (retries included).
@@ -83,7 +84,7 @@ def sms_queue(
 
     sensitive = bool(sensitive_parts)
     stored = body
-    if sensitive and settings.SMS_BACKEND != "dev":
+    if sensitive and not sms_sandbox_active():
         for part in sensitive_parts:
             stored = stored.replace(part, MASK)
     message = SmsMessage.objects.create(
