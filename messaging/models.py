@@ -32,3 +32,9 @@ class SmsTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Each part's models live beside its code; Django finds them through this module.
+from messaging.patterns.models import PatternOccurrence, SmsPattern  # noqa: E402
+
+__all__ = ["PatternOccurrence", "SmsPattern", "SmsTemplate"]

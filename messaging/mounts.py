@@ -27,7 +27,15 @@ def _templates() -> None:
 
 
 def _patterns() -> None:
-    """Contact patterns and their daily run."""
+    """Contact patterns and their day's run (decision 037)."""
+    from messaging.patterns.models import SmsPattern
+    from messaging.usage import template_usage_register
+    from tenants.panel.registry import panel_urls_register
+
+    panel_urls_register(prefix="sms/patterns/", module="messaging.patterns.urls")
+    template_usage_register(
+        "patterns", lambda template: SmsPattern.objects.filter(template=template).exists()
+    )
 
 
 def _bulk() -> None:

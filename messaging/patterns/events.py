@@ -72,7 +72,9 @@ def _policies(pattern: SmsPattern, first: dt.date, last: dt.date) -> QuerySet[Bo
             else [BookPolicy.State.ACTIVE, BookPolicy.State.EXPIRED]
         )
         return (
-            policies.filter(end_date__range=(first, last), state__in=states, renewed_by__isnull=True)
+            policies.filter(
+                end_date__range=(first, last), state__in=states, renewed_by__isnull=True
+            )
             .exclude(_renewed_since())
             .order_by("end_date", "id")
         )
@@ -82,8 +84,8 @@ def _policies(pattern: SmsPattern, first: dt.date, last: dt.date) -> QuerySet[Bo
     )
     if event == Event.RENEWED:
         return issued.filter(renewals).order_by("issued_on", "id")
-    return issued.filter(origin=BookPolicy.Origin.LEDGER).exclude(renewals).order_by(
-        "issued_on", "id"
+    return (
+        issued.filter(origin=BookPolicy.Origin.LEDGER).exclude(renewals).order_by("issued_on", "id")
     )
 
 
@@ -92,10 +94,16 @@ def candidates(pattern: SmsPattern, run_date: dt.date) -> Iterator[Candidate]:
     first, last = _event_dates(pattern, run_date)
     event = pattern.event
     if event in (Event.EXPIRY_BEFORE, Event.EXPIRY_AFTER, Event.RENEWED, Event.PURCHASED):
-        date_field = "end_date" if event in (Event.EXPIRY_BEFORE, Event.EXPIRY_AFTER) else "issued_on"
+        date_field = (
+            "end_date" if event in (Event.EXPIRY_BEFORE, Event.EXPIRY_AFTER) else "issued_on"
+        )
         for policy in _policies(pattern, first, last).iterator(CHUNK):
             yield Candidate(
-                "policy", policy.pk, getattr(policy, date_field).isoformat(), policy.customer, policy=policy
+                "policy",
+                policy.pk,
+                getattr(policy, date_field).isoformat(),
+                policy.customer,
+                policy=policy,
             )
     elif event == Event.CHEQUE_DUE:
         cheques = (
@@ -126,11 +134,14 @@ def candidates(pattern: SmsPattern, run_date: dt.date) -> Iterator[Candidate]:
             .order_by("due_at", "id")
         )
         for activity in activities.iterator(CHUNK):
+            customer = activity.case.customer
+            if activity.due_at is None or customer is None:
+                continue
             yield Candidate(
                 "activity",
                 activity.pk,
                 activity.due_at.astimezone(_tehran()).date().isoformat(),
-                activity.case.customer,
+                customer,
                 policy=activity.case.book_policy,
                 activity=activity,
             )
@@ -144,8 +155,15 @@ def candidates(pattern: SmsPattern, run_date: dt.date) -> Iterator[Candidate]:
             ).order_by("paid_at", "id")
         for claim in claims.iterator(CHUNK):
             day = claim.filed_at if event == Event.CLAIM_FILED else claim.paid_at
+            if day is None:
+                continue
             yield Candidate(
-                "claim", claim.pk, day.isoformat(), claim.customer, policy=claim.book_policy, claim=claim
+                "claim",
+                claim.pk,
+                day.isoformat(),
+                claim.customer,
+                policy=claim.book_policy,
+                claim=claim,
             )
     elif event == Event.BIRTHDAY:
         day = run_date + dt.timedelta(days=pattern.offset_days)

@@ -57,7 +57,9 @@ def pattern_initial(pattern: Any) -> dict[str, Any]:
         "event": pattern.event,
         "offset_days": str(pattern.offset_days),
         "template": pattern.template_id,
-        "send_time": pattern.send_time.strftime("%H:%M") if isinstance(pattern.send_time, dt.time) else "",
+        "send_time": pattern.send_time.strftime("%H:%M")
+        if isinstance(pattern.send_time, dt.time)
+        else "",
         "line_code": pattern.line_code,
         "is_active": pattern.is_active,
     }

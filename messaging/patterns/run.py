@@ -105,20 +105,22 @@ def _undecided(pattern: SmsPattern, chunk: list[Candidate]) -> list[Candidate]:
 
 
 def _sent_today(agency_id: int, customer_ids: list[int], day: dt.date) -> Counter[int]:
-    """Automated messages each customer got on ``day`` (Tehran)."""
+    """Automated messages each customer has for ``day`` (Tehran): those queued by earlier
+    chunks and runs of the day, by the day they go out."""
     start = dt.datetime.combine(day, dt.time.min, tzinfo=tehran())
     rows = (
         SmsMessage.objects.filter(
             agency_id=agency_id,
             customer_id__in=customer_ids,
-            created_at__gte=start,
-            created_at__lt=start + dt.timedelta(days=1),
+            created_at__gte=start - dt.timedelta(days=1),
+            not_before__gte=start,
+            not_before__lt=start + dt.timedelta(days=1),
             source__startswith=SOURCE_PREFIX,
         )
         .exclude(status=SmsMessage.Status.CANCELLED)
         .values_list("customer_id", flat=True)
     )
-    return Counter(rows)
+    return Counter(customer_id for customer_id in rows if customer_id is not None)
 
 
 def _facts_for(agency: Any, run_date: dt.date) -> AgencyFacts:
@@ -144,7 +146,6 @@ def patterns_run(
     account = sms_account(agency.pk)
     cap = account.automated_daily_cap or 1
     facts = _facts_for(agency, run_date)
-    today_counts: Counter[int] = Counter()
     for pattern in patterns:
         if not pattern.template.is_active:
             continue
@@ -161,7 +162,6 @@ def patterns_run(
                     run_date=run_date,
                     send_at=send_at,
                     cap=cap,
-                    today_counts=today_counts,
                     summary=summary,
                 )
             except InsufficientSmsCredit:
@@ -181,7 +181,6 @@ def _run_chunk(
     run_date: dt.date,
     send_at: dt.datetime,
     cap: int,
-    today_counts: Counter[int],
     summary: RunSummary,
 ) -> None:
     with agency_write(agency):
@@ -191,7 +190,7 @@ def _run_chunk(
         decisions = [_decide(candidate, compiled, facts) for candidate in chunk]
         sending_customers = [d.candidate.customer.pk for d in decisions if d.sends]
         earlier = _sent_today(agency.pk, sending_customers, run_date) if sending_customers else {}
-        counted = Counter(today_counts)
+        counted: Counter[int] = Counter()
         kept: list[Decision] = []
         deferred = 0
         for decision in decisions:
@@ -203,7 +202,11 @@ def _run_chunk(
                 counted[customer_id] += 1
             kept.append(decision)
         inserted = _insert_decisions(pattern, kept, run_date)
-        to_send = [d for d in kept if d.sends and (d.candidate.kind, d.candidate.id, d.candidate.occurrence) in inserted]
+        to_send = [
+            d
+            for d in kept
+            if d.sends and (d.candidate.kind, d.candidate.id, d.candidate.occurrence) in inserted
+        ]
         if to_send:
             result = sms_outbox_add(
                 agency_id=agency.pk,
@@ -219,11 +222,12 @@ def _run_chunk(
             _link_messages(pattern, to_send, result.ids)
             summary.parts += result.parts
             summary.cost += result.cost
-    # Counted once the chunk committed with its messages.
-    for decision in to_send:
-        today_counts[decision.candidate.customer.pk] += 1
     summary.sent += len(to_send)
-    summary.skipped += sum(1 for d in kept if not d.sends and (d.candidate.kind, d.candidate.id, d.candidate.occurrence) in inserted)
+    summary.skipped += sum(
+        1
+        for d in kept
+        if not d.sends and (d.candidate.kind, d.candidate.id, d.candidate.occurrence) in inserted
+    )
     summary.deferred += deferred
     summary.by_pattern[pattern.pk] = summary.by_pattern.get(pattern.pk, 0) + len(to_send)
 
@@ -324,7 +328,9 @@ def pattern_preview(
             else:
                 skipped[decision.reason] += 1
             if len(rows) < limit:
-                rows.append(PreviewRow(candidate, decision.text, decision.reason, decision.detail, size))
+                rows.append(
+                    PreviewRow(candidate, decision.text, decision.reason, decision.detail, size)
+                )
             else:
                 more = True
     return Preview(rows, sending, skipped, parts, sms_cost(parts, pattern.line), more)

@@ -75,13 +75,21 @@ def pattern_update(*, agency: Any, actor: Any, pattern: SmsPattern, **values: An
             setattr(locked, field, value)
         locked.save()
         if changes:
-            _audit(agency=agency, actor=actor, action="sms_pattern.changed", pattern=locked, changes=changes)
+            _audit(
+                agency=agency,
+                actor=actor,
+                action="sms_pattern.changed",
+                pattern=locked,
+                changes=changes,
+            )
     return locked
 
 
 def pattern_switch(*, agency: Any, actor: Any, pattern: SmsPattern, on: bool) -> SmsPattern:
     with agency_write(agency):
-        locked = SmsPattern.objects.select_for_update().select_related("template").get(pk=pattern.pk)
+        locked = (
+            SmsPattern.objects.select_for_update().select_related("template").get(pk=pattern.pk)
+        )
         if on and not locked.template.is_active:
             raise ValidationError(_("Its template is switched off; choose an active one first."))
         if locked.is_active != on:

@@ -89,9 +89,7 @@ def pattern_create_view(request) -> HttpResponse:
         if pattern is not None:
             messages.success(request, _("The pattern was saved."))
             return redirect("panel-sms-patterns:detail", pattern_id=pattern.pk)
-    return render(
-        request, "messaging/patterns/form.html", {"agency": request.agency, "form": form}
-    )
+    return render(request, "messaging/patterns/form.html", {"agency": request.agency, "form": form})
 
 
 @panel_view(manage=True)
@@ -132,7 +130,9 @@ def pattern_detail_view(request, pattern_id: int) -> HttpResponse:
             "day": day,
             "preview": preview,
             "skipped": skipped,
-            "recent": [(occurrence, customers.get(occurrence.customer_id, "")) for occurrence in recent],
+            "recent": [
+                (occurrence, customers.get(occurrence.customer_id, "")) for occurrence in recent
+            ],
             "part_price": sms_part_price(pattern.line),
             "before": pattern.event in BEFORE_EVENTS,
         },
