@@ -14,10 +14,12 @@ whose rows were read beforehand.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -229,8 +231,19 @@ def persian_amount(value: Decimal | int | None) -> str:
     return to_persian_digits(f"{int(value):,}".translate(_PERSIAN_GROUPING))
 
 
+@lru_cache(maxsize=4096)
+def _persian_day(day: dt.date) -> str:
+    return format_jalali_date(day, persian_digits=True)
+
+
 def persian_date(value: Any) -> str:
-    return format_jalali_date(value, persian_digits=True) if value else ""
+    """A Jalali date in Persian digits; a batch's dates repeat (the day's expiries), so a
+    plain date is converted once."""
+    if not value:
+        return ""
+    if type(value) is dt.date:
+        return _persian_day(value)
+    return format_jalali_date(value, persian_digits=True)
 
 
 def persian_time(value: Any) -> str:
