@@ -10,13 +10,19 @@ from core.labels import AUDIT_ACTION_GROUPS, AUDIT_ACTIONS, audit_value_format_r
 
 
 def register() -> None:
-    AUDIT_ACTION_GROUPS.register({"sms_template": _("SMS templates")})
+    AUDIT_ACTION_GROUPS.register(
+        {"sms_template": _("SMS templates"), "sms_pattern": _("Contact patterns")}
+    )
     AUDIT_ACTIONS.register(
         {
             "sms_template.created": _("SMS template created"),
             "sms_template.updated": _("SMS template changed"),
             "sms_template.deactivated": _("SMS template deactivated (in use, kept)"),
             "sms_template.deleted": _("SMS template deleted"),
+            "sms_pattern.created": _("Contact pattern created"),
+            "sms_pattern.changed": _("Contact pattern changed"),
+            "sms_pattern.switched": _("Contact pattern switched on or off"),
+            "sms_pattern.deleted": _("Contact pattern deleted"),
         }
     )
     # The audit log keeps the stored text; people read placeholders by their names.
