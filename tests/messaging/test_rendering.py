@@ -70,8 +70,10 @@ def test_a_subject_of_real_rows_renders_every_placeholder_with_persian_values(
     body = body_to_canonical(
         "{نام مشتری}|{نام}|{نام خانوادگی}|{شماره بیمه‌نامه}|{رشته بیمه}|{تاریخ انقضا}|"
         "{حق بیمه}|{مبلغ چک}|{سررسید چک}|{عنوان فعالیت}|{تاریخ فعالیت}|{ساعت فعالیت}|"
-        "{شماره پرونده خسارت}|{مبلغ خسارت}|{نام نمایندگی}|{سایت نمایندگی}|{لینک تمدید}"
+        "{شماره پرونده خسارت}|{مبلغ خسارت}|{نام نمایندگی}|{تلفن نمایندگی}|{سایت نمایندگی}|"
+        "{لینک تمدید}"
     )
+    agency.phone = "02188776655"
     with inside(agency):
         subject = preview_subject(agency=agency, customer=insured["customer"])
     text = compile_template(body).render(subject)
@@ -91,6 +93,7 @@ def test_a_subject_of_real_rows_renders_every_placeholder_with_persian_values(
         "K-4521",
         "۸۰٬۰۰۰٬۰۰۰",
         "نمایندگی خلیلی",
+        "02188776655",
         agency_site_url(agency),
         agency_site_url(agency, "/insurance/crm_motor/"),
     ]
@@ -171,3 +174,37 @@ def test_a_placeholder_no_longer_registered_is_missing_and_shown_as_stored():
     result = template.render(Subject(person, _facts()))
     assert isinstance(result, Missing) and result.labels == ["{gone_placeholder}"]
     assert body_to_written("سلام {gone_placeholder}") == "سلام {gone_placeholder}"
+
+
+def test_a_later_app_replaces_the_renewal_link_through_the_registry():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from messaging.placeholders import POLICY, placeholder_get, placeholder_register
+
+    original = placeholder_get("renewal_link")
+    with pytest.raises(ImproperlyConfigured):
+        placeholder_register(
+            "renewal_link", original.label, POLICY, value=lambda s: "x", sample="x"
+        )
+    try:
+        placeholder_register(
+            "renewal_link",
+            original.label,
+            POLICY,
+            value=lambda subject: f"https://r.example/{subject.extra['token']}",
+            sample="https://r.example/abc",
+            replaces=True,
+        )
+        template = compile_template(body_to_canonical("تمدید: {لینک تمدید}"))
+        person = row({"party": "person", "first_name": "علی", "last_name": "", "company_name": ""})
+        subject = Subject(person, _facts(), policy=row({"line_code": "x"}), extra={"token": "t1"})
+        assert template.render(subject) == "تمدید: https://r.example/t1"
+    finally:
+        placeholder_register(
+            "renewal_link",
+            original.label,
+            original.group,
+            value=original.value,
+            sample=original.sample,
+            replaces=True,
+        )
