@@ -423,6 +423,11 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-crm-ranking": {"task": "crm.tasks.crm_ranking_nightly", "schedule": 24 * 60 * 60},
     # Activity reminders of every active agency's staff (each sent once).
     "send-crm-activity-reminders": {"task": "crm.tasks.crm_reminders_sweep", "schedule": 5 * 60},
+    # Contact patterns: the day's automated SMS of every active agency (each decided once).
+    "run-sms-patterns": {
+        "task": "messaging.patterns.tasks.messaging_patterns_sweep",
+        "schedule": 60 * 60,
+    },
     "sweep-referral-waves": {
         "task": "referrals.tasks.referrals_sweep",
         "schedule": env.int("REFERRAL_SWEEP_SECONDS", default=5),

@@ -307,6 +307,15 @@ def objects_of_a(two_agencies, sale_a):
         book_a = BookPolicy.objects.create(
             customer=holder, origin="other", insurer_code="iran", line_code="fire", number="A-1"
         )
+        from messaging.models import SmsPattern, SmsTemplate
+
+        for n in range(3):
+            template_a = SmsTemplate.objects.create(
+                name=f"SECRET-OF-A template {n}", body="x", line="service"
+            )
+            pattern_a = SmsPattern.objects.create(
+                name=f"SECRET-OF-A pattern {n}", event="birthday", template=template_a
+            )
     statement_a = CommissionStatement.objects.create(
         agency=agency_a,
         jalali_year=1405,
@@ -337,6 +346,8 @@ def objects_of_a(two_agencies, sale_a):
             "token": token_a,
             "instrument_id": str(cheque_a.pk),
             "book_id": str(book_a.pk),
+            "template_id": str(template_a.pk),
+            "pattern_id": str(pattern_a.pk),
         }
     )
 

@@ -85,6 +85,8 @@ class World:
             "sale_id": "1",
             "instrument_id": str(self.instrument_id),
             "book_id": "1",  # refused before any lookup
+            "template_id": "1",  # an SMS template: refused before any lookup
+            "pattern_id": "1",  # a contact pattern: refused before any lookup
         }
 
     def fill(self, route: str) -> str:
