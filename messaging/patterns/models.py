@@ -89,13 +89,16 @@ class PatternOccurrence(models.Model):
         MERGED = "merged", _("Customer merged into another")
 
     pattern = models.ForeignKey(
-        SmsPattern, verbose_name=_("pattern"), on_delete=models.CASCADE, related_name="occurrences"
+        SmsPattern,
+        verbose_name=_("contact pattern"),
+        on_delete=models.CASCADE,
+        related_name="occurrences",
     )
     subject_kind = models.CharField(_("subject"), max_length=10)
     subject_id = models.BigIntegerField(_("subject id"))
     occurrence = models.CharField(_("occurrence"), max_length=30)
     customer_id = models.BigIntegerField(_("customer"))
-    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    outcome = models.CharField(_("decision"), max_length=8, choices=Outcome.choices)
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices, blank=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
     sms_message_id = models.BigIntegerField(_("message"), null=True, blank=True)

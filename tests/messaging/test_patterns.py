@@ -236,7 +236,7 @@ def test_a_run_killed_mid_way_loses_nothing_and_sends_nothing_twice(funded, sale
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_runs_racing_send_each_message_once(agency_factory, sale_line):
+def test_two_runs_racing_send_each_message_once(drop_schemas_after, agency_factory, sale_line):
     agency = agency_factory(code=685, name="نمایندگی خلیلی", city="تهران")
     credit_top_up(agency_id=agency.pk, amount=Decimal(10_000_000))
     with inside(agency):
