@@ -133,6 +133,7 @@ def cmd_run(_args) -> int:
     manage(env, "load_sales_demo")
     manage(env, "load_settlement_demo")
     manage(env, "load_crm_demo")
+    manage(env, "load_sms_demo")
     processes: list[subprocess.Popen] = []
 
     def start(*command: str) -> None:
