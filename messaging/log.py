@@ -176,10 +176,16 @@ def _customer_names(ids: set[int]) -> dict[int, str]:
     }
 
 
-def sent_rows(messages: list[SmsMessage]) -> list[SentRow]:
+def sent_rows(
+    messages: list[SmsMessage], *, customer_names: dict[int, str] | None = None
+) -> list[SentRow]:
     """A page (or a chunk of an export) with its names: three queries at most, plus one per
-    kind of source present that has names."""
-    names = _customer_names({message.customer_id for message in messages if message.customer_id})
+    kind of source present that has names (``customer_names``: already known, not read)."""
+    names = customer_names
+    if names is None:
+        names = _customer_names(
+            {message.customer_id for message in messages if message.customer_id}
+        )
     sources = SourceLabels(messages)
     return [
         SentRow(

@@ -19,10 +19,10 @@ CARD_MESSAGES = 30
 NOTE_CHARS = 120
 
 
-def customer_messages(*, agency: Any, customer_id: int, limit: int = CARD_MESSAGES) -> list[Any]:
-    """The agency's latest messages to one customer with their names (``SentRow``)."""
+def customer_messages(*, agency: Any, customer: Any, limit: int = CARD_MESSAGES) -> list[Any]:
+    """The agency's latest messages to one customer with what sent them (``SentRow``)."""
     messages = list(
-        SmsMessage.objects.filter(agency_id=agency.pk, customer_id=customer_id)
+        SmsMessage.objects.filter(agency_id=agency.pk, customer_id=customer.pk)
         .order_by("-created_at", "-id")
         .only(
             "id",
@@ -37,12 +37,12 @@ def customer_messages(*, agency: Any, customer_id: int, limit: int = CARD_MESSAG
             "created_at",
         )[:limit]
     )
-    return sent_rows(messages)
+    return sent_rows(messages, customer_names={customer.pk: customer.display_name})
 
 
 def sms_timeline_entries(*, card: Any, agency: Any) -> Iterable[TimelineEntry]:
     """One entry per message: "SMS sent: <status> · <what sent it> — <text>"."""
-    for row in customer_messages(agency=agency, customer_id=card.customer.pk):
+    for row in customer_messages(agency=agency, customer=card.customer):
         message = row.message
         yield TimelineEntry(
             at=message.created_at,
