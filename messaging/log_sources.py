@@ -90,14 +90,19 @@ class SourceLabels:
             reader = _kinds[prefix].names
             self.names[prefix] = reader(ids) if reader else {}
         self.people = user_names(people)
+        # Translated once for the batch (a lazy label costs a lookup each time it is read).
+        self.kind_labels = {prefix: str(kind.label) for prefix, kind in _kinds.items()}
+        self.system = str(_("System"))
+        self.member = str(KIND_CHOICES[2][1])
 
     def label(self, message: Any) -> str:
         prefix, pk = _split(message.source or "")
         kind = _kinds.get(prefix)
         if kind is not None and pk is not None:
             name = self.names.get(prefix, {}).get(pk)
-            return f"{kind.label}: {name}" if name else str(kind.label)
+            label = self.kind_labels[prefix]
+            return f"{label}: {name}" if name else label
         if message.actor_id:
             name = self.people.get(message.actor_id)
-            return str(_("Sent by %(name)s") % {"name": name}) if name else str(KIND_CHOICES[2][1])
-        return str(_("System"))
+            return str(_("Sent by %(name)s") % {"name": name}) if name else self.member
+        return self.system

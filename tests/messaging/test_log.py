@@ -364,3 +364,20 @@ def test_the_customers_timeline_shows_the_agencys_messages_with_what_sent_them(
         message(agency, customer=customer, actor_id=member.pk)
     many, _html = _card(owner_client, customer)
     assert many == few
+
+
+def test_a_long_excel_file_holds_the_newest_rows_and_says_so(owner_client, agency, monkeypatch):
+    from messaging import log_export
+
+    monkeypatch.setattr(log_export, "MAX_ROWS", 2)
+    monkeypatch.setattr(log_export, "CHUNK", 2)
+    newest = [message(agency, ago=dt.timedelta(minutes=minutes)) for minutes in (1, 2, 3)]
+
+    response = owner_client.get(f"{LOG}?format=xlsx", HTTP_HOST=PANEL)
+
+    rows = [values for _n, values in xlsx_rows(io.BytesIO(b"".join(response.streaming_content)))]
+    assert [row[0] for row in rows[1:3]] == [
+        format_jalali_datetime(row.created_at, persian_digits=False) for row in newest[:2]
+    ]
+    assert rows[3][0] == "فقط 2 پیامک تازه‌تر؛ برای بقیه، بازهٔ تاریخ را کوتاه‌تر کنید."
+    assert len(rows) == 4
