@@ -11,17 +11,22 @@ written, so a task run twice (or two workers at once) records one contact and on
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
+from celery import shared_task
 from django.db import connection
+from django.utils import timezone
 
 from core.models import SmsInbound
+from core.queue import enqueue
 from crm.models import ContactLog, Customer
 from crm.selectors.customers import customers_by_phone
 from crm.services.base import agency_write
 from crm.services.customers import customer_sms_consent_set
 from crm.tenancy import schema_require
+from tenants.models import Agency
 from tenants.services import AgencyNotActive
 from tenants.tenant_tasks import tenant_task
 
@@ -31,6 +36,8 @@ logger = logging.getLogger(__name__)
 SMS_REPLY_ACTOR = "sms_reply"
 # What a reply's contact row says it came through.
 VIA_SMS_REPLY = "sms_reply"
+# The sweep looks this far back for replies whose task the broker never took.
+SWEEP_SINCE = dt.timedelta(days=2)
 
 
 def inbound_contact(inbound_id: int) -> ContactLog | None:
@@ -102,3 +109,53 @@ def messaging_inbound_record(schema_name: str, inbound_id: int) -> int | None:
         logger.info("Inbound SMS %s not recorded: agency %s is not active", inbound_id, agency.pk)
         return None
     return contact.pk if contact is not None else None
+
+
+def sms_inbound_catch_up(*, agency: Any, since: dt.datetime) -> int:
+    """Record the agency's replies since ``since`` that are not on a timeline yet (their task
+    was never sent: broker down). Returns how many were recorded now."""
+    schema_require(agency)
+    ids = list(
+        SmsInbound.objects.filter(agency_id=agency.pk, received_at__gte=since).values_list(
+            "pk", flat=True
+        )
+    )
+    done = set(
+        ContactLog.objects.filter(
+            channel=ContactLog.Channel.SMS,
+            direction=ContactLog.Direction.IN,
+            sms_message_id__in=ids,
+        ).values_list("sms_message_id", flat=True)
+    )
+    missing = [pk for pk in ids if pk not in done]
+    for inbound_id in missing:
+        sms_inbound_record(agency=agency, inbound_id=inbound_id)
+    return len(missing)
+
+
+@tenant_task
+def messaging_inbound_catch_up(schema_name: str, since: str) -> int:
+    """The sweep's work in one agency's schema (safe to run twice)."""
+    agency = connection.tenant  # type: ignore[attr-defined]
+    try:
+        return sms_inbound_catch_up(agency=agency, since=dt.datetime.fromisoformat(since))
+    except AgencyNotActive:
+        return 0
+
+
+@shared_task
+def messaging_inbound_sweep() -> int:
+    """Beat, hourly: every agency with replies of the last two days gets a catch-up task
+    (replies already on a timeline are left alone). Returns the number of agencies."""
+    since = timezone.now() - SWEEP_SINCE
+    agency_ids = (
+        SmsInbound.objects.filter(received_at__gte=since, agency_id__isnull=False)
+        .values_list("agency_id", flat=True)
+        .distinct()
+    )
+    schemas = Agency.objects.filter(pk__in=list(agency_ids), status=Agency.Status.ACTIVE)
+    count = 0
+    for schema_name in schemas.values_list("schema_name", flat=True):
+        enqueue(messaging_inbound_catch_up, schema_name, since.isoformat())
+        count += 1
+    return count

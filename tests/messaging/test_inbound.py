@@ -15,7 +15,11 @@ from core.sms.signals import sms_received
 from crm.models import ContactLog, Customer
 from crm.selectors.audiences import sms_reachable
 from crm.services.customers import customer_create
-from messaging.inbound import messaging_inbound_record, sms_inbound_record
+from messaging.inbound import (
+    messaging_inbound_record,
+    messaging_inbound_sweep,
+    sms_inbound_record,
+)
 from tenants.models import Agency
 from tenants.services import agency_set_status
 from tests.crm.conftest import inside, owner_of
@@ -172,3 +176,25 @@ def test_a_suspended_agency_records_nothing_and_the_reply_stays_in_the_log(
 
     assert contacts(agency) == []
     assert SmsInbound.objects.filter(pk=inbound_id, agency_id=agency.pk).exists()
+
+
+def test_the_sweep_records_replies_whose_task_was_never_sent(agency, other_agency):
+    customer_of(agency)
+    texted(agency)
+    # Stored without its announcement (as when the broker was down).
+    inbound = SmsInbound.objects.create(
+        backend="fake",
+        provider_id="lost",
+        sender=MOBILE,
+        body="لغو",
+        received_at=timezone.now(),
+        agency_id=agency.pk,
+        opt_out=True,
+    )
+
+    assert messaging_inbound_sweep() == 1
+    assert messaging_inbound_sweep() == 1  # again: nothing more recorded
+
+    assert contacts(agency) == [(contacts(agency)[0][0], MOBILE, "sms", "in", "لغو", inbound.pk)]
+    with inside(agency):
+        assert sms_reachable().count() == 0
