@@ -143,6 +143,9 @@ def sent_totals(messages: QuerySet[SmsMessage]) -> Totals | None:
                 parts=Coalesce(Sum("parts"), 0),
                 cost=Coalesce(Sum("cost"), Decimal(0)),
             )
+            with connection.cursor() as cursor:
+                # Inside a caller's transaction the limit would outlive this block.
+                cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
     except OperationalError:
         return None
     return Totals(messages=row["messages"], parts=int(row["parts"]), cost=Decimal(row["cost"]))

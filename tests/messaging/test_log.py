@@ -381,3 +381,25 @@ def test_a_long_excel_file_holds_the_newest_rows_and_says_so(owner_client, agenc
     ]
     assert rows[3][0] == "فقط 2 پیامک تازه‌تر؛ برای بقیه، بازهٔ تاریخ را کوتاه‌تر کنید."
     assert len(rows) == 4
+
+
+def test_totals_too_slow_to_sum_are_given_up_and_the_page_says_so(
+    owner_client, agency, monkeypatch
+):
+    from messaging import log
+
+    message(agency)
+    monkeypatch.setattr(log, "TOTALS_TIMEOUT_MS", 1)
+    real_aggregate = log.QuerySet.aggregate
+
+    def slow(self, *args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.05)")
+        return real_aggregate(self, *args, **kwargs)
+
+    monkeypatch.setattr(log.QuerySet, "aggregate", slow)
+
+    html = page(owner_client)
+
+    assert "برای دیدن جمع، بازهٔ تاریخ را کوتاه‌تر کنید" in html
+    assert len(shown(html)) == 1
