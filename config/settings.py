@@ -428,6 +428,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.patterns.tasks.messaging_patterns_sweep",
         "schedule": 60 * 60,
     },
+    # Customers' replies whose task never reached the broker (messaging.inbound).
+    "sweep-inbound-sms": {"task": "messaging.inbound.messaging_inbound_sweep", "schedule": 3600},
     "sweep-referral-waves": {
         "task": "referrals.tasks.referrals_sweep",
         "schedule": env.int("REFERRAL_SWEEP_SECONDS", default=5),

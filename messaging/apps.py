@@ -11,6 +11,7 @@ class MessagingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import messaging.receivers  # noqa: F401 - replies onto the timeline (039)
         from messaging import mounts
 
         mounts.register()

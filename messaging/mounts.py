@@ -28,11 +28,19 @@ def _templates() -> None:
 
 def _patterns() -> None:
     """Contact patterns and their day's run (decision 037)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from messaging.log_sources import sms_source_register
     from messaging.patterns.models import SmsPattern
     from messaging.usage import template_usage_register
     from tenants.panel.registry import panel_urls_register
 
     panel_urls_register(prefix="sms/patterns/", module="messaging.patterns.urls")
+    sms_source_register(
+        prefix="pattern",
+        label=_("Contact pattern"),
+        names=lambda ids: dict(SmsPattern.objects.filter(pk__in=ids).values_list("pk", "name")),
+    )
     template_usage_register(
         "patterns", lambda template: SmsPattern.objects.filter(template=template).exists()
     )
@@ -43,7 +51,26 @@ def _bulk() -> None:
 
 
 def _log() -> None:
-    """The sent and received log; inbound messages and opt-outs."""
+    """The sent and received log; inbound messages and opt-outs (decision 039): the log's
+    page, its SMS on the customer's timeline, and the audit log's name for an SMS reply."""
+    from django.utils.translation import gettext_lazy as _
+
+    from core.labels import ACTORS
+    from crm.panel.timeline import timeline_source_register
+    from messaging.inbound import SMS_REPLY_ACTOR
+    from messaging.log_timeline import sms_timeline_entries
+    from tenants.panel.registry import panel_nav_register, panel_urls_register
+
+    panel_urls_register(prefix="sms/log/", module="messaging.log_urls")
+    panel_nav_register(
+        key="messaging-log",
+        url_name="panel-messaging-log:list",
+        label=_("SMS log"),
+        position=75,
+        manage_only=True,
+    )
+    timeline_source_register("messaging-sms", sms_timeline_entries)
+    ACTORS.register({SMS_REPLY_ACTOR: _("SMS reply")})
 
 
 def _credit() -> None:

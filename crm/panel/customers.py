@@ -122,7 +122,7 @@ def customer_detail(request, customer_id: int) -> HttpResponse:
             "agency": request.agency,
             "card": card,
             "customer": card.customer,
-            "timeline": card_timeline(card),
+            "timeline": card_timeline(card, agency=request.agency),
             # What the sections of the other CRM parts take (cases 029, money 030, selling 032).
             "cases": card.cases,
             "activities": card.activities,

@@ -1,10 +1,13 @@
 """The card's timeline: contacts (SMS too), cases, policies, complaints, claims, cheques and
 panel sales of one customer, newest first, built from what the card already read (no query of
-its own)."""
+its own). Apps above the CRM add entries of their own (the SMS log: its messages to the customer)
+through :func:`timeline_source_register`: each source reads what it needs for one card in a
+constant number of queries."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +25,17 @@ class TimelineEntry:
     label: str | Promise
     title: str
     note: str = ""
+    with_time: bool = False  # shown with its Tehran time of day, not the day alone
+
+
+# Extra entries for a card: ``source(card=..., agency=...)`` → entries (decision 039).
+TimelineSource = Callable[..., Iterable[TimelineEntry]]
+_sources: dict[str, TimelineSource] = {}
+
+
+def timeline_source_register(key: str, source: TimelineSource) -> None:
+    """Add ``source``'s entries to every card's timeline (registering a key again replaces it)."""
+    _sources[key] = source
 
 
 def _moment(value: dt.date | dt.datetime | None) -> dt.datetime | None:
@@ -32,8 +46,9 @@ def _moment(value: dt.date | dt.datetime | None) -> dt.datetime | None:
     return timezone.make_aware(dt.datetime.combine(value, dt.time()))
 
 
-def card_timeline(card: Any) -> list[TimelineEntry]:
-    """Everything that happened with the customer, newest first (at most 100 entries)."""
+def card_timeline(card: Any, *, agency: Any = None) -> list[TimelineEntry]:
+    """Everything that happened with the customer, newest first (at most 100 entries); with
+    ``agency``, the registered sources' entries too."""
     entries: list[TimelineEntry] = []
 
     def add(when: Any, kind: str, label: str | Promise, title: str, note: str = "") -> None:
@@ -79,5 +94,8 @@ def card_timeline(card: Any) -> list[TimelineEntry]:
         )
     for row in getattr(card, "sales", []):
         add(row.sale.created_at, "sale", _("Sale"), row.line_name, row.policy_number)
+    if agency is not None:
+        for source in _sources.values():
+            entries.extend(source(card=card, agency=agency))
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries[:TIMELINE_LENGTH]

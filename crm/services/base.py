@@ -38,14 +38,17 @@ def audit_record(
     action: str,
     target: models.Model,
     changes: dict[str, tuple[Any, Any]] | None = None,
+    actor_label: str = "",
 ) -> None:
+    """``actor_label`` names the part of the system that acted when no person did (a
+    ``core.labels.ACTORS`` key, e.g. ``sms_reply``); the CRM's own by default."""
     core_audit.audit_record(
         actor=actor,
         action=action,
         target=target,
         changes=changes,
         agency_id=agency.pk,
-        actor_label="" if actor_id(actor) else SYSTEM_ACTOR,
+        actor_label="" if actor_id(actor) else (actor_label or SYSTEM_ACTOR),
     )
 
 

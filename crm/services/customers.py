@@ -269,10 +269,17 @@ def customer_update(*, agency: Any, actor: Any, customer: Customer, **fields: An
 
 
 def customer_sms_consent_set(
-    *, agency: Any, actor: Any, customer: Customer, consent: bool, source: str = ""
+    *,
+    agency: Any,
+    actor: Any,
+    customer: Customer,
+    consent: bool,
+    source: str = "",
+    actor_label: str = "",
 ) -> Customer:
     """Record that the customer agrees to SMS (``source``: how, a ``Customer.ConsentSource``)
-    or does not (an opt-out: promotional and automated messages stop)."""
+    or does not (an opt-out: promotional and automated messages stop). ``actor_label``: the
+    part of the system that acted without a person (an SMS reply), for the audit row."""
     if consent and source not in Customer.ConsentSource.values:
         raise ValidationError({"sms_consent_source": [_("Say how the customer agreed.")]})
     with agency_write(agency):
@@ -304,5 +311,6 @@ def customer_sms_consent_set(
             action="customer.sms_consent_changed",
             target=locked,
             changes={"sms_consent": (before, consent)},
+            actor_label=actor_label,
         )
     return locked

@@ -279,8 +279,9 @@ def test_the_card_shows_everything_with_constant_queries(owner_client, agency):
     many, _html = _card_queries(owner_client, customer)
     assert many == few
     # Session, agency and membership, the customer and its 16 lists, names of lines and
-    # people, the sales' orders and policies, the book's insurers and free fields.
-    assert few == 30
+    # people, the sales' orders and policies, the book's insurers and free fields, and the
+    # agency's SMS to the customer (messaging's timeline source, decision 039).
+    assert few == 31
 
 
 def test_staff_see_only_their_own_cases_on_the_card(client, agency):
