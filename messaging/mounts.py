@@ -18,12 +18,16 @@ def _templates() -> None:
 
     from messaging import labels
     from messaging.placeholders import register_builtin
+    from messaging.tabs import sms_tab_register
     from tenants.panel.registry import panel_nav_register, panel_urls_register
 
     register_builtin()
     labels.register()
     panel_urls_register(prefix="sms/templates/", module="messaging.template_urls")
     panel_nav_register(key="sms", url_name="panel-sms-templates:list", label=_("SMS"), position=75)
+    sms_tab_register(
+        key="templates", url_name="panel-sms-templates:list", label=_("Templates"), position=10
+    )
 
 
 def _patterns() -> None:
@@ -32,10 +36,18 @@ def _patterns() -> None:
 
     from messaging.log_sources import sms_source_register
     from messaging.patterns.models import SmsPattern
+    from messaging.tabs import sms_tab_register
     from messaging.usage import template_usage_register
     from tenants.panel.registry import panel_urls_register
 
     panel_urls_register(prefix="sms/patterns/", module="messaging.patterns.urls")
+    sms_tab_register(
+        key="patterns",
+        url_name="panel-sms-patterns:list",
+        label=_("Contact patterns"),
+        position=20,
+        manage_only=True,
+    )
     sms_source_register(
         prefix="pattern",
         label=_("Contact pattern"),
@@ -59,14 +71,15 @@ def _log() -> None:
     from crm.panel.timeline import timeline_source_register
     from messaging.inbound import SMS_REPLY_ACTOR
     from messaging.log_timeline import sms_timeline_entries
-    from tenants.panel.registry import panel_nav_register, panel_urls_register
+    from messaging.tabs import sms_tab_register
+    from tenants.panel.registry import panel_urls_register
 
     panel_urls_register(prefix="sms/log/", module="messaging.log_urls")
-    panel_nav_register(
-        key="messaging-log",
+    sms_tab_register(
+        key="log",
         url_name="panel-messaging-log:list",
-        label=_("SMS log"),
-        position=75,
+        label=_("Sent and received"),
+        position=40,
         manage_only=True,
     )
     timeline_source_register("messaging-sms", sms_timeline_entries)

@@ -12,7 +12,6 @@ from django.utils import timezone
 from core.models import SmsInbound, SmsMessage
 from crm.services.customers import customer_create
 from tests.crm.conftest import inside, owner_of
-from tests.e2e.conftest import browser, csp_violations, live_port, site_port  # noqa: F401
 from tests.e2e.test_accessibility import assert_clean, check_current
 from tests.e2e.test_referral import _panel_tab
 from tests.factories import create_agency
@@ -57,7 +56,8 @@ def test_an_owner_filters_the_log_and_follows_a_reply_to_the_card(
     found: dict = {}
 
     panel = _panel_tab(browser, owner_of(agency), site_port, path="/")
-    panel.click("#nav-panel-messaging-log")
+    panel.click("#nav-panel-sms")
+    panel.click("#sms-tab-log")
     panel.wait_for_selector("#sms-log-table")
     assert panel.locator("tr[data-message]").count() == 2
     check_current(panel, found)

@@ -1,0 +1,30 @@
+"""``{% sms_tabs "patterns" %}``: the SMS section's tabs, the current one marked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import reverse
+
+from messaging.tabs import sms_tabs as registered
+
+register = template.Library()
+
+
+@register.inclusion_tag("messaging/_tabs.html", takes_context=True)
+def sms_tabs(context: Any, current: str) -> dict[str, Any]:
+    membership = getattr(context.get("request"), "membership", None)
+    manages = bool(getattr(membership, "can_manage", False))
+    return {
+        "tabs": [
+            {
+                "key": tab.key,
+                "url": reverse(tab.url_name),
+                "label": tab.label,
+                "current": tab.key == current,
+            }
+            for tab in registered()
+            if manages or not tab.manage_only
+        ]
+    }
