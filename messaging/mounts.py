@@ -21,7 +21,19 @@ def _patterns() -> None:
 
 
 def _bulk() -> None:
-    """Bulk sends: audiences, preview, schedule, progress."""
+    """Bulk sends: audiences, preview, schedule, progress (decision 038)."""
+    from django.utils.translation import gettext_lazy as _
+
+    import messaging.bulk.tasks  # noqa: F401 - its Celery tasks (not an app's tasks.py)
+    from tenants.panel.registry import panel_nav_register, panel_urls_register
+
+    panel_urls_register(prefix="sms/bulk/", module="messaging.bulk.urls")
+    panel_nav_register(
+        key="messaging-bulk",
+        url_name="panel-sms-bulk:list",
+        label=_("Bulk SMS"),
+        position=74,
+    )
 
 
 def _log() -> None:

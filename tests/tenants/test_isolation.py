@@ -307,6 +307,12 @@ def objects_of_a(two_agencies, sale_a):
         book_a = BookPolicy.objects.create(
             customer=holder, origin="other", insurer_code="iran", line_code="fire", number="A-1"
         )
+    from messaging.bulk.models import BulkSend
+
+    with schema_context(agency_a.schema_name):
+        bulk_a = BulkSend.objects.create(
+            name="SECRET-OF-A bulk", body="SECRET-OF-A", audience=BulkSend.Audience.UPLOAD
+        )
     statement_a = CommissionStatement.objects.create(
         agency=agency_a,
         jalali_year=1405,
@@ -337,6 +343,7 @@ def objects_of_a(two_agencies, sale_a):
             "token": token_a,
             "instrument_id": str(cheque_a.pk),
             "book_id": str(book_a.pk),
+            "bulk_id": str(bulk_a.pk),
         }
     )
 

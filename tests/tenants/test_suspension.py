@@ -85,6 +85,7 @@ class World:
             "sale_id": "1",
             "instrument_id": str(self.instrument_id),
             "book_id": "1",  # refused before any lookup
+            "bulk_id": "1",  # refused before any lookup
         }
 
     def fill(self, route: str) -> str:
