@@ -13,7 +13,17 @@ def register() -> None:
 
 
 def _templates() -> None:
-    """Templates with placeholders and the live preview."""
+    """Templates with placeholders and the live preview (decision 035)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from messaging import labels
+    from messaging.placeholders import register_builtin
+    from tenants.panel.registry import panel_nav_register, panel_urls_register
+
+    register_builtin()
+    labels.register()
+    panel_urls_register(prefix="sms/templates/", module="messaging.template_urls")
+    panel_nav_register(key="sms", url_name="panel-sms-templates:list", label=_("SMS"), position=75)
 
 
 def _patterns() -> None:

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy as _p
 
 from core.forms import Form, JalaliDateField
 from core.sms.parts import Line
@@ -18,6 +19,7 @@ from crm.models import Customer, CustomerGroup, CustomerRank, Region
 from crm.reporting.forms import WholeNumberField
 from crm.selectors.audiences import audiences
 from messaging.bulk.models import BulkSend
+from messaging.models import SmsTemplate
 
 MAX_LIST_BYTES = 20 * 1024 * 1024
 # The customer list's filters a "customers matching filters" audience takes.
@@ -26,8 +28,18 @@ LIST_FILTERS = ("kind", "band", "region_id")
 
 class BulkForm(Form):
     name = forms.CharField(label=_("Name"), max_length=100)
+    template = forms.ModelChoiceField(
+        label=_("Template"),
+        queryset=SmsTemplate.objects.none(),
+        required=False,
+        help_text=_("Leave the text empty to send the template's text."),
+    )
     body = forms.CharField(
-        label=_("Text"), widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}), max_length=2000
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+        max_length=2000,
+        required=False,
+        strip=False,
     )
     line = forms.ChoiceField(label=_("Sender line"), choices=Line.choices, initial=Line.PROMOTIONAL)
     audience = forms.ChoiceField(
@@ -63,6 +75,11 @@ class BulkForm(Form):
         if not owner:
             fields["line"].choices = [(Line.PROMOTIONAL, Line.PROMOTIONAL.label)]
         fields["group"].queryset = CustomerGroup.objects.order_by("name")
+        fields["template"].queryset = SmsTemplate.objects.filter(is_active=True).order_by("name")
+        fields["body"].help_text = _(
+            "Placeholders of the customer and the agency may be written by name, e.g. "
+            "%(example)s; a recipient without the value is skipped."
+        ) % {"example": "{" + str(_p("placeholder", "customer name")) + "}"}
         everything = [("", _("All"))]
         fields["kind"].choices = everything + list(Customer.Kind.choices)
         fields["band"].choices = everything + list(CustomerRank.Band.choices)
@@ -102,7 +119,8 @@ class BulkForm(Form):
         upload = data.get("upload")
         return {
             "name": data["name"],
-            "body": data["body"],
+            "body": data.get("body") or "",
+            "template": data.get("template"),
             "line": data["line"],
             "audience": audience,
             "group": data.get("group"),

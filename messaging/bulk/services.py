@@ -37,6 +37,9 @@ from crm.tenancy import schema_require
 from messaging.bulk.lists import ListUnreadable, list_entries
 from messaging.bulk.models import BulkListNumber, BulkSend, BulkSkip
 from messaging.bulk.recipients import CHUNK, audience_counts, bulk_chunks
+from messaging.bulk.render import bulk_body_check
+from messaging.models import SmsTemplate
+from messaging.placeholders import body_to_canonical
 from tenants.services import AgencyNotActive
 
 logger = logging.getLogger(__name__)
@@ -113,7 +116,7 @@ def bulk_create(
     upload: IO[bytes] | None = None,
     upload_name: str = "",
     pasted: str = "",
-    template_id: int | None = None,
+    template: SmsTemplate | None = None,
 ) -> BulkSend:
     """A draft bulk send, with its uploaded list read, de-duplicated and its invalid rows
     kept (to be listed), and its preview's figures. Only owners and managers create one;
@@ -125,8 +128,13 @@ def bulk_create(
         raise PermissionDenied(
             _("Only the agency's owner may send a bulk SMS on the service line.")
         )
-    if not body.strip():
+    if body.strip():
+        body = body_to_canonical(body)  # placeholders by their Persian names → their keys
+    elif template is not None:
+        body = template.body
+    else:
         raise ValidationError({"body": _("Write the text of the message.")})
+    bulk_body_check(body)
     _check_audience(audience=audience, group=group, audience_key=audience_key)
     if audience == BulkSend.Audience.UPLOAD and upload is None and not pasted.strip():
         raise ValidationError({"upload": _("Upload a file of numbers or paste the numbers.")})
@@ -140,7 +148,7 @@ def bulk_create(
             group=group if audience == BulkSend.Audience.GROUP else None,
             audience_key=audience_key if audience == BulkSend.Audience.REPORT else "",
             filters=filters or {},
-            template_id=template_id,
+            template_id=template.pk if template is not None else None,
             created_by_user_id=user.pk,
         )
         if audience == BulkSend.Audience.UPLOAD:

@@ -30,6 +30,7 @@ from messaging.bulk.services import (
     bulk_finish_if_sent,
     bulk_schedule,
 )
+from messaging.placeholders import body_to_written
 from tenants.panel.base import panel_view
 
 PAGE_SIZE = 30
@@ -100,6 +101,7 @@ def bulk_detail_view(request, bulk_id: int) -> HttpResponse:
         {
             "agency": request.agency,
             "bulk": bulk,
+            "body": body_to_written(bulk.body),
             "skip_counts": skip_counts(bulk),
             "page": skips,
             "skips": skips.object_list,

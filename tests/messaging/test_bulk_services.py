@@ -410,3 +410,63 @@ def test_an_empty_list_or_text_is_refused(agency, owner_membership):
         with pytest.raises(ValidationError):
             _pasted(owner_membership, "09121234567", body="  ")
         assert not BulkSend.objects.exists()
+
+
+def test_placeholders_personalise_each_message_and_a_missing_value_skips_the_recipient(
+    agency, owner_membership
+):
+    credit_top_up(agency_id=agency.pk, amount=100_000)
+    with inside(agency):
+        group = CustomerGroup.objects.create(name="تخفیف")
+        maryam = person("مریم", group=group)
+        nameless = person("", group=group, last_name="صالحی")  # no first name
+        bulk = bulk_create(
+            agency=agency,
+            membership=owner_membership,
+            name="شخصی",
+            body="{نام} عزیز، تخفیف {نام نمایندگی} برای شماست",
+            audience=BulkSend.Audience.GROUP,
+            group=group,
+        )
+        assert bulk.body == "{first_name} عزیز، تخفیف {agency_name} برای شماست"
+        assert (bulk.recipients, bulk.skipped_missing) == (1, 1)
+        bulk_schedule(agency=agency, membership=owner_membership, bulk=bulk)
+        bulk_send_run(agency=agency, bulk_id=bulk.pk)
+        skip = BulkSkip.objects.get(bulk=bulk)
+    message = SmsMessage.objects.get(source=bulk.source)
+    assert message.body == f"مریم عزیز، تخفیف {agency.name} برای شماست"
+    assert message.customer_id == maryam.pk
+    assert message.parts == sms_parts(message.body)
+    assert (skip.reason, skip.customer_id, skip.detail) == ("missing", nameless.pk, "{نام}")
+
+
+def test_a_listed_number_no_customer_holds_has_no_name_to_put_in(agency, owner_membership):
+    with inside(agency):
+        known = person("رضا", mobile="09121119999")
+        bulk = _pasted(owner_membership, "09121119999\n09121118888", body="سلام {نام مشتری}")
+        skipped = list(BulkSkip.objects.filter(bulk=bulk).values_list("value", "reason"))
+        preview = bulk_preview(agency=agency, bulk=bulk)
+    assert known.pk and (preview.recipients, preview.skipped["missing"]) == (1, 1)
+    assert skipped == []  # the preview keeps no skips; the send records them
+
+
+def test_placeholders_a_bulk_send_cannot_fill_are_refused(agency, owner_membership):
+    with inside(agency):
+        with pytest.raises(ValidationError) as refused:
+            _pasted(owner_membership, "09121234567", body="بیمه‌نامه {شماره بیمه‌نامه}")
+        with pytest.raises(ValidationError):
+            _pasted(owner_membership, "09121234567", body="سلام {ناشناخته}")
+        assert not BulkSend.objects.exists()
+    assert "{شماره بیمه‌نامه}" in refused.value.message_dict["body"][0]
+
+
+def test_a_template_gives_its_text_when_none_is_written(agency, owner_membership):
+    from messaging.models import SmsTemplate
+
+    with inside(agency):
+        template = SmsTemplate.objects.create(
+            name="پاییز", body="{first_name} جان، جشنواره پاییز", line="promotional"
+        )
+        person("مریم", mobile="09121117777")
+        bulk = _pasted(owner_membership, "09121117777", body="", template=template)
+    assert (bulk.body, bulk.template_id, bulk.recipients) == (template.body, template.pk, 1)

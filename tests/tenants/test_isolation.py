@@ -307,6 +307,12 @@ def objects_of_a(two_agencies, sale_a):
         book_a = BookPolicy.objects.create(
             customer=holder, origin="other", insurer_code="iran", line_code="fire", number="A-1"
         )
+        from messaging.models import SmsTemplate
+
+        for n in range(3):
+            template_a = SmsTemplate.objects.create(
+                name=f"SECRET-OF-A template {n}", body="x", line="service"
+            )
     from messaging.bulk.models import BulkSend
 
     with schema_context(agency_a.schema_name):
@@ -343,6 +349,7 @@ def objects_of_a(two_agencies, sale_a):
             "token": token_a,
             "instrument_id": str(cheque_a.pk),
             "book_id": str(book_a.pk),
+            "template_id": str(template_a.pk),
             "bulk_id": str(bulk_a.pk),
         }
     )

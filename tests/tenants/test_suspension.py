@@ -86,6 +86,7 @@ class World:
             "instrument_id": str(self.instrument_id),
             "book_id": "1",  # refused before any lookup
             "bulk_id": "1",  # refused before any lookup
+            "template_id": "1",  # an SMS template: refused before any lookup
         }
 
     def fill(self, route: str) -> str:

@@ -7,10 +7,9 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
         ('crm', '0002_selling_panel_sale'),
+        ('messaging', '0001_sms_templates'),
     ]
 
     operations = [

@@ -1,0 +1,29 @@
+"""Names of SMS automation's audit actions and how its changed values read (core.labels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from core.labels import AUDIT_ACTION_GROUPS, AUDIT_ACTIONS, audit_value_format_register
+
+
+def register() -> None:
+    AUDIT_ACTION_GROUPS.register({"sms_template": _("SMS templates")})
+    AUDIT_ACTIONS.register(
+        {
+            "sms_template.created": _("SMS template created"),
+            "sms_template.updated": _("SMS template changed"),
+            "sms_template.deactivated": _("SMS template deactivated (in use, kept)"),
+            "sms_template.deleted": _("SMS template deleted"),
+        }
+    )
+    # The audit log keeps the stored text; people read placeholders by their names.
+    audit_value_format_register("messaging.smstemplate", "body", _body_shown)
+
+
+def _body_shown(value: Any) -> str:
+    from messaging.placeholders import body_to_written
+
+    return body_to_written(str(value or ""))
