@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -97,6 +98,12 @@ def audience_counts(bulk: BulkSend) -> dict[str, int]:
     }
 
 
+@lru_cache(maxsize=256)
+def _parts(text: str) -> int:
+    """Parts of ``text``; a text without placeholders is the same for every recipient."""
+    return sms_parts(text)
+
+
 def _rendered(chunk: Chunk, render: Renderer, customer: Any, number: str, row: int | None) -> None:
     text = render(customer)
     customer_id = customer.pk if customer is not None else None
@@ -112,7 +119,7 @@ def _rendered(chunk: Chunk, render: Renderer, customer: Any, number: str, row: i
         )
         return
     chunk.items.append(OutboxItem(to=number, body=text, customer_id=customer_id))
-    chunk.parts.append(sms_parts(text))
+    chunk.parts.append(_parts(text))
 
 
 def _audience_chunks(bulk: BulkSend, render: Renderer, after: str, size: int) -> Iterator[Chunk]:
@@ -130,9 +137,9 @@ def _audience_chunks(bulk: BulkSend, render: Renderer, after: str, size: int) ->
         yield chunk
 
 
-def _holders(numbers: list[str]) -> dict[str, list[Customer]]:
-    """The live customers holding each of ``numbers`` (as their mobile or one of their
-    phones), lowest id first: two queries for the chunk."""
+def _holders(numbers: QuerySet[Any]) -> dict[str, list[Customer]]:
+    """The live customers holding each of ``numbers`` (a subquery of the chunk's numbers), as
+    their mobile or one of their phones, lowest id first: two queries for the chunk."""
     by_mobile = customers_live().filter(mobile__in=numbers).only(*CUSTOMER_FIELDS)
     by_phone = (
         CustomerPhone.objects.filter(number__in=numbers, customer__merged_into__isnull=True)
@@ -162,7 +169,11 @@ def _list_chunks(bulk: BulkSend, render: Renderer, after: str, size: int) -> Ite
         )
         if not rows:
             return
-        holders = _holders([number for _id, number, _row in rows])
+        holders = _holders(
+            BulkListNumber.objects.filter(bulk=bulk, id__gt=last, id__lte=rows[-1][0]).values(
+                "number"
+            )
+        )
         chunk = Chunk(position=str(rows[-1][0]))
         for _id, number, row in rows:
             held = holders.get(number, [])

@@ -35,7 +35,7 @@ from crm.selectors.audiences import audience_get
 from crm.services.base import agency_write
 from crm.tenancy import schema_require
 from messaging.bulk.lists import ListUnreadable, list_entries
-from messaging.bulk.models import BulkListNumber, BulkSend, BulkSkip
+from messaging.bulk.models import BulkSend, BulkSkip
 from messaging.bulk.recipients import CHUNK, audience_counts, bulk_chunks
 from messaging.bulk.render import bulk_body_check
 from messaging.models import SmsTemplate
@@ -176,12 +176,20 @@ def bulk_create(
 def _read_list(bulk: BulkSend, *, upload: IO[bytes] | None, upload_name: str, pasted: str) -> None:
     """Keep the list's valid numbers once each; list its invalid and repeated rows."""
     seen: set[str] = set()
-    numbers: list[BulkListNumber] = []
+    numbers: list[tuple[str, int]] = []
     skips: list[BulkSkip] = []
     rows = invalid = duplicate = 0
 
     def flush() -> None:
-        BulkListNumber.objects.bulk_create(numbers)
+        if numbers:
+            # One statement per batch (a list may hold 200,000 numbers).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO messaging_bulklistnumber (bulk_id, number, row) "
+                    "SELECT %s, t.number, t.row FROM unnest(%s::varchar[], %s::integer[]) "
+                    "AS t(number, row)",
+                    [bulk.pk, [n for n, _r in numbers], [r for _n, r in numbers]],
+                )
         BulkSkip.objects.bulk_create(skips)
         numbers.clear()
         skips.clear()
@@ -196,7 +204,7 @@ def _read_list(bulk: BulkSend, *, upload: IO[bytes] | None, upload_name: str, pa
             skips.append(BulkSkip(bulk=bulk, reason=Reason.DUPLICATE, row=row, value=number))
         else:
             seen.add(number)
-            numbers.append(BulkListNumber(bulk=bulk, number=number, row=row))
+            numbers.append((number, row))
         if len(numbers) + len(skips) >= NUMBERS_BATCH:
             flush()
     flush()

@@ -16,7 +16,7 @@ from core.models import SmsMessage
 from core.sms.credit import credit_balance, credit_top_up
 from crm.models import CustomerGroup
 from messaging.bulk.models import BulkSend
-from messaging.bulk.services import bulk_create, bulk_send_run
+from messaging.bulk.services import bulk_create, bulk_schedule, bulk_send_run
 from tests.crm.conftest import inside
 from tests.messaging.conftest import person
 
@@ -217,3 +217,62 @@ def test_another_agencys_bulk_send_is_not_found(client, owner_membership, other_
     with inside(owner_membership.agency):
         bulk.refresh_from_db()
     assert bulk.state == BulkSend.State.DRAFT
+
+
+def test_a_report_with_jalali_filters_and_a_customer_list_filter_as_audiences(
+    owner_client, owner_membership
+):
+    from core.jalali import to_jalali
+    from tests.crm.reports_data import book
+
+    agency = owner_membership.agency
+    today = timezone.localdate()
+    with inside(agency):
+        lapsed = person("سعید", kind="definite")
+        long_ago = person("نادر")
+        book(lapsed, end=today - dt.timedelta(days=3), origin="ledger")
+        book(long_ago, end=today - dt.timedelta(days=40), origin="ledger")
+    jalali = {
+        "date_from": to_jalali(today - dt.timedelta(days=10)).strftime("%Y/%m/%d"),
+        "date_to": to_jalali(today).strftime("%Y/%m/%d"),
+    }
+    response = owner_client.post(
+        "/sms/bulk/new/",
+        {
+            "name": "تمدیدنشده",
+            "body": TEXT,
+            "line": "promotional",
+            "audience": "report",
+            "audience_key": "report:not-renewed",
+            **jalali,
+        },
+        HTTP_HOST=PANEL,
+    )
+    assert response.status_code == 302
+    response = owner_client.post(
+        "/sms/bulk/new/",
+        {
+            "name": "قطعی",
+            "body": TEXT,
+            "line": "promotional",
+            "audience": "filter",
+            "kind": "definite",
+        },
+        HTTP_HOST=PANEL,
+    )
+    assert response.status_code == 302
+    with inside(agency):
+        report, listed = BulkSend.objects.order_by("id")
+    assert report.filters == {
+        "first": (today - dt.timedelta(days=10)).isoformat(),
+        "last": today.isoformat(),
+    }
+    assert listed.filters == {"kind": "definite"}
+    assert (report.recipients, listed.recipients) == (1, 1)
+    credit_top_up(agency_id=agency.pk, amount=100_000)
+    with inside(agency):
+        for bulk in (report, listed):
+            bulk_schedule(agency=agency, membership=owner_membership, bulk=bulk)
+            bulk_send_run(agency=agency, bulk_id=bulk.pk)
+    sent = set(SmsMessage.objects.values_list("source", "customer_id"))
+    assert sent == {(report.source, lapsed.pk), (listed.source, lapsed.pk)}
