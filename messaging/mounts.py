@@ -35,8 +35,11 @@ def _bulk() -> None:
     from django.utils.translation import gettext_lazy as _
 
     import messaging.bulk.tasks  # noqa: F401 - its Celery tasks (not an app's tasks.py)
+    from messaging.bulk.selectors import template_in_bulk
+    from messaging.usage import template_usage_register
     from tenants.panel.registry import panel_nav_register, panel_urls_register
 
+    template_usage_register("bulk", template_in_bulk)
     panel_urls_register(prefix="sms/bulk/", module="messaging.bulk.urls")
     panel_nav_register(
         key="messaging-bulk",

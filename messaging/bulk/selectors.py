@@ -74,3 +74,9 @@ def skip_counts(bulk: BulkSend) -> list[tuple[Any, int]]:
         (BulkSkip.Reason.MISSING.label, bulk.skipped_missing),
     ]
     return [(label, count) for label, count in rows if count]
+
+
+def template_in_bulk(template: Any) -> bool:
+    """A template a bulk send was made from is kept (deactivated, not deleted): the send
+    names it (decision 035's usage checks)."""
+    return BulkSend.objects.filter(template_id=getattr(template, "pk", None)).exists()

@@ -470,3 +470,44 @@ def test_a_template_gives_its_text_when_none_is_written(agency, owner_membership
         person("مریم", mobile="09121117777")
         bulk = _pasted(owner_membership, "09121117777", body="", template=template)
     assert (bulk.body, bulk.template_id, bulk.recipients) == (template.body, template.pk, 1)
+
+
+def test_a_template_a_bulk_send_was_made_from_is_only_deactivated(agency, owner_membership):
+    from messaging.models import SmsTemplate
+    from messaging.services import sms_template_delete
+
+    with inside(agency):
+        template = SmsTemplate.objects.create(name="پاییز", body="جشنواره", line="promotional")
+        _pasted(owner_membership, "09121117777", body="", template=template)
+        sms_template_delete(agency=agency, actor=owner_membership.user, template=template)
+        template.refresh_from_db()
+    assert template.is_active is False
+
+
+def test_an_agency_suspended_before_its_send_starts_queues_nothing(agency, owner_membership):
+    credit_top_up(agency_id=agency.pk, amount=100_000)
+    with inside(agency):
+        bulk = _pasted(owner_membership, "\n".join(_numbers(3)))
+        bulk_schedule(agency=agency, membership=owner_membership, bulk=bulk)
+    Agency.objects.filter(pk=agency.pk).update(status=Agency.Status.SUSPENDED)
+    with inside(agency):
+        assert bulk_send_run(agency=agency, bulk_id=bulk.pk) == 0
+        bulk.refresh_from_db()
+    assert bulk.state == BulkSend.State.FAILED
+    assert not SmsMessage.objects.exists()
+    assert credit_balance(agency.pk) == Decimal(100_000)
+
+
+def test_the_sweep_starts_a_due_send_whose_message_was_lost(agency, owner_membership):
+    from messaging.bulk.tasks import bulk_sweep
+
+    credit_top_up(agency_id=agency.pk, amount=100_000)
+    with inside(agency):
+        bulk = _pasted(owner_membership, "\n".join(_numbers(2)))
+        soon = timezone.now() + dt.timedelta(minutes=3)
+        bulk_schedule(agency=agency, membership=owner_membership, bulk=bulk, scheduled_at=soon)
+    assert not SmsMessage.objects.exists()  # its own message never ran (no commit in a test)
+    assert bulk_sweep.delay().get() == 1  # one message per active agency
+    assert SmsMessage.objects.filter(source=bulk.source).count() == 2
+    bulk_sweep.delay().get()
+    assert SmsMessage.objects.filter(source=bulk.source).count() == 2
