@@ -421,6 +421,9 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-crm-ledger": {"task": "crm.tasks.crm_ledger_sweep", "schedule": 24 * 60 * 60},
     # Every customer's rank, recomputed per agency (one message per agency).
     "recompute-crm-ranking": {"task": "crm.tasks.crm_ranking_nightly", "schedule": 24 * 60 * 60},
+    # Bulk SMS sends whose start message was lost, or whose expansion a dead worker left
+    # (each send's own eta message starts it; one message per agency, decision 038).
+    "sweep-bulk-sms": {"task": "messaging.bulk.tasks.bulk_sweep", "schedule": 60 * 60},
     # Activity reminders of every active agency's staff (each sent once).
     "send-crm-activity-reminders": {"task": "crm.tasks.crm_reminders_sweep", "schedule": 5 * 60},
     # Contact patterns: the day's automated SMS of every active agency (each decided once).

@@ -11,7 +11,11 @@ from core.labels import AUDIT_ACTION_GROUPS, AUDIT_ACTIONS, audit_value_format_r
 
 def register() -> None:
     AUDIT_ACTION_GROUPS.register(
-        {"sms_template": _("SMS templates"), "sms_pattern": _("Contact patterns")}
+        {
+            "sms_template": _("SMS templates"),
+            "sms_pattern": _("Contact patterns"),
+            "bulk_send": _("Bulk SMS"),
+        }
     )
     AUDIT_ACTIONS.register(
         {
@@ -23,6 +27,12 @@ def register() -> None:
             "sms_pattern.changed": _("Contact pattern changed"),
             "sms_pattern.switched": _("Contact pattern switched on or off"),
             "sms_pattern.deleted": _("Contact pattern deleted"),
+            "bulk_send.create": _("Bulk SMS created"),
+            "bulk_send.schedule": _("Bulk SMS sent or scheduled"),
+            "bulk_send.cancel": _("Bulk SMS cancelled"),
+            "bulk_send.start": _("Bulk SMS started"),
+            "bulk_send.fail": _("Bulk SMS failed"),
+            "bulk_send.done": _("Bulk SMS finished"),
         }
     )
     # The audit log keeps the stored text; people read placeholders by their names.

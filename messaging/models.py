@@ -35,6 +35,14 @@ class SmsTemplate(models.Model):
 
 
 # Each part's models live beside its code; Django finds them through this module.
+from messaging.bulk.models import BulkListNumber, BulkSend, BulkSkip  # noqa: E402
 from messaging.patterns.models import PatternOccurrence, SmsPattern  # noqa: E402
 
-__all__ = ["PatternOccurrence", "SmsPattern", "SmsTemplate"]
+__all__ = [
+    "BulkListNumber",
+    "BulkSend",
+    "BulkSkip",
+    "PatternOccurrence",
+    "SmsPattern",
+    "SmsTemplate",
+]

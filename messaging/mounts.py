@@ -34,6 +34,7 @@ def _patterns() -> None:
     """Contact patterns and their day's run (decision 037)."""
     from django.utils.translation import gettext_lazy as _
 
+    import messaging.patterns.tasks  # noqa: F401 - its Celery tasks (not an app's tasks.py)
     from messaging.log_sources import sms_source_register
     from messaging.patterns.models import SmsPattern
     from messaging.tabs import sms_tab_register
@@ -59,7 +60,25 @@ def _patterns() -> None:
 
 
 def _bulk() -> None:
-    """Bulk sends: audiences, preview, schedule, progress."""
+    """Bulk sends: audiences, preview, schedule, progress (decision 038)."""
+    from django.utils.translation import gettext_lazy as _
+
+    import messaging.bulk.tasks  # noqa: F401 - its Celery tasks (not an app's tasks.py)
+    from messaging.bulk.models import BulkSend
+    from messaging.bulk.selectors import template_in_bulk
+    from messaging.log_sources import sms_source_register
+    from messaging.tabs import sms_tab_register
+    from messaging.usage import template_usage_register
+    from tenants.panel.registry import panel_urls_register
+
+    template_usage_register("bulk", template_in_bulk)
+    sms_source_register(
+        prefix="bulk",
+        label=_("Bulk send"),
+        names=lambda ids: dict(BulkSend.objects.filter(pk__in=ids).values_list("pk", "name")),
+    )
+    panel_urls_register(prefix="sms/bulk/", module="messaging.bulk.urls")
+    sms_tab_register(key="bulk", url_name="panel-sms-bulk:list", label=_("Bulk SMS"), position=30)
 
 
 def _log() -> None:

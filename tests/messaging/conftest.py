@@ -1,17 +1,30 @@
 """Fixtures of SMS automation's tests: the CRM's (agencies' members, a catalog line) and a
-customer with a policy, a cheque, an activity and a claim in the agency's schema."""
+customer with a policy, a cheque, an activity and a claim in the agency's schema; members of
+each role and customers who agreed to SMS (bulk sends)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from accounts.models import AgencyMembership
 from core.jalali import tehran
-from crm.models import Activity, BookPolicy, Case, ClaimRecord, Customer, Instrument
+from crm.models import (
+    Activity,
+    BookPolicy,
+    Case,
+    ClaimRecord,
+    Customer,
+    CustomerGroup,
+    CustomerGroupMembership,
+    Instrument,
+)
 from tests.crm.conftest import inside, owner, sale_line, staff_member
+from tests.factories import create_user
 
 __all__ = ["owner", "sale_line", "staff_member"]
 
@@ -75,3 +88,43 @@ def insured(agency, sale_line):
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+# ---- bulk sends ----------------------------------------------------------------------------
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def owner_membership(agency) -> AgencyMembership:
+    return agency.memberships.get(role=AgencyMembership.Role.OWNER)
+
+
+@pytest.fixture
+def manager_membership(agency) -> AgencyMembership:
+    return AgencyMembership.objects.create(
+        user=create_user(first_name="مریم", last_name="مدیر"),
+        agency=agency,
+        role=AgencyMembership.Role.MANAGER,
+    )
+
+
+@pytest.fixture
+def staff_membership(agency) -> AgencyMembership:
+    return AgencyMembership.objects.create(
+        user=create_user(first_name="سارا", last_name="کارمند"),
+        agency=agency,
+        role=AgencyMembership.Role.STAFF,
+    )
+
+
+def person(first_name: str = "مینا", group: CustomerGroup | None = None, **fields) -> Customer:
+    """A customer who agreed to SMS, unless told otherwise; in ``group`` if given."""
+    fields.setdefault("mobile", f"0936{next(_numbers):07d}")
+    fields.setdefault("sms_consent", True)
+    fields.setdefault("source", Customer.Source.PANEL)
+    fields.setdefault("last_name", "احمدی")
+    customer = Customer.objects.create(first_name=first_name, **fields)
+    if group is not None:
+        CustomerGroupMembership.objects.create(customer=customer, group=group)
+    return customer

@@ -316,6 +316,12 @@ def objects_of_a(two_agencies, sale_a):
             pattern_a = SmsPattern.objects.create(
                 name=f"SECRET-OF-A pattern {n}", event="birthday", template=template_a
             )
+    from messaging.bulk.models import BulkSend
+
+    with schema_context(agency_a.schema_name):
+        bulk_a = BulkSend.objects.create(
+            name="SECRET-OF-A bulk", body="SECRET-OF-A", audience=BulkSend.Audience.UPLOAD
+        )
     statement_a = CommissionStatement.objects.create(
         agency=agency_a,
         jalali_year=1405,
@@ -348,6 +354,7 @@ def objects_of_a(two_agencies, sale_a):
             "book_id": str(book_a.pk),
             "template_id": str(template_a.pk),
             "pattern_id": str(pattern_a.pk),
+            "bulk_id": str(bulk_a.pk),
         }
     )
 

@@ -85,6 +85,7 @@ class World:
             "sale_id": "1",
             "instrument_id": str(self.instrument_id),
             "book_id": "1",  # refused before any lookup
+            "bulk_id": "1",  # refused before any lookup
             "template_id": "1",  # an SMS template: refused before any lookup
             "pattern_id": "1",  # a contact pattern: refused before any lookup
         }

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0001_sms_templates'),
+        ('messaging', '0002_bulk_sends'),
     ]
 
     operations = [
