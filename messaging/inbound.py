@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from core.models import SmsInbound
 from core.queue import enqueue
+from core.sms.outbox import sms_outbox_cancel_to
 from crm.models import ContactLog, Customer
 from crm.selectors.customers import customers_by_phone
 from crm.services.base import agency_write
@@ -83,6 +84,8 @@ def sms_inbound_record(*, agency: Any, inbound_id: int) -> ContactLog | None:
         if inbound.opt_out:
             for holder in holders:
                 _opt_out(agency, holder.pk)
+            # What was queued for the number before the request is not sent either.
+            sms_outbox_cancel_to(agency_id=agency.pk, to=inbound.sender)
     return contact
 
 

@@ -194,6 +194,28 @@ def sms_outbox_cancel(*, agency_id: int, source: str) -> int:
     return len(rows)
 
 
+def sms_outbox_cancel_to(*, agency_id: int, to: str, line: str = Line.PROMOTIONAL) -> int:
+    """Cancel and refund the agency's messages to ``to`` on ``line`` still waiting (a
+    customer who asked to stop gets nothing queued before the request); returns how many."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE core_smsmessage SET status = 'cancelled', refunded = true "
+                "WHERE agency_id = %s AND \"to\" = %s AND line = %s AND status = 'queued' "
+                "AND batched RETURNING cost, parts",
+                [agency_id, normalize_mobile(to), line],
+            )
+            rows = cursor.fetchall()
+        credit_refund(
+            agency_id=agency_id,
+            amount=sum((row[0] for row in rows), Decimal(0)),
+            messages=len(rows),
+            parts=sum(row[1] for row in rows),
+            source="opt-out",
+        )
+    return len(rows)
+
+
 # --- Draining ---------------------------------------------------------------------------
 
 

@@ -198,3 +198,33 @@ def test_the_sweep_records_replies_whose_task_was_never_sent(agency, other_agenc
     assert contacts(agency) == [(contacts(agency)[0][0], MOBILE, "sms", "in", "لغو", inbound.pk)]
     with inside(agency):
         assert sms_reachable().count() == 0
+
+
+def test_a_stop_reply_cancels_and_refunds_the_promotional_messages_still_waiting(
+    agency, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+    from decimal import Decimal
+
+    from core.sms.credit import credit_balance, credit_top_up
+    from core.sms.outbox import OutboxItem, sms_outbox_add
+
+    customer_of(agency)
+    credit_top_up(agency_id=agency.pk, amount=Decimal(100_000))
+    later = timezone.now() + dt.timedelta(days=1)
+    with django_capture_on_commit_callbacks():
+        for line in ("promotional", "service"):
+            sms_outbox_add(
+                agency_id=agency.pk,
+                items=[OutboxItem(MOBILE, "جشنواره تخفیف")],
+                line=line,
+                kind="bulk",
+                source="bulk:1",
+                not_before=later,
+            )
+    texted(agency)
+    receive(django_capture_on_commit_callbacks, reply(MOBILE, "لغو"))
+    statuses = dict(SmsMessage.objects.filter(source="bulk:1").values_list("line", "status"))
+    assert statuses == {"promotional": "cancelled", "service": "queued"}
+    service_cost = SmsMessage.objects.get(source="bulk:1", line="service").cost
+    assert credit_balance(agency.pk) == Decimal(100_000) - service_cost
