@@ -98,7 +98,7 @@ def agencies_excel_view(request) -> HttpResponse:
                 Column(_("Agency code")),
                 Column(_("Agency"), width=30),
                 Column(_("Credit (rials)"), NUMBER, width=18),
-                Column(_("Messages"), NUMBER),
+                Column(_("SMS messages"), NUMBER),
                 Column(_("Parts"), NUMBER),
                 Column(_("Cost (rials)"), NUMBER, width=18),
                 Column(_("Last top-up"), width=18),
@@ -202,7 +202,7 @@ def agency_usage_excel_view(request, agency_id: int) -> HttpResponse:
             _("SMS usage"),
             [
                 Column(_("Month"), width=16),
-                Column(_("Messages"), NUMBER),
+                Column(_("SMS messages"), NUMBER),
                 Column(_("Parts"), NUMBER),
                 Column(_("Cost (rials)"), NUMBER, width=18),
                 Column(_("Delivered"), NUMBER),

@@ -77,7 +77,7 @@ def ledger_excel_view(request) -> HttpResponse:
                 Column(_("Kind"), width=22),
                 Column(_("Amount (rials)"), NUMBER),
                 Column(_("Credit after (rials)"), NUMBER),
-                Column(_("Messages"), NUMBER),
+                Column(_("SMS messages"), NUMBER),
                 Column(_("Parts"), NUMBER),
                 Column(_("By"), width=20),
                 Column(_("Note"), width=40),
