@@ -59,10 +59,10 @@ def _credit() -> None:
     dashboard.register(credit_cards, position=85)
     ops_urls_register(prefix="sms/", module="messaging.credit.ops_urls")
     ops_section_register(
-        key="sms-credit",
+        key="sms",
         url_name="ops-sms-credit:home",
         title=_("SMS credit"),
         description=_("Each agency's SMS credit and usage; top-ups and adjustments."),
         roles=BRANCH_ROLES,
-        position=70,
+        position=95,
     )

@@ -134,11 +134,11 @@ def top_up_view(request) -> HttpResponse:
 
 
 @panel_view(manage=True)
-def top_up_return_view(request, payment_id) -> HttpResponse:
+def top_up_return_view(request, top_up_id) -> HttpResponse:
     """The bank sends the owner back here. Nothing in the request is trusted: the service
     verifies with the bank, and credits once however often this is opened."""
     payment = SmsTopUpPayment.objects.filter(
-        public_id=payment_id, agency_id=request.agency.pk
+        public_id=top_up_id, agency_id=request.agency.pk
     ).first()
     if payment is None:
         raise Http404

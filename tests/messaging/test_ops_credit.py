@@ -76,7 +76,9 @@ def test_a_past_jalali_month_is_shown_on_request(client, operator, agency):
     assert "آبان ۱۴۰۵" in html
 
 
-def test_the_search_matches_any_spelling_of_the_name_or_the_code(client, operator, agency, other_agency):
+def test_the_search_matches_any_spelling_of_the_name_or_the_code(
+    client, operator, agency, other_agency
+):
     html = client.get("/sms/", {"q": "خليلي"}, HTTP_HOST=OPS).content.decode()  # Arabic ي
     assert f'id="sms-agency-{agency.pk}"' in html
     assert f'id="sms-agency-{other_agency.pk}"' not in html
@@ -107,7 +109,9 @@ def test_the_list_excel_holds_every_matching_agency(client, operator, agency, ot
     top_up(agency.pk, 300_000)
     charge(agency.pk, messages=4, parts=5)
     response = client.get("/sms/credit.xlsx", HTTP_HOST=OPS)
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    )
     assert rows[0][:3] == ("کد نمایندگی", "نمایندگی", "اعتبار (ریال)")
     assert rows[1][:6] == ("685", "نمایندگی خلیلی", 294_000, 4, 5, 6_000)
     assert rows[2][:3] == ("686", "نمایندگی اصفهان", 0)
@@ -223,7 +227,9 @@ def test_the_usage_report_counts_a_year_by_jalali_month_with_excel(client, opera
         "۱",
     ]
     response = client.get(f"/sms/{agency.pk}/usage.xlsx", {"year": "1405"}, HTTP_HOST=OPS)
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    )
     assert len(rows) == 13
     assert rows[7][1:] == (2, 2, 2_400, 1, 0, 0)
     assert rows[9][1:] == (3, 4, 4_800, 2, 2, 1)
@@ -260,14 +266,16 @@ def test_measure_the_ops_list_at_2000_agencies_and_millions_of_messages(client, 
             "now() - (g || ' hours')::interval FROM tenants_agency a, generate_series(1, 300) g"
         )
         cursor.execute(
-            "INSERT INTO core_smsmessage (\"to\", body, kind, sensitive, agency_id, status, line, "
+            'INSERT INTO core_smsmessage ("to", body, kind, sensitive, agency_id, status, line, '
             "batched, parts, cost, refunded, source, backend, provider_message_id, attempts, "
             "last_error, created_at) SELECT '0912', 'x', 'bulk', false, a.id, "
             "(ARRAY['delivered','failed','blacklisted','sent'])[1 + g % 4], 'promotional', true, "
             "1, 900, false, '', '', '', 1, '', now() - (g || ' minutes')::interval "
             "FROM tenants_agency a, generate_series(1, 1000) g"
         )
-        cursor.execute("ANALYZE core_smscreditentry; ANALYZE core_smsmessage; ANALYZE tenants_agency")
+        cursor.execute(
+            "ANALYZE core_smscreditentry; ANALYZE core_smsmessage; ANALYZE tenants_agency"
+        )
     agency = Agency.objects.order_by("-code").first()
     timings = {}
     for name, url in (

@@ -315,6 +315,11 @@ def objects_of_a(two_agencies, sale_a):
         period_end=dt.date(2026, 11, 21),
     )
     crm_ids = _crm_objects_of(agency_a)
+    from core.models import SmsTopUpPayment
+
+    top_up_a = SmsTopUpPayment.objects.create(
+        agency_id=agency_a.pk, amount=Decimal("500000"), gateway="sandbox", token="top-up-of-a"
+    )
     return ObjectsOfA(
         ids={
             **crm_ids,
@@ -337,6 +342,7 @@ def objects_of_a(two_agencies, sale_a):
             "token": token_a,
             "instrument_id": str(cheque_a.pk),
             "book_id": str(book_a.pk),
+            "top_up_id": str(top_up_a.public_id),
         }
     )
 

@@ -85,6 +85,7 @@ class World:
             "sale_id": "1",
             "instrument_id": str(self.instrument_id),
             "book_id": "1",  # refused before any lookup
+            "top_up_id": "00000000-0000-0000-0000-000000000001",  # refused before any lookup
         }
 
     def fill(self, route: str) -> str:
