@@ -364,3 +364,29 @@ def test_the_month_is_the_jalali_month_in_tehran():
     assert (month.year, month.month) == (1405, 9)
     assert month.start == dt.datetime(2026, 11, 22, tzinfo=tehran())
     assert at  # imported for other tests
+
+
+def test_a_bank_that_does_not_answer_leaves_the_payment_open_for_the_sweep(
+    owner_client, agency, monkeypatch
+):
+    from core.payments.base import PaymentGatewayError
+    from core.payments.sandbox import SandboxGateway
+
+    payment = _start(owner_client)
+    sandbox_decide(token=payment.token, action="pay")
+    real_verify = SandboxGateway.verify
+
+    def down(self, *, token, amount):
+        raise PaymentGatewayError("timeout")
+
+    monkeypatch.setattr(SandboxGateway, "verify", down)
+    page = _return(owner_client, payment, "OK").content.decode()
+    assert "بانک پاسخ نداد." in page
+    payment.refresh_from_db()
+    assert payment.state == "started" and not SmsCreditEntry.objects.exists()
+    monkeypatch.setattr(SandboxGateway, "verify", real_verify)
+    SmsTopUpPayment.objects.filter(pk=payment.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=20)
+    )
+    assert top_ups_reconcile() == 1
+    assert credit_balance(agency.pk) == Decimal(500_000)
