@@ -433,6 +433,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Customers' replies whose task never reached the broker (messaging.inbound).
     "sweep-inbound-sms": {"task": "messaging.inbound.messaging_inbound_sweep", "schedule": 3600},
+    # Online SMS credit top-ups whose owner never came back from the bank.
+    "reconcile-sms-top-ups": {
+        "task": "messaging.credit.tasks.top_ups_reconcile",
+        "schedule": 5 * 60,
+    },
     "sweep-referral-waves": {
         "task": "referrals.tasks.referrals_sweep",
         "schedule": env.int("REFERRAL_SWEEP_SECONDS", default=5),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -266,3 +267,60 @@ class SandboxPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} {self.amount} ({self.state})"
+
+
+class SmsTopUpPayment(models.Model):
+    """One attempt of an agency to buy SMS credit online; verified with the bank at most
+    once, and its credit recorded once (the ledger entry's reference is this payment's)."""
+
+    class State(models.TextChoices):
+        STARTED = "started", _("Started")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    agency_id = models.BigIntegerField(_("agency"))
+    amount = RialField(_("amount"))
+    gateway = models.CharField(_("gateway"), max_length=30)
+    token = models.CharField(_("gateway token"), max_length=100, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.STARTED
+    )
+    reference = models.CharField(_("bank reference"), max_length=100, blank=True)
+    card_mask = models.CharField(_("card"), max_length=30, blank=True)
+    message = models.CharField(_("gateway message"), max_length=300, blank=True)
+    actor_id = models.BigIntegerField(_("by"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    callback_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS credit payment")
+        verbose_name_plural = _("SMS credit payments")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The reconciliation sweep: open attempts, oldest first.
+            models.Index(
+                fields=["created_at"],
+                name="core_sms_top_up_open",
+                condition=models.Q(state="started"),
+            ),
+            models.Index(fields=["agency_id", "-created_at"], name="core_sms_top_up_agency"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "token"],
+                condition=~models.Q(token=""),
+                name="core_sms_top_up_token_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"SMS credit payment {self.amount} of agency {self.agency_id} ({self.state})"
+
+    @property
+    def ledger_reference(self) -> str:
+        """The reference of the credit this payment bought (one ledger entry per payment)."""
+        return f"payment:{self.public_id}"

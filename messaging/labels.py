@@ -15,6 +15,8 @@ def register() -> None:
             "sms_template": _("SMS templates"),
             "sms_pattern": _("Contact patterns"),
             "bulk_send": _("Bulk SMS"),
+            "sms_credit_payment": _("SMS credit payments"),
+            "sms_settings": _("SMS settings"),
         }
     )
     AUDIT_ACTIONS.register(
@@ -33,6 +35,11 @@ def register() -> None:
             "bulk_send.start": _("Bulk SMS started"),
             "bulk_send.fail": _("Bulk SMS failed"),
             "bulk_send.done": _("Bulk SMS finished"),
+            "sms_credit_payment.started": _("SMS credit payment started"),
+            "sms_credit_payment.succeeded": _("SMS credit payment succeeded"),
+            "sms_credit_payment.failed": _("SMS credit payment failed"),
+            "sms_credit_payment.cancelled": _("SMS credit payment cancelled"),
+            "sms_settings.updated": _("SMS settings changed"),
         }
     )
     # The audit log keeps the stored text; people read placeholders by their names.

@@ -107,3 +107,47 @@ def _log() -> None:
 
 def _credit() -> None:
     """Credit and its transactions (panel), top-ups and usage (ops), dashboard card."""
+    from django.utils.translation import gettext_lazy as _
+
+    import messaging.credit.tasks  # noqa: F401 - its Celery task (not an app's tasks.py)
+    from accounts.decorators import BRANCH_ROLES
+    from messaging.credit.dashboard import credit_cards
+    from messaging.tabs import sms_tab_register
+    from tenants.ops.registry import ops_section_register, ops_urls_register
+    from tenants.panel import dashboard
+    from tenants.panel.registry import SETTINGS, panel_link_register, panel_urls_register
+
+    panel_urls_register(prefix="sms/credit/", module="messaging.credit.panel_urls")
+    panel_link_register(
+        place=SETTINGS,
+        key="sms-credit",
+        url_name="panel-sms-credit:home",
+        label=_("SMS credit"),
+        position=70,
+        manage_only=True,
+    )
+    panel_link_register(
+        place=SETTINGS,
+        key="sms-settings",
+        url_name="panel-sms-credit:settings",
+        label=_("SMS settings"),
+        position=71,
+        manage_only=True,
+    )
+    sms_tab_register(
+        key="credit",
+        url_name="panel-sms-credit:home",
+        label=_("SMS credit"),
+        position=50,
+        manage_only=True,
+    )
+    dashboard.register(credit_cards, position=85)
+    ops_urls_register(prefix="sms/", module="messaging.credit.ops_urls")
+    ops_section_register(
+        key="sms",
+        url_name="ops-sms-credit:home",
+        title=_("SMS credit"),
+        description=_("Each agency's SMS credit and usage; top-ups and adjustments."),
+        roles=BRANCH_ROLES,
+        position=95,
+    )

@@ -94,6 +94,12 @@ ROUTES: dict[str, Rule] = {
     "reports/referrals/": Rule(STAFF),
     "reports/settlement/": Rule(STAFF),
     "audit/": Rule(BRANCH),
+    "sms/": Rule(BRANCH),
+    "sms/credit.xlsx": Rule(BRANCH),
+    "sms/<int:agency_id>/": Rule(BRANCH),
+    "sms/<int:agency_id>/usage.xlsx": Rule(BRANCH),
+    # The guard answers first; a GET then is refused (recording credit is a POST).
+    "sms/<int:agency_id>/credit/": Rule(DECIDE, answer=405),
 }
 
 # Every other route under these (those naming an object) is held to its prefix's viewing roles.
@@ -117,6 +123,7 @@ SECTION_PATHS = {
     "reports": "reports/",
     "record": "sales-record/",
     "audit": "audit/",
+    "sms": "sms/",
     "admin": "admin/",
 }
 
@@ -187,6 +194,7 @@ def objects(settings, tmp_path, agency, motor_line, motor_tariff, buyer):
         "document_id": str(order.documents.get().pk),
         "request_id": str(control.pk),
         "plan_id": str(plan.pk),
+        "agency_id": str(agency.pk),
     }
 
 

@@ -330,6 +330,11 @@ def objects_of_a(two_agencies, sale_a):
         period_end=dt.date(2026, 11, 21),
     )
     crm_ids = _crm_objects_of(agency_a)
+    from core.models import SmsTopUpPayment
+
+    top_up_a = SmsTopUpPayment.objects.create(
+        agency_id=agency_a.pk, amount=Decimal("500000"), gateway="sandbox", token="top-up-of-a"
+    )
     return ObjectsOfA(
         ids={
             **crm_ids,
@@ -355,6 +360,7 @@ def objects_of_a(two_agencies, sale_a):
             "template_id": str(template_a.pk),
             "pattern_id": str(pattern_a.pk),
             "bulk_id": str(bulk_a.pk),
+            "top_up_id": str(top_up_a.public_id),
         }
     )
 

@@ -106,6 +106,8 @@ def test_the_nav_shows_each_member_exactly_the_entries_their_role_may_open(owner
         ("/settings/lines/", "lines"),
         ("/crm/telephony/", "crm-telephony"),
         ("/book/settings/", "crm-book-fields"),
+        ("/sms/credit/", "sms-credit"),
+        ("/sms/credit/settings/", "sms-settings"),
     }
 
 
@@ -162,6 +164,7 @@ def test_a_new_app_plugs_a_section_into_the_ops_host(plugged):
         "plugin",
         "record",
         "audit",
+        "sms",
     ]
     assert re.search(
         r'href="/plugin/" id="ops-card-plugin"(?:(?!ops-card-).)*data-waiting="3"', home, re.S
