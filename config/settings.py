@@ -484,6 +484,9 @@ SMS_PART_PRICE_RIALS = {
 }
 # How many drains a queued send starts at once (each takes one worker process).
 SMS_DRAIN_PARALLEL = env.int("SMS_DRAIN_PARALLEL", default=2)
+# A batched message claimed longer ago than this belonged to a worker that died: it is
+# queued again (core.sms.outbox). Benchmarks of a killed worker lower it.
+SMS_CLAIM_TIMEOUT_SECONDS = env.int("SMS_CLAIM_TIMEOUT_SECONDS", default=300)
 if SMS_BACKEND == "kavenegar" and PRODUCTION and not KAVENEGAR_API_KEY:
     raise ImproperlyConfigured("KAVENEGAR_API_KEY is required for the Kavenegar SMS backend.")
 if SMS_BACKEND == "ghasedak" and PRODUCTION and not GHASEDAK_API_KEY:

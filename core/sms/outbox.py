@@ -49,7 +49,8 @@ from core.validators import normalize_mobile
 logger = logging.getLogger(__name__)
 
 INSERT_CHUNK = 5000
-# A claim older than this belonged to a worker that died: the rows are queued again.
+# A claim older than this belonged to a worker that died: the rows are queued again
+# (``SMS_CLAIM_TIMEOUT_SECONDS``, read when releasing; this is the default).
 CLAIM_TIMEOUT = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 6
 MAX_BACKOFF = dt.timedelta(minutes=10)
@@ -232,8 +233,9 @@ class _Claimed:
 def sms_release_stale(*, now: dt.datetime | None = None) -> int:
     """Queue again the rows a dead worker left claimed (their local ids make it safe)."""
     now = now or timezone.now()
+    timeout = dt.timedelta(seconds=settings.SMS_CLAIM_TIMEOUT_SECONDS)
     return SmsMessage.objects.filter(
-        batched=True, status=SmsMessage.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
+        batched=True, status=SmsMessage.Status.SENDING, claimed_at__lt=now - timeout
     ).update(status=SmsMessage.Status.QUEUED)
 
 

@@ -221,6 +221,16 @@ def test_a_dead_worker_s_batch_is_sent_again_with_the_same_local_ids_and_deliver
     assert provider.calls[0] == provider.calls[1]
 
 
+def test_the_claim_timeout_is_a_setting(funded, settings):
+    settings.SMS_CLAIM_TIMEOUT_SECONDS = 5
+    _add(2)
+    sms_claim(limit=2)  # then the worker dies
+    soon = timezone.now() + dt.timedelta(seconds=4)
+    assert sms_release_stale(now=soon) == 0
+    assert sms_release_stale(now=soon + dt.timedelta(seconds=2)) == 2
+    assert set(SmsMessage.objects.values_list("status", flat=True)) == {"queued"}
+
+
 def test_a_transient_error_queues_the_batch_again_later(funded, provider):
     _add(2)
     provider.transient = 1
