@@ -325,10 +325,12 @@ def _retry_later(backend: SmsBackend, rows: list[_Claimed], error: str) -> None:
     give_up = [row.id for row in rows if row.attempts >= MAX_ATTEMPTS]
     if give_up:
         _record(backend.name, [(row_id, DeliveryStatus.FAILED, "", error) for row_id in give_up])
+    soonest: dt.timedelta | None = None
     for row in rows:
         if row.attempts >= MAX_ATTEMPTS:
             continue
         wait = min(dt.timedelta(seconds=2 ** (row.attempts + 1)), MAX_BACKOFF)
+        soonest = wait if soonest is None else min(soonest, wait)
         SmsMessage.objects.filter(pk=row.id, status=SmsMessage.Status.SENDING).update(
             status=SmsMessage.Status.QUEUED,
             not_before=now + wait,
@@ -336,6 +338,23 @@ def _retry_later(backend: SmsBackend, rows: list[_Claimed], error: str) -> None:
             backend=backend.name,
         )
     logger.info("SMS batch of %s not sent (%s): %s", len(rows), backend.name, error)
+    if soonest is not None:
+        _drain_later(soonest)
+
+
+def _drain_later(wait: dt.timedelta) -> None:
+    """A drain when the retried batch is due, rather than at beat's next minute; a broker
+    that cannot be reached leaves it to beat."""
+    from kombu.exceptions import OperationalError
+
+    from core.tasks import sms_drain
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return  # tests drain by hand; an eager run now would find nothing due
+    try:
+        sms_drain.apply_async(countdown=wait.total_seconds() + 0.5)
+    except OperationalError as error:
+        logger.warning("Retry drain not scheduled (%s); beat drains each minute", error)
 
 
 def _record(backend_name: str, updates: list[tuple[int, str, str, str]]) -> None:
