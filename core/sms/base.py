@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -124,6 +125,11 @@ class SmsBackend:
         """The sender number used for ``line`` (settings; "" lets the provider choose)."""
         raise NotImplementedError
 
+    def receiving_lines(self) -> list[str]:
+        """Our line numbers, each once: where customers' replies arrive."""
+        numbers = (self.sender_for("service"), self.sender_for("promotional"))
+        return list(dict.fromkeys(number for number in numbers if number))
+
     def _check_batch(self, messages: Sequence[OutgoingSms]) -> None:
         if len(messages) > self.max_batch:
             raise ValueError(
@@ -156,3 +162,25 @@ def _backend_class(path: str) -> type[SmsBackend]:
 def get_backend() -> SmsBackend:
     name = settings.SMS_BACKEND
     return _backend_class(BACKENDS.get(name, name))()
+
+
+def answer_int(value: Any) -> int:
+    """A number in a provider's answer (-1 when it is not one)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def answer_moment(value: Any) -> dt.datetime:
+    """A provider's date (Unix time, or ISO text, UTC when naive) as an aware datetime;
+    now when missing or unreadable."""
+    try:
+        return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        pass
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return dt.datetime.now(tz=dt.UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

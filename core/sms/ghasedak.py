@@ -4,7 +4,6 @@ and ``sms/receive/last`` for replies (decision 034). Plain ``requests``, no SDK.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +22,8 @@ from core.sms.base import (
     SmsReceipt,
     StatusReport,
     TransientSmsError,
+    answer_int,
+    answer_moment,
 )
 
 # Codes worth another try later: server trouble and throttling.
@@ -175,17 +176,14 @@ class GhasedakBackend(SmsBackend):
             for item in items if isinstance(items, list) else []:
                 if not isinstance(item, dict) or str(item.get("id", "")) not in chunk:
                     continue
-                status = STATUS_MAP.get(_int(item.get("status")))
+                status = STATUS_MAP.get(answer_int(item.get("status")))
                 if status is not None:
                     reports.append(StatusReport(str(item["id"]), status))
         return reports
 
     def inbound(self) -> list[InboundSms]:
         received: list[InboundSms] = []
-        lines = dict.fromkeys(
-            n for n in (self.sender_for("service"), self.sender_for("promotional")) if n
-        )
-        for line in lines:
+        for line in self.receiving_lines():
             items = self._account_post("sms/receive/last", {"linenumber": line, "isread": 0})
             for item in items if isinstance(items, list) else []:
                 if not isinstance(item, dict):
@@ -196,27 +194,7 @@ class GhasedakBackend(SmsBackend):
                         sender=str(item.get("sender", "")),
                         line_number=str(item.get("linenumber") or line),
                         body=str(item.get("message", "")),
-                        received_at=_moment(item.get("date")),
+                        received_at=answer_moment(item.get("date")),
                     )
                 )
         return received
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
-
-
-def _moment(value: Any) -> dt.datetime:
-    """Ghasedak's date (Unix time, or ISO text) as an aware datetime; now when missing."""
-    try:
-        return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        pass
-    try:
-        moment = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return dt.datetime.now(tz=dt.UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

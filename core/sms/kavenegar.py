@@ -3,7 +3,6 @@ batch, ``sms/status`` for delivery reports, ``sms/receive`` for replies (decisio
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Sequence
@@ -24,6 +23,8 @@ from core.sms.base import (
     SmsReceipt,
     StatusReport,
     TransientSmsError,
+    answer_int,
+    answer_moment,
 )
 
 # Kavenegar status codes worth another try later: 409 "server cannot answer, try again
@@ -180,7 +181,7 @@ class KavenegarBackend(SmsBackend):
         if not isinstance(entry, dict):
             raise TransientSmsError("sendarray: unreadable entry")
         message_id = str(entry.get("messageid") or "")
-        status = STATUS_MAP.get(_int(entry.get("status")), DeliveryStatus.SENT)
+        status = STATUS_MAP.get(answer_int(entry.get("status")), DeliveryStatus.SENT)
         if status in (DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DELIVERED):
             return SendResult(message.local_id, DeliveryStatus.SENT, message_id)
         return SendResult(
@@ -196,17 +197,14 @@ class KavenegarBackend(SmsBackend):
             for entry in entries if isinstance(entries, list) else []:
                 if not isinstance(entry, dict) or str(entry.get("messageid", "")) not in chunk:
                     continue
-                status = STATUS_MAP.get(_int(entry.get("status")))
+                status = STATUS_MAP.get(answer_int(entry.get("status")))
                 if status is not None:
                     reports.append(StatusReport(str(entry["messageid"]), status))
         return reports
 
     def inbound(self) -> list[InboundSms]:
         received: list[InboundSms] = []
-        lines = dict.fromkeys(
-            n for n in (self.sender_for("service"), self.sender_for("promotional")) if n
-        )
-        for line in lines:
+        for line in self.receiving_lines():
             entries = self._account_call("receive", {"linenumber": line, "isread": 0})
             for entry in entries if isinstance(entries, list) else []:
                 if not isinstance(entry, dict):
@@ -217,22 +215,7 @@ class KavenegarBackend(SmsBackend):
                         sender=str(entry.get("sender", "")),
                         line_number=str(entry.get("receptor") or line),
                         body=str(entry.get("message", "")),
-                        received_at=_moment(entry.get("date")),
+                        received_at=answer_moment(entry.get("date")),
                     )
                 )
         return received
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
-
-
-def _moment(value: Any) -> dt.datetime:
-    """A Unix time from the provider as an aware datetime (now when missing)."""
-    try:
-        return dt.datetime.fromtimestamp(int(value), tz=dt.UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return dt.datetime.now(tz=dt.UTC)
