@@ -70,11 +70,12 @@ SHARED_APPS = [
     "drf_spectacular",
     "django_celery_beat",
 ]
-# Each agency's own schema: its site content and its CRM (and later its renewals).
+# Each agency's own schema: its site content, its CRM, SMS automation and renewals.
 TENANT_APPS = [
     "tenants.content",
     "crm",
     "messaging",
+    "renewals",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from crm.models import BookPolicy
 from crm.services.ledger_batch import add_new, book_state
+from crm.signals import book_policies_added, book_policies_cancelled
 from crm.tenancy import schema_require
 from policies.models import Policy
 
@@ -107,6 +108,7 @@ def ledger_policies_sync(*, agency: Any, policy_ids: Iterable[int]) -> LedgerSyn
             book.policy_id: book
             for book in BookPolicy.objects.filter(policy_id__in=[row["id"] for row in rows])
         }
+        cancelled: list[int] = []
         for row in rows:
             book = booked.get(row["id"])
             # The ledger cancelled it: the book follows (renewals and expiry are the book's).
@@ -119,9 +121,18 @@ def ledger_policies_sync(*, agency: Any, policy_ids: Iterable[int]) -> LedgerSyn
                     state=BookPolicy.State.CANCELLED, state_changed_at=timezone.now()
                 )
                 result.book_updated += 1
+                cancelled.append(book.pk)
+        if cancelled:
+            book_policies_cancelled.send(sender=BookPolicy, agency=agency, book_ids=cancelled)
         new_rows = [row for row in rows if row["id"] not in booked]
         if new_rows:
             add_new(agency=agency, rows=new_rows, result=result)
+            added = list(
+                BookPolicy.objects.filter(
+                    policy_id__in=[row["id"] for row in new_rows]
+                ).values_list("pk", flat=True)
+            )
+            book_policies_added.send(sender=BookPolicy, agency=agency, book_ids=added)
     return result
 
 
