@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from core.labels import AUDIT_ACTION_GROUPS, AUDIT_ACTIONS
+from core.labels import ACTORS, AUDIT_ACTION_GROUPS, AUDIT_ACTIONS
+
+# The audit log's name for the renewal workflow when no person acted.
+SYSTEM_ACTOR = "renewals"
 
 
 def register() -> None:
+    ACTORS.register({SYSTEM_ACTOR: _("Renewal system")})
     AUDIT_ACTION_GROUPS.register(
         {
             "renewal_run": _("Renewal distributions"),

@@ -206,7 +206,9 @@ class WorkItem(models.Model):
     )
     last_result_at = models.DateTimeField(_("last result at"), null=True, blank=True)
 
-    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(
+        pgettext_lazy("work item", "outcome"), max_length=20, choices=Outcome.choices, blank=True
+    )
     channel = models.CharField(
         _("renewed through"), max_length=12, choices=Channel.choices, blank=True
     )
@@ -283,7 +285,7 @@ class CallResult(models.Model):
     """One call on an item and what it came to."""
 
     item = models.ForeignKey(
-        WorkItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="results"
+        WorkItem, verbose_name=_("work item"), on_delete=models.CASCADE, related_name="results"
     )
     result = models.CharField(_("result"), max_length=20, choices=Result.choices)
     note = NormalizedTextField(_("note"), blank=True)

@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
                 ('elsewhere_insurer', models.CharField(blank=True, max_length=100, verbose_name='renewed with')),
                 ('by_user_id', models.BigIntegerField(blank=True, null=True, verbose_name='by')),
                 ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='renewals.workitem', verbose_name='item')),
+                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='renewals.workitem', verbose_name='work item')),
             ],
             options={
                 'verbose_name': 'call result',
