@@ -302,3 +302,43 @@ class CallResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.result}"
+
+
+class FollowupReturn(models.Model):
+    """A follow-up item sent back to the issuing agency (S-7.5, decision 044): three days
+    without an answer, or a wrong number, made the customer's contact details inaccurate.
+    The agency is told once by SMS (``sms_message_id`` is set by the task that queues it,
+    so a task run twice sends one message); ``corrected_at`` is set when the details are
+    corrected and the item goes back to the calls list."""
+
+    class Reason(models.TextChoices):
+        UNANSWERED = "unanswered", _("No answer on three days")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+    item = models.ForeignKey(
+        WorkItem, verbose_name=_("work item"), on_delete=models.CASCADE, related_name="returns"
+    )
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    by_user_id = models.BigIntegerField(_("by"), null=True, blank=True)
+    sms_to = models.CharField(_("SMS to"), max_length=11, blank=True)
+    sms_message_id = models.BigIntegerField(_("SMS message"), null=True, blank=True)
+    corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+    corrected_by_user_id = models.BigIntegerField(_("corrected by"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent back at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up sent back")
+        verbose_name_plural = _("follow-ups sent back")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["item", "-created_at"], name="renewal_return_item"),
+            # The day's sweep: messages never queued (the broker was down).
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sms_message_id__isnull=True),
+                name="renewal_return_sms_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.reason}"

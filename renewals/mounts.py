@@ -28,7 +28,24 @@ def _online() -> None:
 
 
 def _followup() -> None:
-    """Follow-up calls after issuance (decision 044)."""
+    """Follow-up calls after issuance (decision 044): the day's items, the staff member's
+    follow-up calls and the agency's "details to correct" list."""
+    from django.utils.translation import gettext_lazy as _
+
+    import renewals.tasks_followup  # noqa: F401 - its Celery task (not an app's tasks.py)
+    from renewals.services.day import day_step_register
+    from renewals.services.followup import followups_build
+    from tenants.panel.registry import panel_nav_register, panel_urls_register
+
+    day_step_register(key="followup", build=followups_build, position=30)
+    panel_urls_register(prefix="renewals/followup/", module="renewals.urls_followup")
+    panel_nav_register(
+        key="renewal-followup",
+        url_name="panel-renewals-followup:calls",
+        label=_("Follow-up calls"),
+        position=68,
+        badge_url="panel-renewals-followup:badge",
+    )
 
 
 def _figures() -> None:
