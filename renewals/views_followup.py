@@ -27,7 +27,7 @@ from renewals.services.followup import (
 )
 from tenants.panel.base import panel_view
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def _label(items: list[WorkItem], *, staff: bool = False) -> None:

@@ -109,7 +109,7 @@ def _close_cancelled(agency: Any) -> None:
     """Open follow-ups of policies cancelled since: closed (a staff member with one would
     otherwise stay behind for ever)."""
     now = timezone.now()
-    for item in WorkItem.objects.select_for_update().filter(
+    for item in WorkItem.objects.select_for_update(of=("self",)).filter(
         kind=Kind.FOLLOWUP, state=WorkItem.State.OPEN, book_policy__state=BookPolicy.State.CANCELLED
     ):
         WorkItem.objects.filter(pk=item.pk).update(
