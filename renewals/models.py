@@ -302,3 +302,6 @@ class CallResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.result}"
+
+
+from renewals.models_online import *  # noqa
