@@ -283,6 +283,14 @@ def renewal_prepare(
         )
         if missing:
             raise RenewalIncomplete(missing)
+        required_details = set(
+            Question.objects.filter(
+                line__code=policy.line_code, stage=Question.Stage.DETAILS, required=True
+            ).values_list("code", flat=True)
+        )
+        if any(str(details.get(code, "")).strip() == "" for code in required_details):
+            # The order's details step takes them whole: the customer gives them on the site.
+            details = {}
         quote = sale_quote(
             agency=agency,
             actor=actor,
