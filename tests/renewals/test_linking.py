@@ -14,10 +14,16 @@ from policies.models import Policy
 from renewals.models import RenewalSettings, WorkItem
 from renewals.services.linking import WINDOW_DAYS, renewals_link
 from tests.crm.conftest import inside, owner_of
-from tests.crm.test_selling import DETAILS, make_customer, order_for
-from tests.renewals.test_online import issue, item_for, prepare, shop, sold  # noqa: F401
+from tests.crm.test_selling import DETAILS, catalog_ready, make_customer, order_for
+from tests.renewals.test_online import issue, item_for, prepare, sold
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shop(agency, monkeypatch):
+    catalog_ready(monkeypatch)
+    return agency
 
 
 def _state(agency) -> list[tuple]:
