@@ -6,5 +6,5 @@ from renewals import views_online as views
 
 app_name = "renewals-online"
 urlpatterns = [
-    path("<str:token>/", views.renew_open, name="open"),
+    path("<str:renewal_token>/", views.renew_open, name="open"),
 ]

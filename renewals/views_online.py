@@ -66,12 +66,12 @@ def _known(line_code: str, answers: dict, details: dict) -> list[tuple[str, str]
 
 
 @require_http_methods(["GET", "POST"])
-def renew_open(request: HttpRequest, token: str) -> HttpResponse:
+def renew_open(request: HttpRequest, renewal_token: str) -> HttpResponse:
     agency = getattr(request, "agency", None)
     if agency is None:  # the main site renews for no agency
         raise Http404
     try:
-        policy_id = renewal_link_read(agency=agency, token=token)
+        policy_id = renewal_link_read(agency=agency, token=renewal_token)
     except RenewalLinkExpired:
         return _page(request, "expired", 410)
     except RenewalLinkInvalid:
