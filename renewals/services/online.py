@@ -17,6 +17,7 @@ signed for the agency and good until 30 days after the policy's expiry.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -394,34 +395,42 @@ def renewal_link_read(*, agency: Any, token: str, on: dt.date | None = None) -> 
     return int(policy_id)
 
 
+_SITE_CODE = re.compile(r"^https?://ar(\d+)\.", re.IGNORECASE)
+
+
 @lru_cache(maxsize=4096)
-def _agency_id_of_schema(schema_name: str) -> int | None:
+def _agency_id_of_code(code: int) -> int | None:
     from tenants.models import Agency
 
-    return Agency.objects.filter(schema_name=schema_name).values_list("pk", flat=True).first()
+    return Agency.objects.filter(code=code).values_list("pk", flat=True).first()
 
 
-def _current_agency_id() -> int | None:
+def _agency_id_of_site(site_url: str) -> int | None:
+    """The agency whose site ``site_url`` is: the connection's tenant when it is that agency
+    (a pattern run, a bulk send, a panel page), else one cached lookup by its code."""
+    match = _SITE_CODE.match(site_url)
+    if match is None:
+        return None
+    code = int(match.group(1))
     tenant = getattr(connection, "tenant", None)
-    pk = getattr(tenant, "pk", None)
-    if isinstance(pk, int):
-        return pk
-    schema = getattr(connection, "schema_name", None)
-    return _agency_id_of_schema(schema) if schema else None
+    if getattr(tenant, "code", None) == code and isinstance(getattr(tenant, "pk", None), int):
+        return tenant.pk  # type: ignore[union-attr]
+    return _agency_id_of_code(code)
 
 
 def renewal_link_placeholder(subject: Any) -> str:
     """``{renewal_link}`` of an SMS: the policy's renewal link on the agency's site.
 
-    Rendering must not query: the agency is the connection's (a pattern run and a bulk send
-    run in the agency's schema), the host is the batch's ``site_url``."""
+    Rendering must not query: the host is the batch's ``site_url`` and the agency is the
+    connection's tenant when it is that site's (a pattern run and a bulk send run in the
+    agency's schema); otherwise it is looked up once per process by the site's code."""
     policy = subject.policy
     end_date = getattr(policy, "end_date", None) if policy is not None else None
     policy_id = getattr(policy, "pk", None) or getattr(policy, "id", None)
     site = getattr(subject.agency, "site_url", "")
     if end_date is None or policy_id is None or not site:
         return ""
-    agency_id = _current_agency_id()
+    agency_id = _agency_id_of_site(site)
     if agency_id is None:
         return ""
     if today() > end_date + dt.timedelta(days=LINK_DAYS_AFTER_EXPIRY):
