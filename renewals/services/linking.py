@@ -31,26 +31,50 @@ logger = logging.getLogger(__name__)
 WINDOW_DAYS = 45
 
 
-def _by_window(new: BookPolicy) -> BookPolicy | None:
-    start = new.start_date or new.issued_on
+def _start(policy: BookPolicy) -> dt.date | None:
+    return policy.start_date or policy.issued_on
+
+
+def _candidates(news: list[BookPolicy]) -> dict[tuple[int, str], list[BookPolicy]]:
+    """The policies the new ones may renew, read at once: the same customers' policies of
+    the same lines, in force or expired, not renewed, ending
+    within the window of any of the new ones' starts."""
+    starts = [start for start in map(_start, news) if start is not None]
+    if not starts:
+        return {}
+    window = dt.timedelta(days=WINDOW_DAYS)
+    rows = BookPolicy.objects.filter(
+        customer_id__in={p.customer_id for p in news},
+        line_code__in={p.line_code for p in news},
+        state__in=(BookPolicy.State.ACTIVE, BookPolicy.State.EXPIRED),
+        renewed_by__isnull=True,
+        end_date__gte=min(starts) - window,
+        end_date__lte=max(starts) + window,
+    )
+    found: dict[tuple[int, str], list[BookPolicy]] = {}
+    for row in rows:
+        found.setdefault((row.customer_id, row.line_code), []).append(row)
+    return found
+
+
+def _by_window(new: BookPolicy, candidates: dict[tuple[int, str], list[BookPolicy]]) -> Any:
+    """The policy ``new`` renews by customer, line and dates: the one ending nearest the
+    new one's start, within ``WINDOW_DAYS`` either way, that started before it."""
+    start = _start(new)
     if start is None:
         return None
     window = dt.timedelta(days=WINDOW_DAYS)
-    candidates = (
-        BookPolicy.objects.filter(
-            customer_id=new.customer_id,
-            line_code=new.line_code,
-            state__in=(BookPolicy.State.ACTIVE, BookPolicy.State.EXPIRED),
-            renewed_by__isnull=True,
-            end_date__gte=start - window,
-            end_date__lte=start + window,
-        )
-        .exclude(pk=new.pk)
-        .filter(renewal_of__isnull=True)  # not itself the renewal of another
-        .exclude(start_date__gte=start)  # an older policy, not a later one
-    )
+    fitting = [
+        p
+        for p in candidates.get((new.customer_id, new.line_code), [])
+        if p.pk != new.pk
+        and p.end_date is not None
+        and start - window <= p.end_date <= start + window
+        and (p.start_date is None or p.start_date < start)
+        and p.renewed_by_id is None
+    ]
     return min(
-        candidates,
+        fitting,
         key=lambda p: (abs((p.end_date - start).days) if p.end_date else 0, p.pk),
         default=None,
     )
@@ -74,16 +98,20 @@ def renewals_link(*, agency: Any, book_ids: Iterable[int]) -> int:
             "book_policy"
         )
     }
+    candidates = _candidates([p for p in news if p.order_id not in offers])
     panel_orders = set(
         PanelSale.objects.filter(order_id__in=order_ids).values_list("order_id", flat=True)
     )
+    # Earliest start first: a policy starting right at an expiry is its renewal, not a
+    # second one of the batch starting a day later.
+    news.sort(key=lambda p: (_start(p) or dt.date.max, p.pk))
     for new in news:
         offer = offers.get(new.order_id) if new.order_id is not None else None
         if offer is not None:
             old: BookPolicy | None = offer.book_policy
             channel = offer.channel
         else:
-            old = _by_window(new)
+            old = _by_window(new, candidates)
             channel = Channel.CALL if new.order_id in panel_orders else Channel.SITE
         if old is None or old.renewed_by_id is not None:
             continue
@@ -99,6 +127,7 @@ def renewals_link(*, agency: Any, book_ids: Iterable[int]) -> int:
         except RenewalRefused as error:
             logger.info("renewal of book policy %s by %s not linked: %s", old.pk, new.pk, error)
             continue
+        old.renewed_by_id = new.pk  # taken: not another new policy's in this batch
         linked += 1
     return linked
 

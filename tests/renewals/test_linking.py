@@ -16,6 +16,7 @@ from renewals.services.linking import WINDOW_DAYS, renewals_link
 from tests.crm.conftest import inside, owner_of
 from tests.crm.test_selling import DETAILS, catalog_ready, make_customer, order_for
 from tests.renewals.test_online import issue, item_for, prepare, sold
+from tests.renewals.test_online import today as _today
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +110,32 @@ def test_another_customers_or_lines_policy_is_not_renewed(shop):
         assert old.renewed_by_id is None and new.customer_id == other.pk
         BookPolicy.objects.filter(pk=old.pk).update(line_code="motor_hull")
         assert renewals_link(agency=shop, book_ids=[new.pk]) == 0
+
+
+def test_one_batch_renews_each_old_policy_once_and_a_renewal_is_renewed_in_turn(shop):
+    customer = make_customer(shop)
+    start = _today() - dt.timedelta(days=700)
+
+    def policy(number: str, begins: dt.date) -> BookPolicy:
+        return BookPolicy.objects.create(
+            customer=customer,
+            origin="other",
+            insurer_code="iran",
+            line_code="fire",
+            number=number,
+            start_date=begins,
+            end_date=begins + dt.timedelta(days=365),
+        )
+
+    with inside(shop):
+        first = policy("F-1", start)
+        second = policy("F-2", start + dt.timedelta(days=365))
+        third = policy("F-3", start + dt.timedelta(days=730))
+        twin = policy("F-3b", start + dt.timedelta(days=731))
+        # A backfill's batch: all four new at once, in the ledger's order.
+        assert renewals_link(agency=shop, book_ids=[first.pk, second.pk, third.pk, twin.pk]) == 2
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert (first.renewed_by_id, second.renewed_by_id) == (second.pk, third.pk)
+        assert not BookPolicy.objects.filter(renewed_by=twin).exists()
+        assert renewals_link(agency=shop, book_ids=[first.pk, second.pk, third.pk, twin.pk]) == 0
