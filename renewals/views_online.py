@@ -108,8 +108,9 @@ def renew_open(request: HttpRequest, renewal_token: str) -> HttpResponse:
             return _page(request, "refused", 409, message=message, **context)
         return redirect(urlparse(sale_link_make(agency=agency, order_id=sale.order_id)).path)
     premium = renewal_price(agency=agency, prefill=prefill)
-    if premium is None:
-        return _page(request, "missing", quote_url=_quote_url(policy.line_code), **context)
+    if premium is None:  # the line is no longer sold here, or last year's answers do not fit
+        message = _("This policy cannot be renewed online now. Please call the agency.")
+        return _page(request, "refused", 409, message=message, **context)
     return _page(request, "ready", premium=premium, **context)
 
 

@@ -403,3 +403,14 @@ def test_renew_now_prepares_by_phone_and_opens_the_panel_sale(client, shop):
     assert (
         client.get(f"/renewals/online/items/{item.pk}/renew/", HTTP_HOST=PANEL).status_code == 405
     )
+
+
+def test_the_link_page_of_a_line_no_longer_sold_says_to_call(client, shop):
+    from policies.models import AgencyLine, Line
+
+    book = sold(shop)
+    AgencyLine.objects.update_or_create(
+        agency=shop, line=Line.objects.get(code="third_party"), defaults={"offered": False}
+    )
+    page = client.get(f"/renew/{_token(shop, book)}/", HTTP_HOST=SITE)
+    assert page.status_code == 409 and 'data-reason="refused"' in page.content.decode()
