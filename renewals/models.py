@@ -342,3 +342,6 @@ class FollowupReturn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.reason}"
+
+
+from renewals.models_online import *  # noqa

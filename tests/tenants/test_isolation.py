@@ -172,7 +172,7 @@ NOT_AN_AGENCY_OBJECT = ("insurance/<", "dev/bank/", "payments/<", "media/", *PUB
 # On A's own site these are public by design: its published pages, and premium inquiries,
 # which need no account and whose unguessable id is the link a visitor keeps or shares
 # (buying from such a link starts the visitor's own order).
-PUBLIC_ON_OWN_SITE = ("p/", "quotes/", "api/quotes/", "orders/start/")
+PUBLIC_ON_OWN_SITE = ("p/", "quotes/", "api/quotes/", "orders/start/", "renew/")
 
 
 @dataclass
@@ -331,6 +331,7 @@ def objects_of_a(two_agencies, sale_a):
         bulk_a = BulkSend.objects.create(
             name="SECRET-OF-A bulk", body="SECRET-OF-A", audience=BulkSend.Audience.UPLOAD
         )
+    item_a, renewal_token_a = _renewal_of(agency_a)
     statement_a = CommissionStatement.objects.create(
         agency=agency_a,
         jalali_year=1405,
@@ -371,8 +372,44 @@ def objects_of_a(two_agencies, sale_a):
             "bulk_id": str(bulk_a.pk),
             "top_up_id": str(top_up_a.public_id),
             "followup_id": str(followup_a.pk),
+            "item_id": str(item_a.pk),
+            "renewal_token": renewal_token_a,
         }
     )
+
+
+def _renewal_of(agency_a):
+    """A renewal work item of A and the renewal link of its policy (decision 043)."""
+    from crm.models import BookPolicy, Customer
+    from renewals.models import WorkItem
+    from renewals.services.online import renewal_link_token
+
+    with schema_context(agency_a.schema_name):
+        holder = Customer.objects.create(last_name="SECRET-RENEWAL", source="panel")
+        book = BookPolicy.objects.create(
+            customer=holder,
+            origin="other",
+            insurer_code="iran",
+            line_code="fire",
+            number="A-R",
+            end_date=dt.date.today() + dt.timedelta(days=30),
+        )
+        for _n in range(3):  # A's ids run past anything B's schema holds
+            item = WorkItem.objects.create(
+                kind="renewal",
+                book_policy=book
+                if _n == 2
+                else BookPolicy.objects.create(
+                    customer=holder, origin="other", insurer_code="iran", line_code="fire"
+                ),
+                customer=holder,
+                line_code="fire",
+                created_on=dt.date(2026, 1, 1),
+            )
+    token = renewal_link_token(
+        agency_id=agency_a.pk, book_policy_id=book.pk, end_date=book.end_date
+    )
+    return item, token
 
 
 def _panel_sale_of(agency_a, order):
