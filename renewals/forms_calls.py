@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.digits import localize_digits
 from core.forms import Form, JalaliDateField, MobileField
 from core.jalali import format_jalali_date, tehran
+from crm.forms.cases import TimeField
 from crm.models import BookPolicy
 from renewals.models import Channel, Result
 from renewals.services import clock
@@ -44,7 +45,9 @@ def _choices(form: forms.Form, name: str, choices: list) -> None:
 class ResultForm(Form):
     result = forms.ChoiceField(label=_("Result"))
     call_back_date = JalaliDateField(label=_("Call back on"), required=False)
-    call_back_time = forms.ChoiceField(label=_("at"), required=False)
+    # Any time may be typed; the list proposes the windows' half hours (the service refuses
+    # a time outside them, proposing the next window).
+    call_back_time = TimeField(label=_("at"))
     elsewhere_insurer = forms.ChoiceField(label=_("Renewed with"), required=False)
     new_book_policy = forms.ChoiceField(label=_("New policy"), required=False)
     channel = forms.ChoiceField(label=_("Renewed through"), required=False)
@@ -66,22 +69,18 @@ class ResultForm(Form):
             "initial",
             {
                 "call_back_date": local.date(),
-                "call_back_time": local.strftime("%H:%M"),
+                "call_back_time": localize_digits(local.strftime("%H:%M")),
                 "channel": Channel.CALL,
             },
         )
         super().__init__(*args, **kwargs)
         labels = dict(Result.choices)
         _choices(self, "result", [("", "—")] + [(value, labels[value]) for value in CALL_RESULTS])
-        _choices(
-            self,
-            "call_back_time",
-            [
-                (time.strftime("%H:%M"), localize_digits(time.strftime("%H:%M")))
-                for time in CALL_BACK_TIMES
-            ],
-        )
-        _choices(self, "elsewhere_insurer", [("", "—"), *insurers])
+        self.call_back_times = [
+            (time.strftime("%H:%M"), localize_digits(time.strftime("%H:%M")))
+            for time in CALL_BACK_TIMES
+        ]
+        self.fields["call_back_time"].widget.attrs["list"] = "call-back-times"
         names = dict(insurers)
         self.candidates = {str(policy.pk): policy for policy in candidates}
         _choices(
@@ -97,10 +96,9 @@ class ResultForm(Form):
         data = self.cleaned_data
         call_back_at = None
         if data["result"] == Result.CALL_BACK and data.get("call_back_date"):
-            hour, minute = (
-                int(part) for part in (data.get("call_back_time") or "09:30").split(":")
+            call_back_at = clock.at(
+                data["call_back_date"], data.get("call_back_time") or clock.CALL_BACK_WINDOWS[0][0]
             )
-            call_back_at = clock.at(data["call_back_date"], dt.time(hour, minute))
         return {
             "result": data["result"],
             "note": data.get("note") or "",

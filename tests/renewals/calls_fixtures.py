@@ -27,6 +27,13 @@ def make_item(
     if policy is None:
         policy = add_policy(agency, end_date=today + dt.timedelta(days=days_left))
     with inside(agency):
+        values = {
+            "assigned_to_user_id": user_id,
+            "assigned_on": given if user_id else None,
+            "due_at": clock.due_at(given) if user_id else None,
+            "created_on": given,
+            **fields,
+        }
         return WorkItem.objects.create(
             kind=kind,
             book_policy=policy,
@@ -34,9 +41,5 @@ def make_item(
             line_code=policy.line_code,
             end_date=policy.end_date,
             premium=policy.premium,
-            assigned_to_user_id=user_id,
-            assigned_on=given if user_id else None,
-            due_at=clock.due_at(given) if user_id else None,
-            created_on=given,
-            **fields,
+            **values,
         )
