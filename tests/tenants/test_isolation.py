@@ -307,6 +307,16 @@ def objects_of_a(two_agencies, sale_a):
         book_a = BookPolicy.objects.create(
             customer=holder, origin="other", insurer_code="iran", line_code="fire", number="A-1"
         )
+        from renewals.models import WorkItem
+
+        item_a = WorkItem.objects.create(
+            kind="renewal",
+            book_policy=book_a,
+            customer=holder,
+            line_code="fire",
+            queue="find_number",  # open to every member of A: B must still get 404
+            created_on=dt.date(2026, 12, 1),
+        )
         from messaging.models import SmsPattern, SmsTemplate
 
         for n in range(3):
@@ -361,6 +371,7 @@ def objects_of_a(two_agencies, sale_a):
             "pattern_id": str(pattern_a.pk),
             "bulk_id": str(bulk_a.pk),
             "top_up_id": str(top_up_a.public_id),
+            "item_id": str(item_a.pk),
         }
     )
 

@@ -89,6 +89,7 @@ class World:
             "template_id": "1",  # an SMS template: refused before any lookup
             "pattern_id": "1",  # a contact pattern: refused before any lookup
             "top_up_id": "00000000-0000-0000-0000-000000000001",  # refused before any lookup
+            "item_id": "1",  # a renewal work item: refused before any lookup
         }
 
     def fill(self, route: str) -> str:
