@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -191,11 +190,10 @@ def result_record(
             locked.due_at = None
         if locked.state == WorkItem.State.OPEN and locked.next_call_at is not None:
             locked.due_at = clock.due_at(timezone.localdate(locked.next_call_at, tehran()))
-        locked.attempts = F("attempts") + 1
+        locked.attempts += 1  # the row is locked: no other call can count in between
         locked.last_result = result
         locked.last_result_at = now
         locked.save()
-        locked.refresh_from_db()
         call = CallResult.objects.create(
             item=locked,
             result=result,
