@@ -265,3 +265,24 @@ def test_query_counts_do_not_grow_with_the_list(client, agency, staff):
     big["all-owner"] = _queries(client, "/renewals/?tab=all")
     assert small == big
     assert to_latin_digits("۰") == "0"
+
+
+def test_a_run_is_marked_fair_only_when_the_engine_can_verify_it(
+    client, agency, staff, monkeypatch
+):
+    import sys
+    import types
+
+    with inside(agency):
+        run = DistributionRun.objects.create(
+            kind="renewal", day=clock.today(), seed=42, shares={str(staff[0].pk): 3}, items=3
+        )
+    client.force_login(owner_of(agency))
+    fake = types.ModuleType("renewals.services.distribution")
+    fake.distribution_verify = lambda checked: checked.pk == run.pk  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "renewals.services.distribution", fake)
+    html = _get(client, "/renewals/manage/").content.decode()
+    assert f'id="run-{run.pk}-fair"' in html and "تقسیم منصفانه تأیید شد" in html
+    fake.distribution_verify = lambda checked: False  # type: ignore[attr-defined]
+    html = _get(client, "/renewals/manage/").content.decode()
+    assert f'id="run-{run.pk}-fair"' not in html and "تأییدنشده" in html
