@@ -1,0 +1,1 @@
+"""Reads of the renewal workflow (lists, the manager's figures)."""
