@@ -144,13 +144,17 @@ def _settings_page(
     staff_form: ServiceStaffForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    staff = _staff_rows(request, staff_form)
+    shown = staff_form is not None and any(entry["form"] is staff_form for entry in staff)
     return render(
         request,
         "renewals/figures/settings.html",
         {
             "agency": request.agency,  # type: ignore[attr-defined]
             "form": form,
-            "staff": _staff_rows(request, staff_form),
+            "staff": staff,
+            # A refusal for someone not in the list (not a member): shown above it.
+            "staff_errors": [] if staff_form is None or shown else staff_form.errors.values(),
         },
         status=status,
     )

@@ -15,6 +15,9 @@ or before that date. Its fate is exactly one of (in this order):
   two more days passed: ``end_date < today − 2``);
 - ``open``: none of these yet, and still within 48 hours of expiry or before it.
 
+The new premium (and commission) of a renewal is the new policy's in the book, else the one
+its renewed work item recorded.
+
 The staff member of a policy is the one credited with its renewal, else the one its item is
 with (its lapsed item before its renewal item); a policy without an item, or whose items
 were never given out, is "not assigned".
@@ -158,7 +161,7 @@ WITH due AS (
     SELECT b.id, b.line_code, c.region_id, b.end_date,
            COALESCE(b.premium, 0) AS premium, COALESCE(b.commission, 0) AS commission,
            (b.renewed_by_id IS NOT NULL OR b.state = 'renewed') AS renewed,
-           COALESCE(n.premium, 0) AS new_premium, COALESCE(n.commission, 0) AS new_commission
+           n.premium AS book_new_premium, n.commission AS book_new_commission
     FROM {book} AS b
     JOIN {customer} AS c ON c.id = b.customer_id
     LEFT JOIN {book} AS n ON n.id = b.renewed_by_id
@@ -170,6 +173,8 @@ items AS (
     SELECT w.book_policy_id,
            bool_or(w.outcome = 'renewed_elsewhere') AS elsewhere,
            bool_or(w.outcome IN ('declined_price', 'declined_sold')) AS declined,
+           MAX(w.renewal_premium) FILTER (WHERE w.outcome = 'renewed') AS item_new_premium,
+           MAX(w.renewal_commission) FILTER (WHERE w.outcome = 'renewed') AS item_new_commission,
            (array_agg(COALESCE(w.credited_user_id, w.assigned_to_user_id)
                       ORDER BY w.credited_user_id IS NULL,
                                COALESCE(w.credited_user_id, w.assigned_to_user_id) IS NULL,
@@ -180,6 +185,8 @@ items AS (
 ),
 fated AS (
     SELECT d.*, i.staff_id, m.idx AS month,
+           COALESCE(d.book_new_premium, i.item_new_premium, 0) AS new_premium,
+           COALESCE(d.book_new_commission, i.item_new_commission, 0) AS new_commission,
            CASE WHEN d.renewed THEN 'renewed'
                 WHEN i.elsewhere THEN 'elsewhere'
                 WHEN i.declined THEN 'declined'
