@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.forms import Form, JalaliDateField, NumericInput
+from core.forms import Form, InitialInPageDigitsMixin, JalaliDateField, NumericInput
 from renewals.selectors.figures import (
     GROUPS,
     LINE,
@@ -105,19 +105,23 @@ class RetentionForm(PeriodForm):
         return value if value in GROUPS else STAFF
 
 
+class WholeNumberField(InitialInPageDigitsMixin, forms.IntegerField):
+    """A whole number typed in any digits; the stored one offered in the page's digits."""
+
+    widget = NumericInput
+
+
 class RenewalSettingsForm(Form):
-    points_per_renewal = forms.IntegerField(
+    points_per_renewal = WholeNumberField(
         label=_("Points per renewal"),
         min_value=0,
         max_value=POINTS_MAX,
-        widget=NumericInput,
         help_text=_("Given to the staff member credited with each renewal."),
     )
-    lapsed_horizon_days = forms.IntegerField(
+    lapsed_horizon_days = WholeNumberField(
         label=_("Lapsed policies looked at (days after expiry)"),
         min_value=HORIZON_MIN,
         max_value=HORIZON_MAX,
-        widget=NumericInput,
     )
     followup_enabled = forms.BooleanField(label=_("Follow-up calls after issuance"), required=False)
 

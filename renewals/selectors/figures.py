@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 import jdatetime
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
@@ -55,6 +55,8 @@ _TOTAL_BITS = 0b1111
 
 FATES = ("renewed", "elsewhere", "declined", "lapsed", "open")
 HUNDRED = Decimal(100)
+# Memory for the retention statement's sorts and hashes (per sort, its transaction only).
+WORK_MEM_MB = 64
 CENT = Decimal("0.01")
 
 
@@ -161,15 +163,15 @@ WITH due AS (
     SELECT b.id, b.line_code, c.region_id, b.end_date,
            COALESCE(b.premium, 0) AS premium, COALESCE(b.commission, 0) AS commission,
            (b.renewed_by_id IS NOT NULL OR b.state = 'renewed') AS renewed,
-           n.premium AS book_new_premium, n.commission AS book_new_commission
+           b.renewed_by_id
     FROM {book} AS b
     JOIN {customer} AS c ON c.id = b.customer_id
-    LEFT JOIN {book} AS n ON n.id = b.renewed_by_id
     WHERE b.state = ANY(%s) AND b.end_date BETWEEN %s AND %s
       AND NOT (b.state = 'cancelled' AND (b.state_changed_at IS NULL
                OR (b.state_changed_at AT TIME ZONE %s)::date <= b.end_date))
 ),
 items AS (
+    -- The items carry their policy's expiry date (decision 041): read by its index.
     SELECT w.book_policy_id,
            bool_or(w.outcome = 'renewed_elsewhere') AS elsewhere,
            bool_or(w.outcome IN ('declined_price', 'declined_sold')) AS declined,
@@ -180,13 +182,19 @@ items AS (
                                COALESCE(w.credited_user_id, w.assigned_to_user_id) IS NULL,
                                w.kind = 'lapsed' DESC, w.id DESC))[1] AS staff_id
     FROM {item} AS w
-    WHERE w.kind IN ('renewal', 'lapsed') AND w.book_policy_id IN (SELECT id FROM due)
+    WHERE w.kind IN ('renewal', 'lapsed') AND w.end_date BETWEEN %s AND %s
     GROUP BY w.book_policy_id
 ),
 fated AS (
-    SELECT d.*, i.staff_id, m.idx AS month,
-           COALESCE(d.book_new_premium, i.item_new_premium, 0) AS new_premium,
-           COALESCE(d.book_new_commission, i.item_new_commission, 0) AS new_commission,
+    SELECT d.id, d.line_code, d.region_id, d.premium, d.commission, i.staff_id,
+           m.idx AS month,
+           CASE WHEN d.renewed_by_id IS NULL THEN NULL
+                ELSE (SELECT n.premium FROM {book} AS n WHERE n.id = d.renewed_by_id)
+           END AS book_new_premium,
+           CASE WHEN d.renewed_by_id IS NULL THEN NULL
+                ELSE (SELECT n.commission FROM {book} AS n WHERE n.id = d.renewed_by_id)
+           END AS book_new_commission,
+           i.item_new_premium, i.item_new_commission,
            CASE WHEN d.renewed THEN 'renewed'
                 WHEN i.elsewhere THEN 'elsewhere'
                 WHEN i.declined THEN 'declined'
@@ -197,6 +205,12 @@ fated AS (
     JOIN (VALUES {months}) AS m (idx, first_day, last_day)
       ON d.end_date BETWEEN m.first_day AND m.last_day
     {only}
+),
+priced AS (
+    SELECT line_code, region_id, staff_id, month, fate, premium, commission,
+           COALESCE(book_new_premium, item_new_premium, 0) AS new_premium,
+           COALESCE(book_new_commission, item_new_commission, 0) AS new_commission
+    FROM fated
 )
 SELECT GROUPING(staff_id, line_code, region_id, month) AS bits,
        staff_id, line_code, region_id, month,
@@ -212,7 +226,7 @@ SELECT GROUPING(staff_id, line_code, region_id, month) AS bits,
        SUM(commission) AS due_commission,
        COALESCE(SUM(commission) FILTER (WHERE fate = 'renewed'), 0) AS renewed_commission,
        COALESCE(SUM(new_commission) FILTER (WHERE fate = 'renewed'), 0) AS new_commission
-FROM fated
+FROM priced
 GROUP BY GROUPING SETS ((staff_id), (line_code), (region_id), (month), ())
 """
 
@@ -256,13 +270,17 @@ def retention_raw(
         first,
         last,
         str(tehran()),
+        first,
+        last,
         lapse_before(today),
     ]
     for month in months:
         params += [month.index, month.first, month.last]
     if user_id is not None:
         params.append(user_id)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The items' grouping sorts a year's items: in memory, this statement only.
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM_MB}MB'")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -278,8 +296,8 @@ def retention(
     *, months: list[Month], today: dt.date | None = None, user_id: int | None = None
 ) -> Retention:
     """The retention of ``months`` (in the agency's schema), every grouping and the total;
-    ``user_id`` keeps only that staff member's policies. Four queries whatever the book:
-    the figures, then the names of the staff, lines and regions shown."""
+    ``user_id`` keeps only that staff member's policies. Five queries whatever the book:
+    its memory setting and the figures, then the names of the staff, lines and regions shown."""
     today = today or tehran_today()
     raw = retention_raw(months=months, today=today, user_id=user_id)
     by_group: dict[str, list[tuple[Any, RetentionRow]]] = {group: [] for group in GROUPS}

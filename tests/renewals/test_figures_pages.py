@@ -233,7 +233,8 @@ def test_the_owner_changes_settings_and_a_member_s_leave_in_jalali(client, agenc
             dt.date(2026, 6, 10),
         )
     page = _get(client, "/renewals/settings/").content.decode()
-    assert "۱۴۰۵/۰۳/۱۰" in page
+    assert "۱۴۰۵/۰۳/۱۰" in page  # the leave in Jalali, Persian digits
+    assert 'value="۱۵"' in page and 'value="۴۵"' in page
     # A leave ending before it starts: refused beside the field, nothing changed.
     response = _post(
         client,
