@@ -188,12 +188,7 @@ items AS (
 fated AS (
     SELECT d.id, d.line_code, d.region_id, d.premium, d.commission, i.staff_id,
            m.idx AS month,
-           CASE WHEN d.renewed_by_id IS NULL THEN NULL
-                ELSE (SELECT n.premium FROM {book} AS n WHERE n.id = d.renewed_by_id)
-           END AS book_new_premium,
-           CASE WHEN d.renewed_by_id IS NULL THEN NULL
-                ELSE (SELECT n.commission FROM {book} AS n WHERE n.id = d.renewed_by_id)
-           END AS book_new_commission,
+           n.premium AS book_new_premium, n.commission AS book_new_commission,
            i.item_new_premium, i.item_new_commission,
            CASE WHEN d.renewed THEN 'renewed'
                 WHEN i.elsewhere THEN 'elsewhere'
@@ -202,6 +197,7 @@ fated AS (
                 ELSE 'open' END AS fate
     FROM due AS d
     LEFT JOIN items AS i ON i.book_policy_id = d.id
+    LEFT JOIN {book} AS n ON n.id = d.renewed_by_id
     JOIN (VALUES {months}) AS m (idx, first_day, last_day)
       ON d.end_date BETWEEN m.first_day AND m.last_day
     {only}
