@@ -99,3 +99,30 @@ def _followup() -> None:
 
 def _figures() -> None:
     """Points, daily premium and retention (decision 045)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from renewals.dashboard import renewal_figures
+    from tenants.panel import dashboard
+    from tenants.panel.registry import (
+        SETTINGS,
+        panel_link_register,
+        panel_nav_register,
+        panel_urls_register,
+    )
+
+    panel_urls_register(prefix="renewals/", module="renewals.urls_figures")
+    panel_nav_register(
+        key="renewal-figures",
+        url_name="panel-renewal-figures:retention",
+        label=_("Renewal figures"),
+        position=58,
+    )
+    panel_link_register(
+        place=SETTINGS,
+        key="renewal-settings",
+        url_name="panel-renewal-figures:settings",
+        label=_("Renewal settings and service staff"),
+        position=75,
+        manage_only=True,
+    )
+    dashboard.register(renewal_figures, position=35, member=True)

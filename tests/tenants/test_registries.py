@@ -108,6 +108,7 @@ def test_the_nav_shows_each_member_exactly_the_entries_their_role_may_open(owner
         ("/book/settings/", "crm-book-fields"),
         ("/sms/credit/", "sms-credit"),
         ("/sms/credit/settings/", "sms-settings"),
+        ("/renewals/settings/", "renewal-settings"),
     }
 
 
