@@ -4,7 +4,8 @@
 rest renewed elsewhere, declined, cancelled or not yet) — and a work item for each of the
 600,000 spread over 15 staff members, all generated in SQL. Timed: the retention report
 (one statement, every grouping and the total) for this month, for the whole year and for
-one staff member; points and the day's premium for a month; the dashboard's card and chart."""
+one staff member; points and the day's premium for a month; the dashboard's card and chart
+(the owner's and a staff member's: the line grouping and the total alone)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ REGIONS = 30
 RUNS = 7
 MONTH_TARGET = 1.0
 YEAR_TARGET = 10.0
+# The panel's most visited page: its renewal card and chart (p95).
+DASHBOARD_TARGET = 0.1
 
 
 def _fill(agency: Any, staff: list[int]) -> dict[str, Any]:
@@ -166,6 +169,12 @@ def _staff_users(agency: Any) -> list[int]:
     return users
 
 
+def _member(agency: Any, user_id: int) -> Any:
+    from accounts.models import AgencyMembership
+
+    return AgencyMembership.objects.get(agency=agency, user_id=user_id)
+
+
 def run(report: Report) -> None:
     from renewals.dashboard import renewal_figures
     from renewals.selectors.figures import (
@@ -223,13 +232,19 @@ def run(report: Report) -> None:
             passed=p95 <= MONTH_TARGET,
         )
         connection.set_schema_to_public()  # type: ignore[attr-defined]
-        samples, _items = _time(lambda: renewal_figures(agency, period_for("month")))
-        p95 = percentile(samples, 0.95)
-        report.add(
-            "Dashboard card and chart, this month (median / p95)",
-            f"{statistics.median(samples) * 1000:.0f} / {p95 * 1000:.0f} ms",
-            target=f"≤ {MONTH_TARGET * 1000:.0f} ms",
-            passed=p95 <= MONTH_TARGET,
-        )
+        viewers = [("owner", None), ("one staff member's own", _member(agency, staff[0]))]
+        for who, membership in viewers:
+            samples, _items = _time(
+                lambda membership=membership: renewal_figures(
+                    agency, period_for("month"), membership
+                )
+            )
+            p95 = percentile(samples, 0.95)
+            report.add(
+                f"Dashboard card and chart, this month, {who} (median / p95)",
+                f"{statistics.median(samples) * 1000:.0f} / {p95 * 1000:.0f} ms",
+                target=f"≤ {DASHBOARD_TARGET * 1000:.0f} ms",
+                passed=p95 <= DASHBOARD_TARGET,
+            )
     finally:
         connection.set_schema_to_public()  # type: ignore[attr-defined]

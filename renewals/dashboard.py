@@ -1,7 +1,8 @@
 """Renewals on the panel's dashboard (seed 001: "renewed vs renewable this month"): a card
 with this Jalali month's renewal rate and a chart of renewable and renewed policies per
 line. Whatever the dashboard's period, it is this month; a staff member sees their own.
-Two queries (the figures, the lines' names)."""
+Two queries (the figures, the lines' names): only the line grouping and the total of the
+retention figures, due and renewed (``due_and_renewed_by_line``, decision 045)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,9 @@ from django_tenants.utils import schema_context
 from core.digits import localize_digits
 from core.templatetags.jalali import percent
 from crm.selectors.names import line_names
-from renewals.selectors.figures import month_of, months_between, rate, retention_raw
+from renewals.selectors.figures import due_and_renewed_by_line, month_of, months_between, rate
 from renewals.services.clock import today as tehran_today
 from tenants.panel.dashboard import Card, Chart, Period
-
-_LINE_BITS, _TOTAL_BITS = 0b1011, 0b1111
 
 
 def renewal_figures(agency: Any, period: Period, membership: Any = None) -> list[Card | Chart]:
@@ -27,13 +26,10 @@ def renewal_figures(agency: Any, period: Period, membership: Any = None) -> list
     if membership is not None and not membership.can_manage:
         user_id = membership.user_id
     with schema_context(agency.schema_name):
-        raw = retention_raw(months=months_between(month, month), today=today, user_id=user_id)
-        per_line = sorted(
-            ((row[2], row[5], row[6]) for row in raw if row[0] == _LINE_BITS),
-            key=lambda line: -line[1],
-        )
-        names = line_names(code for code, _due, _renewed in per_line)
-    due, renewed = next(((row[5], row[6]) for row in raw if row[0] == _TOTAL_BITS), (0, 0))
+        lines, total = due_and_renewed_by_line(months=months_between(month, month), user_id=user_id)
+        names = line_names(line.line_code or "" for line in lines)
+    per_line = [(line.line_code or "", line.due, line.renewed) for line in lines]
+    due, renewed = total.due, total.renewed
     value = rate(renewed, due)
     return [
         Card(

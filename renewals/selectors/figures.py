@@ -281,6 +281,81 @@ def retention_raw(
         return cursor.fetchall()
 
 
+# The dashboard's figures (due and renewed, per line and in all) ---------------------------
+
+# The same policies due and the same "renewed" as ``_RETENTION_SQL``, nothing else: no
+# customer (region), no items unless a staff member's own are asked for, no new policy, no
+# month list (the period's months cover first … last), one grouping and the total.
+_DUE_BY_LINE_SQL = """
+SELECT GROUPING(b.line_code) AS bits, b.line_code,
+       COUNT(*) AS due,
+       COUNT(*) FILTER (WHERE b.renewed_by_id IS NOT NULL OR b.state = 'renewed') AS renewed
+FROM {book} AS b
+{mine}
+WHERE b.state = ANY(%s) AND b.end_date BETWEEN %s AND %s
+  AND NOT (b.state = 'cancelled' AND (b.state_changed_at IS NULL
+           OR (b.state_changed_at AT TIME ZONE %s)::date <= b.end_date))
+GROUP BY GROUPING SETS ((b.line_code), ())
+"""
+
+# A staff member's own: the policies whose staff member (as ``items`` in ``_RETENTION_SQL``
+# picks it, over all their items of the period) is them. Only policies with an item of the
+# period credited to or held by them can be theirs, so only those policies' items are read.
+_MINE_SQL = """
+JOIN (
+    SELECT w.book_policy_id,
+           (array_agg(COALESCE(w.credited_user_id, w.assigned_to_user_id)
+                      ORDER BY w.credited_user_id IS NULL,
+                               COALESCE(w.credited_user_id, w.assigned_to_user_id) IS NULL,
+                               w.kind = 'lapsed' DESC, w.id DESC))[1] AS staff_id
+    FROM {item} AS w
+    WHERE w.kind IN ('renewal', 'lapsed') AND w.end_date BETWEEN %s AND %s
+      AND w.book_policy_id IN (
+          SELECT o.book_policy_id FROM {item} AS o
+          WHERE o.kind IN ('renewal', 'lapsed') AND o.end_date BETWEEN %s AND %s
+            AND (o.credited_user_id = %s OR o.assigned_to_user_id = %s))
+    GROUP BY w.book_policy_id
+) AS i ON i.book_policy_id = b.id AND i.staff_id = %s
+"""
+
+
+@dataclass(frozen=True)
+class LineCount:
+    """Policies due and renewed in a line (``line_code`` None: every line)."""
+
+    line_code: str | None
+    due: int
+    renewed: int
+
+
+def due_and_renewed_by_line(
+    *, months: list[Month], user_id: int | None = None
+) -> tuple[list[LineCount], LineCount]:
+    """The ``due`` and ``renewed`` of :func:`retention`'s line rows and total (same
+    definitions; neither depends on the day, only lapsed against open does), read alone for
+    the dashboard: the lines (most due first) and the total. One query."""
+    first, last = months[0].first, months[-1].last
+    params: list[Any] = []
+    mine = ""
+    if user_id is not None:
+        mine = _MINE_SQL.format(item=WorkItem._meta.db_table)
+        params += [first, last, first, last, user_id, user_id, user_id]
+    sql = _DUE_BY_LINE_SQL.format(book=BookPolicy._meta.db_table, mine=mine)
+    params += [[state for state, _label in BookPolicy.State.choices], first, last, str(tehran())]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    total = LineCount(None, 0, 0)
+    lines: list[LineCount] = []
+    for bits, line_code, due, renewed in rows:
+        if bits:
+            total = LineCount(None, int(due), int(renewed))
+        else:
+            lines.append(LineCount(line_code, int(due), int(renewed)))
+    lines.sort(key=lambda line: (-line.due, line.line_code or ""))
+    return lines, total
+
+
 def _region_names(ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {pk for pk in ids if pk}
     if not wanted:

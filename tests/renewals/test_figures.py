@@ -14,15 +14,18 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from core.digits import localize_digits
 from crm.models import BookPolicy, Customer, Region
 from policies.models import Line
 from renewals import exports
+from renewals.dashboard import renewal_figures
 from renewals.models import WorkItem
 from renewals.selectors.figures import (
     LINE,
     MONTH,
     REGION,
     STAFF,
+    due_and_renewed_by_line,
     jalali_month,
     months_between,
     points_report,
@@ -273,6 +276,93 @@ def test_retention_is_one_query_whatever_the_book(agency, book, django_assert_nu
         # (and the test's transaction's savepoint, taken and released).
         with django_assert_num_queries(7):
             retention(months=months, today=TODAY)
+
+
+# The dashboard's figures: the line rows and the total alone -------------------------------
+
+
+def _due_renewed(rows) -> dict:
+    return {row.key: (row.due, row.renewed) for row in rows}
+
+
+def test_the_dashboard_s_figures_are_retention_s_line_rows_and_total(agency, book):
+    months = months_between(FARVARDIN, ORDIBEHESHT)
+    for user_id in (None, book["A"], book["B"], book["C"]):
+        with inside(agency):
+            full = retention(months=months, today=TODAY, user_id=user_id)
+            lines, total = due_and_renewed_by_line(months=months, user_id=user_id)
+        assert {line.line_code: (line.due, line.renewed) for line in lines} == _due_renewed(
+            full.groups[LINE]
+        ), user_id
+        assert (total.due, total.renewed) == (full.total.due, full.total.renewed), user_id
+    # …and the hand count itself.
+    with inside(agency):
+        lines, total = due_and_renewed_by_line(months=months)
+        _mine, b_total = due_and_renewed_by_line(months=months, user_id=book["B"])
+    assert [(line.line_code, line.due, line.renewed) for line in lines] == [
+        ("crm_motor", 10, 5),
+        ("crm_fire", 9, 3),
+    ]
+    assert (total.due, total.renewed) == (19, 8)
+    assert (b_total.due, b_total.renewed) == (5, 2)
+
+
+def _membership(agency, user_id):
+    from accounts.models import AgencyMembership
+
+    return AgencyMembership.objects.get(agency=agency, user_id=user_id)
+
+
+def test_the_dashboard_shows_retention_s_lines_for_the_owner_and_for_a_staff_member(
+    agency, book, monkeypatch
+):
+    from tenants.panel.dashboard import period_for
+
+    monkeypatch.setattr("renewals.dashboard.tehran_today", lambda: TODAY)  # Ordibehesht
+    for user_id in (None, book["B"], book["C"]):
+        membership = _membership(agency, user_id) if user_id else None
+        card, chart = renewal_figures(agency, period_for("month"), membership)
+        with inside(agency):
+            full = retention(months=[ORDIBEHESHT], today=TODAY, user_id=user_id)
+        rows = sorted(full.groups[LINE], key=lambda row: (-row.due, row.key))
+        assert chart.labels == [row.label for row in rows], user_id
+        assert chart.datasets[0]["data"] == [row.due for row in rows], user_id
+        assert chart.datasets[1]["data"] == [row.renewed for row in rows], user_id
+        renewed, due = (localize_digits(str(n)) for n in (full.total.renewed, full.total.due))
+        assert f"{renewed} " in card.hint and f" {due} " in card.hint, user_id
+    # The owner's Ordibehesht, counted by hand: fire 5 due (2 renewed), motor 5 (2).
+    card, chart = renewal_figures(agency, period_for("month"))
+    assert chart.labels == ["آتش‌سوزی", "بدنه خودرو"]
+    assert chart.datasets[0]["data"] == [5, 5] and chart.datasets[1]["data"] == [2, 2]
+    assert card.value in ("۴۰٪", "40%", "۴۰٫۰۰٪")
+
+
+def test_the_dashboard_s_queries_do_not_grow_with_the_book(
+    agency, book, monkeypatch, django_assert_num_queries
+):
+    from tenants.panel.dashboard import period_for
+
+    monkeypatch.setattr("renewals.dashboard.tehran_today", lambda: TODAY)
+    period = period_for("month")
+    owner, member = None, _membership(agency, book["A"])
+    renewal_figures(agency, period, owner)  # connection warmed
+    # The schema's search path, the figures and the lines' names, for the owner and for a
+    # staff member alike.
+    with django_assert_num_queries(3):
+        renewal_figures(agency, period, owner)
+    with django_assert_num_queries(3):
+        renewal_figures(agency, period, member)
+    Line.objects.create(code="crm_travel", number_code=96, name="مسافرتی")
+    with inside(agency):
+        for n in range(6):
+            policy = _policy(Customer.objects.first(), "crm_travel", dt.date(2026, 5, 2 + n), 10, 1)
+            _item(policy, staff=book["A"])
+    with django_assert_num_queries(3):
+        _card, chart = renewal_figures(agency, period, owner)
+    assert "مسافرتی" in chart.labels
+    with django_assert_num_queries(3):
+        _card, chart = renewal_figures(agency, period, member)
+    assert chart.datasets[0]["data"][0] == 6  # the member's travel policies, most due
 
 
 def test_the_excel_file_holds_the_same_figures(agency, book):
