@@ -166,3 +166,9 @@ def test_the_demo_shows_lists():
     call_command("load_renewals_demo", verbosity=0)
     with inside(khalili):
         assert WorkItem.objects.count() == count
+
+
+def test_the_beat_entry_is_registered(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["build-renewal-lists"]
+    assert entry["task"] == "renewals.tasks.renewals_sweep"
+    assert entry["schedule"] == 60 * 60
