@@ -74,11 +74,6 @@ _LAPSED_POLICY = """
 p.end_date <= %(last)s AND p.state IN ('active', 'expired') AND p.renewed_by_id IS NULL
 """
 
-_EXPIRE = """
-UPDATE crm_bookpolicy SET state = 'expired', state_changed_at = now(), updated_at = now()
-WHERE state = 'active' AND end_date < %(day)s
-"""
-
 _AUDIT = """
 INSERT INTO {public}.core_auditlog (actor_id, actor_label, action, target_type, target_id,
     agency_id, changes, ip_address, created_at)
@@ -87,33 +82,43 @@ SELECT NULL, %(actor)s, %(action)s, 'renewals.workitem', closed.id::text, %(agen
 FROM closed
 """
 
-# Open renewal items of lapsed policies close as lapsed (at any age: an item left open
-# would keep its staff member "behind" for ever), each audited.
-_CLOSE_LAPSED = f"""
-WITH closed AS (
+# One statement (its parts see one snapshot and all run to completion):
+# - the book's policies past their end are marked expired;
+# - open renewal items of lapsed policies close as lapsed (at any age: an item left open
+#   would keep its staff member "behind" for ever), each audited;
+# - the lapsed policies within the horizon and not handled get their lapsed item.
+_LAPSED = f"""
+WITH expired AS (
+    UPDATE crm_bookpolicy SET state = 'expired', state_changed_at = now(), updated_at = now()
+    WHERE state = 'active' AND end_date < %(day)s
+    RETURNING 1
+), closed AS (
     UPDATE renewals_workitem w
     SET state = 'closed', outcome = 'lapsed', closed_at = now(), updated_at = now()
     FROM crm_bookpolicy p
     WHERE w.kind = 'renewal' AND w.state = 'open' AND p.id = w.book_policy_id
       AND {_LAPSED_POLICY}
     RETURNING w.id
-) {_AUDIT}
-"""  # noqa: S608 - constants only
-
-_LAPSED = f"""
-INSERT INTO renewals_workitem ({_ITEM_COLUMNS})
-SELECT {_ITEM_VALUES}
-FROM crm_bookpolicy p JOIN crm_customer c ON c.id = p.customer_id
-WHERE {_LAPSED_POLICY}
-  AND p.end_date >= %(day)s - COALESCE(
-      (SELECT lapsed_horizon_days FROM renewals_renewalsettings WHERE id = 1), %(horizon)s)
-  AND c.merged_into_id IS NULL
-  AND NOT EXISTS (
-      SELECT 1 FROM renewals_workitem w
-      WHERE w.book_policy_id = p.id
-        AND (w.kind = %(kind)s OR (w.kind = 'renewal' AND w.outcome = ANY(%(handled)s))))
-ORDER BY p.end_date, p.id
-ON CONFLICT (kind, book_policy_id) DO NOTHING
+), audited AS (
+    {_AUDIT}
+    RETURNING 1
+), added AS (
+    INSERT INTO renewals_workitem ({_ITEM_COLUMNS})
+    SELECT {_ITEM_VALUES}
+    FROM crm_bookpolicy p JOIN crm_customer c ON c.id = p.customer_id
+    WHERE {_LAPSED_POLICY}
+      AND p.end_date >= %(day)s - COALESCE(
+          (SELECT lapsed_horizon_days FROM renewals_renewalsettings WHERE id = 1), %(horizon)s)
+      AND c.merged_into_id IS NULL
+      AND NOT EXISTS (
+          SELECT 1 FROM renewals_workitem w
+          WHERE w.book_policy_id = p.id
+            AND (w.kind = %(kind)s OR (w.kind = 'renewal' AND w.outcome = ANY(%(handled)s))))
+    ORDER BY p.end_date, p.id
+    ON CONFLICT (kind, book_policy_id) DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM added)
 """  # noqa: S608 - constants only
 
 _CLOSE_CANCELLED = f"""
@@ -167,10 +172,8 @@ def lapsed_items_build(*, agency: Any, day: dt.date) -> int:
         **_audit_params(agency, "renewal_item.lapsed", WorkItem.Outcome.LAPSED.value),
     }
     with day_write(agency), connection.cursor() as cursor:
-        cursor.execute(_EXPIRE, params)
-        cursor.execute(_CLOSE_LAPSED.format(public=_public()), params)
-        cursor.execute(_LAPSED, params)
-        return cursor.rowcount
+        cursor.execute(_LAPSED.format(public=_public()), params)
+        return int(cursor.fetchone()[0])
 
 
 def items_close_cancelled(*, agency: Any, book_ids: Iterable[int]) -> int:

@@ -21,7 +21,6 @@ from typing import Any
 
 from django.db import connection
 
-from crm.services.base import audit_record
 from renewals.labels import SYSTEM_ACTOR
 from renewals.models import DistributionRun, WorkItem
 from renewals.services import clock
@@ -31,16 +30,18 @@ from renewals.services.pool import staff_pool
 _CLAIM = """
 INSERT INTO renewals_distributionrun (kind, day, seed, shares, skipped, items,
     left_unassigned, created_at)
-VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, now())
+SELECT t.kind, %s, t.seed, t.shares::jsonb, %s::jsonb, t.items, t.left_unassigned, now()
+FROM unnest(%s::varchar[], %s::bigint[], %s::text[], %s::int[], %s::int[])
+    AS t(kind, seed, shares, items, left_unassigned)
 ON CONFLICT (kind, day) DO NOTHING
-RETURNING id
+RETURNING kind, id
 """
 
 _ASSIGN = """
 UPDATE renewals_workitem w
-SET assigned_to_user_id = t.user_id, assigned_on = %s, run_id = %s, due_at = %s,
+SET assigned_to_user_id = t.user_id, assigned_on = %s, run_id = t.run_id, due_at = %s,
     next_call_at = NULL, updated_at = now()
-FROM unnest(%s::bigint[], %s::bigint[]) AS t(id, user_id)
+FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS t(id, user_id, run_id)
 WHERE w.id = t.id
 """
 
@@ -77,63 +78,97 @@ def items_distribute(
     equal random shares; the run is recorded and audited. ``None`` when the day's run of
     this kind was already taken (nothing moves). With nobody in the pool the run records
     the items as left for later and they wait, unassigned."""
+    return kinds_distribute(agency=agency, kinds=[kind], day=day, now=now, pool=pool)[kind]
+
+
+def kinds_distribute(
+    *,
+    agency: Any,
+    kinds: list[str],
+    day: dt.date,
+    now: dt.datetime | None = None,
+    pool: tuple[list[int], dict[str, str]] | None = None,
+) -> dict[str, DistributionRun | None]:
+    """``items_distribute`` for several kinds at once, in one transaction and the same
+    number of queries as one kind (the day's run gives out every kind this way)."""
+    from core.models import AuditLog
+
     with day_write(agency):
         staff, skipped = pool if pool is not None else staff_pool(agency, day, now)
-        item_ids = list(
+        waiting: dict[str, list[int]] = {kind: [] for kind in kinds}
+        for kind, item_id in (
             WorkItem.objects.select_for_update()
             .filter(
-                kind=kind,
+                kind__in=kinds,
                 state=WorkItem.State.OPEN,
                 queue=WorkItem.Queue.CALLS,
                 assigned_to_user_id__isnull=True,
             )
             .order_by("id")
-            .values_list("id", flat=True)
-        )
-        seed = secrets.randbits(63)
-        assignment = split(item_ids, staff, seed)
-        shares = _shares(assignment, staff)
-        left = len(item_ids) - len(assignment)
+            .values_list("kind", "id")
+        ):
+            waiting[kind].append(item_id)
+        runs: dict[str, DistributionRun] = {}
+        assignments: dict[str, dict[int, int]] = {}
+        for kind in kinds:
+            seed = secrets.randbits(63)
+            assignments[kind] = split(waiting[kind], staff, seed)
+            runs[kind] = DistributionRun(
+                kind=kind,
+                day=day,
+                seed=seed,
+                shares=_shares(assignments[kind], staff),
+                skipped=skipped,
+                items=len(assignments[kind]),
+                left_unassigned=len(waiting[kind]) - len(assignments[kind]),
+            )
         with connection.cursor() as cursor:
             cursor.execute(
                 _CLAIM,
-                [kind, day, seed, json.dumps(shares), json.dumps(skipped), len(assignment), left],
+                [
+                    day,
+                    json.dumps(skipped),
+                    kinds,
+                    [runs[kind].seed for kind in kinds],
+                    [json.dumps(runs[kind].shares) for kind in kinds],
+                    [runs[kind].items for kind in kinds],
+                    [runs[kind].left_unassigned for kind in kinds],
+                ],
             )
-            row = cursor.fetchone()
-            if row is None:
-                return None
-            run_id = row[0]
-            if assignment:
-                ids = list(assignment)
-                cursor.execute(
-                    _ASSIGN,
-                    [day, run_id, clock.due_at(day), ids, [assignment[i] for i in ids]],
+            claimed = dict(cursor.fetchall())
+            ids: list[int] = []
+            users: list[int] = []
+            run_ids: list[int] = []
+            for kind, run_id in claimed.items():
+                runs[kind].pk = run_id
+                for item_id, user_id in assignments[kind].items():
+                    ids.append(item_id)
+                    users.append(user_id)
+                    run_ids.append(run_id)
+            if ids:
+                cursor.execute(_ASSIGN, [day, clock.due_at(day), ids, users, run_ids])
+        if claimed:
+            # One audit row per run; the shares and the skipped as JSON text (the log keeps
+            # plain values).
+            AuditLog.objects.bulk_create(
+                AuditLog(
+                    actor=None,
+                    actor_label=SYSTEM_ACTOR,
+                    action="renewal_run.distributed",
+                    target_type=DistributionRun._meta.label_lower,
+                    target_id=str(runs[kind].pk),
+                    agency_id=agency.pk,
+                    changes={
+                        "shares": [None, json.dumps(runs[kind].shares)],
+                        "skipped": [None, json.dumps(skipped)],
+                        "items": [None, runs[kind].items],
+                        "left_unassigned": [None, runs[kind].left_unassigned],
+                    },
                 )
-        run = DistributionRun(
-            pk=run_id,
-            kind=kind,
-            day=day,
-            seed=seed,
-            shares=shares,
-            skipped=skipped,
-            items=len(assignment),
-            left_unassigned=left,
-        )
-        audit_record(
-            agency=agency,
-            actor=None,
-            action="renewal_run.distributed",
-            target=run,
-            # The audit log keeps plain values: the shares and the skipped as JSON text.
-            changes={
-                "shares": (None, json.dumps(shares)),
-                "skipped": (None, json.dumps(skipped)),
-                "items": (None, len(assignment)),
-                "left_unassigned": (None, left),
-            },
-            actor_label=SYSTEM_ACTOR,
-        )
-    return run
+                for kind in kinds
+                if kind in claimed
+            )
+    return {kind: runs[kind] if kind in claimed else None for kind in kinds}
 
 
 def distribution_verify(run: DistributionRun) -> bool:

@@ -23,6 +23,7 @@ from crm.tenancy import schema_require
 from renewals.models import Kind
 from renewals.services import clock
 from renewals.services.day import DayResult, day_steps
+from tenants.services import AgencyNotActive
 
 _held = threading.local()
 
@@ -58,22 +59,25 @@ def renewals_day_run(
     """Build the day's items of ``agency`` (every registered step) and give out each kind's
     new items. An agency that is not active is skipped (nothing built). Safe to run again:
     the same day builds nothing more and moves nothing."""
-    from renewals.services.distribution import items_distribute
+    from renewals.services.distribution import kinds_distribute
     from renewals.services.pool import staff_pool
-    from tenants.models import Agency
 
     schema_require(agency)
     day = day or clock.today()
     result = DayResult(day=day)
-    status = Agency.objects.filter(pk=agency.pk).values_list("status", flat=True).first()
-    if status != Agency.Status.ACTIVE:
-        return result
-    for step in day_steps():
+    try:
+        for step in day_steps():
+            with day_write(agency):
+                result.built[step.key] = step.build(agency=agency, day=day)
         with day_write(agency):
-            result.built[step.key] = step.build(agency=agency, day=day)
-    with day_write(agency):
-        pool = staff_pool(agency, day, now)
-        for kind in Kind:
-            run = items_distribute(agency=agency, kind=kind.value, day=day, now=now, pool=pool)
-            result.given_out[kind.value] = run.items if run is not None else 0
+            runs = kinds_distribute(
+                agency=agency,
+                kinds=[kind.value for kind in Kind],
+                day=day,
+                pool=staff_pool(agency, day, now),
+            )
+    except AgencyNotActive:
+        # Not active (or suspended meanwhile): what a step committed stays, nothing more.
+        return result
+    result.given_out = {kind: run.items if run else 0 for kind, run in runs.items()}
     return result
