@@ -11,8 +11,11 @@ from django.utils import timezone
 from core.models import AuditLog
 from crm.models import BookPolicy, Customer
 from crm.signals import book_policies_cancelled
+from crm.tasks import crm_policy_sync
+from policies.models import Policy
 from renewals.models import RenewalSettings, WorkItem
 from renewals.services.build import lapsed_items_build, renewal_items_build
+from tests.crm.conftest import sell
 from tests.renewals.conftest import add_policy, inside
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +187,25 @@ def test_cancelled_policies_close_their_open_items(agency):
     with inside(agency):
         book_policies_cancelled.send(sender=BookPolicy, agency=agency, book_ids=[other.pk])
     assert _items(agency, "renewal")[other.pk].state == "open"
+
+
+def test_a_policy_the_ledger_cancels_closes_its_items(agency, sale_line):
+    policy = sell(agency, sale_line)
+    crm_policy_sync.delay(agency.schema_name, policy.pk)
+    with inside(agency):
+        book = BookPolicy.objects.get(policy_id=policy.pk)
+        WorkItem.objects.create(
+            kind="followup",
+            book_policy=book,
+            customer=book.customer,
+            line_code=book.line_code,
+            created_on=DAY,
+        )
+    Policy.objects.filter(pk=policy.pk).update(state=Policy.State.CANCELLED)
+    crm_policy_sync.delay(agency.schema_name, policy.pk)
+    with inside(agency):
+        item = WorkItem.objects.get()
+    assert (item.state, item.outcome) == ("closed", "cancelled")
+    assert AuditLog.objects.filter(
+        action="renewal_item.closed", target_id=str(item.pk), actor_label="renewals"
+    ).exists()
