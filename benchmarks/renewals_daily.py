@@ -15,7 +15,7 @@ The book is sms_patterns' generator (imported, not copied): policies with other 
 ending evenly over the next year; here one in twenty is moved to have ended 3 to 57 days
 ago. In a full ``make bench`` the SMS patterns section's agencies are reused as they are.
 ``BENCH_RENEWALS_SCALE`` (default 1) scales the counts; ``BENCH_RENEWALS_WORKERS`` sets the
-worker's processes (default 4). The tests run the section at a tiny scale so that it cannot rot.
+worker's processes (default: sms_patterns', one per CPU, at most 4). The tests run the section at a tiny scale so that it cannot rot.
 """
 
 from __future__ import annotations
@@ -45,9 +45,6 @@ LAPSED_SPREAD = 55
 STAFF_MIN, STAFF_MAX = 5, 20
 CHUNK = 250  # schemas read in one UNION ALL statement
 VERIFY_SAMPLE = 100  # agencies whose runs are re-checked with distribution_verify
-# An agency's day is some thirty short statements: its task mostly waits on the database, so
-# the worker runs more processes than there are CPUs.
-WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -67,7 +64,7 @@ class Sizes:
             agencies=agencies,
             customers=max(20, round(600_000 * scale) // agencies),
             policies=max(30, round(1_000_000 * scale) // agencies),
-            workers=int(os.environ.get("BENCH_RENEWALS_WORKERS", WORKERS)),
+            workers=int(os.environ.get("BENCH_RENEWALS_WORKERS", sms.WORKERS)),
         )
 
     def sms(self) -> sms.Sizes:
