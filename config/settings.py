@@ -432,6 +432,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.patterns.tasks.messaging_patterns_sweep",
         "schedule": 60 * 60,
     },
+    # Renewal lists: the day's items of every active agency built and given out (the first
+    # run of the Tehran day does the work; the later ones find it done, decision 041).
+    "build-renewal-lists": {"task": "renewals.tasks.renewals_sweep", "schedule": 60 * 60},
     # Customers' replies whose task never reached the broker (messaging.inbound).
     "sweep-inbound-sms": {"task": "messaging.inbound.messaging_inbound_sweep", "schedule": 3600},
     # Online SMS credit top-ups whose owner never came back from the bank.

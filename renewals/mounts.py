@@ -17,6 +17,17 @@ def register() -> None:
 
 def _engine() -> None:
     """The day's build and distribution (decision 041)."""
+    import renewals.tasks  # noqa: F401 - the day's Celery tasks
+    from crm.signals import book_policies_cancelled
+    from renewals.receivers import book_policies_cancelled_receive
+    from renewals.services.build import lapsed_items_build, renewal_items_build
+    from renewals.services.day import day_step_register
+
+    day_step_register(key="renewal", build=renewal_items_build, position=10)
+    day_step_register(key="lapsed", build=lapsed_items_build, position=20)
+    book_policies_cancelled.connect(
+        book_policies_cancelled_receive, dispatch_uid="renewals.engine.book_cancelled"
+    )
 
 
 def _calls() -> None:

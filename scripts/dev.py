@@ -134,6 +134,7 @@ def cmd_run(_args) -> int:
     manage(env, "load_settlement_demo")
     manage(env, "load_crm_demo")
     manage(env, "load_sms_demo")
+    manage(env, "load_renewals_demo")
     processes: list[subprocess.Popen] = []
 
     def start(*command: str) -> None:
