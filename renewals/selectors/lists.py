@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.digits import localize_digits
 from core.jalali import format_jalali_date, format_jalali_datetime, tehran, to_jalali
@@ -75,6 +76,15 @@ def calls_list(*, tab: str, user_id: int, manages: bool, today: dt.date) -> Quer
     )
 
 
+def _days_text(days: int | None) -> str:
+    """Days to expiry as people read them: a number, or how long ago it expired."""
+    if days is None:
+        return "—"
+    if days < 0:
+        return localize_digits(_("%(days)s days ago") % {"days": -days})
+    return localize_digits(days)
+
+
 def rows_decorate(items: list[WorkItem], *, today: dt.date, now: dt.datetime) -> list[WorkItem]:
     """What a row shows beside the item: the line's name, days left, the last result's
     label, overdue; one query for the lines' names (and one for the assignees')."""
@@ -89,7 +99,8 @@ def rows_decorate(items: list[WorkItem], *, today: dt.date, now: dt.datetime) ->
         item.mobile_text = localize_digits(item.customer.mobile) if item.customer.mobile else "—"  # type: ignore[attr-defined]
         item.line_name = names.get(item.line_code) or "—"  # type: ignore[attr-defined]
         item.days_left = (item.end_date - today).days if item.end_date else None  # type: ignore[attr-defined]
-        item.days_text = localize_digits(item.days_left) if item.days_left is not None else "—"  # type: ignore[attr-defined]
+        item.days_ago = -item.days_left if (item.days_left or 0) < 0 else 0  # type: ignore[attr-defined]
+        item.days_text = _days_text(item.days_left)  # type: ignore[attr-defined]
         item.last_result_label = results.get(item.last_result, "")  # type: ignore[attr-defined]
         item.overdue = bool(item.due_at and item.due_at < now)  # type: ignore[attr-defined]
         item.assignee_name = people.get(item.assigned_to_user_id or 0, "")  # type: ignore[attr-defined]

@@ -78,6 +78,10 @@ def test_lapsed_and_find_the_number_tabs(client, agency, staff):
     client.force_login(staff[0])
     html = _get(client, "/renewals/?tab=lapsed").content.decode()
     assert f'id="item-{lapsed.pk}"' in html and f'id="item-{renewal.pk}"' not in html
+    # An expired policy reads "5 days ago", never a negative number of days left.
+    assert "۵ روز پیش" in html and "-۵" not in html
+    item_html = _get(client, f"/renewals/items/{lapsed.pk}/").content.decode()
+    assert "۵ روز پیش منقضی شده" in item_html
     # Anyone fills a number in: staff[0] sees staff[1]'s wrong number and fixes it.
     html = _get(client, "/renewals/?tab=find_number").content.decode()
     assert f'id="item-{wrong.pk}"' in html
