@@ -31,6 +31,11 @@ api_patterns = [
     path("api/auth/", include("accounts.api.urls")),
     path("api/agencies/", include("tenants.api.urls")),
     path("api/crm/", include("crm.api.urls")),
+    path("api/agency-applications/", include("onboarding.api.urls")),
+    path("api/advice/", include("advice.api.urls")),
+    path("api/claims/", include("claims.api.urls")),
+    path("api/cancellations/", include("cancellations.api.urls")),
+    path("api/support/", include("support.api.urls")),
     path("api/", include("policies.api.urls")),
     # Anything else under /api/ (or an id of the wrong form) is a JSON 404, not an HTML page.
     re_path(r"^api/", api_not_found),

@@ -140,3 +140,8 @@ def parse_jalali_date(text: str) -> dt.date:
 def jalali_today() -> jdatetime.date:
     """Today in Tehran, as a Jalali date."""
     return jdatetime.date.fromgregorian(date=timezone.localdate(timezone=tehran()))
+
+
+def tehran_today() -> dt.date:
+    """Today's (Gregorian) date in Tehran."""
+    return timezone.localdate(timezone=tehran())

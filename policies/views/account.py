@@ -1,13 +1,18 @@
-"""The customer's account (S-2.6): orders and their state, policies, payments."""
+"""The customer's account (S-2.6, decision 052): policies, orders and payments, then the
+sections the apps above register (claims, cancellations, tickets, advice requests) and the
+actions they offer on each policy (renew, cancel, file a claim)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 
+from core.jalali import tehran_today
 from policies.models import Order
 from policies.selectors import orders_of_customer, payments_of_customer, policies_of_customer
 from policies.services.orders import order_missing_steps
+from tenants.storefront import account_sections, policy_actions
 
 
 @login_required
@@ -17,12 +22,35 @@ def account(request):
         if order.state == Order.State.DRAFT:
             missing = order_missing_steps(order=order)
             order.next_step = missing[0] if missing else "review"  # type: ignore[attr-defined]
+    policies = list(policies_of_customer(customer=request.user, agency=request.agency)[:100])
+    today = tehran_today()
+    actions = policy_actions()
+    for policy in policies:
+        policy.actions = [  # type: ignore[attr-defined]
+            {
+                "key": action.key,
+                "label": action.label,
+                "url": reverse(action.url_name, args=[policy.number]),
+            }
+            for action in actions
+            if action.applies(policy, today)
+        ]
+    sections = [
+        {
+            "key": section.key,
+            "title": section.title,
+            "template": section.template,
+            "context": section.context(request),
+        }
+        for section in account_sections()
+    ]
     return render(
         request,
         "policies/account.html",
         {
             "orders": orders,
-            "policies": policies_of_customer(customer=request.user, agency=request.agency)[:100],
+            "policies": policies,
             "payments": payments_of_customer(customer=request.user, agency=request.agency)[:100],
+            "sections": sections,
         },
     )

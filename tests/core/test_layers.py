@@ -27,6 +27,11 @@ LAYER = {
     "crm": 3,
     "messaging": 3,
     "renewals": 3,
+    "onboarding": 3,
+    "advice": 3,
+    "claims": 3,
+    "cancellations": 3,
+    "support": 3,
     "reports": 4,
 }
 TEMPLATE_NAME = re.compile(r"""{%\s*(?:extends|include)\s+["']([\w-]+)/""")

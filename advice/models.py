@@ -1,0 +1,3 @@
+"""Advice requests: the models."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Cancellations: the models."""
+
+from __future__ import annotations

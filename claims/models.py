@@ -1,0 +1,3 @@
+"""Claims: the models."""
+
+from __future__ import annotations

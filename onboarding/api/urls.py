@@ -1,0 +1,8 @@
+"""The agency sign-up API (decision 017's contract)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+# Names are global and start with "api-onboarding-" (no namespace, as the other API modules).
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,3 @@
+"""Agency sign-up: the models."""
+
+from __future__ import annotations

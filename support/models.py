@@ -1,0 +1,3 @@
+"""Support: the models."""
+
+from __future__ import annotations
