@@ -23,6 +23,9 @@ urlpatterns = [
     path("payments/<uuid:payment_id>/callback/", orders.payment_callback, name="payment-callback"),
     # Customer account
     path("account/", account.account, name="account"),
+    path("account/orders/", account.account_orders, name="account-orders"),
+    path("account/policies/", account.account_policies, name="account-policies"),
+    path("account/payments/", account.account_payments, name="account-payments"),
     # Policy PDF and public verification
     path("policies/<str:number>/pdf/", documents.policy_pdf, name="policy-pdf"),
     path("verify/", documents.verify_form, name="verify-form"),

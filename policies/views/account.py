@@ -1,32 +1,44 @@
 """The customer's account (S-2.6, decision 052): policies, orders and payments, then the
 sections the apps above register (claims, cancellations, tickets, advice requests) and the
-actions they offer on each policy (renew, cancel, file a claim)."""
+actions they offer on each policy (renew, cancel, file a claim).
+
+The account page shows the latest rows of each list; "all" opens the whole list a page at a
+time (keyset pagination: a customer with thousands of orders pays for one page)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from core.jalali import tehran_today
+from core.keyset import KeysetPage, keyset_page
 from policies.models import Order
 from policies.selectors import orders_of_customer, payments_of_customer, policies_of_customer
 from policies.services.orders import order_missing_steps
 from tenants.storefront import account_sections, policy_actions
 
+# Rows of each list on the account page itself, and on a page of the full list.
+PREVIEW = 10
+PAGE_SIZE = 25
 
-@login_required
-def account(request):
-    orders = list(orders_of_customer(customer=request.user, agency=request.agency)[:100])
+
+def _orders_shown(orders: list[Order]) -> list[Order]:
     for order in orders:
         if order.state == Order.State.DRAFT:
             missing = order_missing_steps(order=order)
             order.next_step = missing[0] if missing else "review"  # type: ignore[attr-defined]
-    policies = list(policies_of_customer(customer=request.user, agency=request.agency)[:100])
+    return orders
+
+
+def _policies_shown(policies: list) -> list:
     today = tehran_today()
     actions = policy_actions()
     for policy in policies:
-        policy.actions = [  # type: ignore[attr-defined]
+        policy.actions = [
             {
                 "key": action.key,
                 "label": action.label,
@@ -35,6 +47,15 @@ def account(request):
             for action in actions
             if action.applies(policy, today)
         ]
+    return policies
+
+
+@login_required
+def account(request):
+    mine = {"customer": request.user, "agency": request.agency}
+    orders = list(orders_of_customer(**mine)[: PREVIEW + 1])
+    policies = list(policies_of_customer(**mine)[: PREVIEW + 1])
+    payments = list(payments_of_customer(**mine)[: PREVIEW + 1])
     sections = [
         {
             "key": section.key,
@@ -48,9 +69,61 @@ def account(request):
         request,
         "policies/account.html",
         {
-            "orders": orders,
-            "policies": policies,
-            "payments": payments_of_customer(customer=request.user, agency=request.agency)[:100],
+            "orders": _orders_shown(orders[:PREVIEW]),
+            "more_orders": len(orders) > PREVIEW,
+            "policies": _policies_shown(policies[:PREVIEW]),
+            "more_policies": len(policies) > PREVIEW,
+            "payments": payments[:PREVIEW],
+            "more_payments": len(payments) > PREVIEW,
             "sections": sections,
         },
     )
+
+
+def _full_list(request, *, kind: str):
+    mine = {"customer": request.user, "agency": request.agency}
+    after = request.GET.get("after")
+    page: KeysetPage[Any]
+    if kind == "orders":
+        page = keyset_page(
+            orders_of_customer(**mine), field="created_at", cursor=after, size=PAGE_SIZE
+        )
+        _orders_shown(page.rows)
+        heading, context_name = _("My orders"), "orders"
+    elif kind == "policies":
+        page = keyset_page(
+            policies_of_customer(**mine), field="issued_at", cursor=after, size=PAGE_SIZE
+        )
+        _policies_shown(page.rows)
+        heading, context_name = _("My policies"), "policies"
+    else:
+        page = keyset_page(
+            payments_of_customer(**mine), field="created_at", cursor=after, size=PAGE_SIZE
+        )
+        heading, context_name = _("Payment history"), "payments"
+    return render(
+        request,
+        "policies/account_list.html",
+        {
+            "heading": heading,
+            "kind": kind,
+            "table": f"policies/account/_{kind}.html",
+            context_name: page.rows,
+            "page": page,
+        },
+    )
+
+
+@login_required
+def account_orders(request):
+    return _full_list(request, kind="orders")
+
+
+@login_required
+def account_policies(request):
+    return _full_list(request, kind="policies")
+
+
+@login_required
+def account_payments(request):
+    return _full_list(request, kind="payments")
