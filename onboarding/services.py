@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Value
+from django.db.models.functions import Replace, Upper
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -104,8 +105,8 @@ def _clean_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
             except ValidationError as error:
                 errors[name] = error.messages
         elif name == "licence_number":
-            cleaned[name] = normalize_identifier(value or "").upper()
-            if cleaned[name] and (len(cleaned[name]) < 3 or not cleaned[name].isalnum()):
+            cleaned[name] = licence_key(value)
+            if cleaned[name] and not 3 <= len(cleaned[name]) <= 30:
                 errors[name] = [_("Enter the licence number as printed on the licence.")]
         elif name in ("latitude", "longitude"):
             bounds = IRAN_LATITUDE if name == "latitude" else IRAN_LONGITUDE
@@ -131,12 +132,28 @@ def _clean_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
     return cleaned, errors
 
 
+def licence_key(value: Any) -> str:
+    """A licence number as kept and compared: Latin letters and digits only, upper case
+    (``lic-۷۷۷``, ``LIC 777`` and ``LIC/777`` are one licence)."""
+    return "".join(ch for ch in normalize_identifier(value or "").upper() if ch.isalnum())
+
+
 def _decimal(value: Any) -> Decimal | None:
     try:
         number = Decimal(str(value).strip())
     except (ArithmeticError, ValueError):
         return None
     return number if number.is_finite() else None
+
+
+# An agency's licence number compared the same way (agencies made by hand may hold separators).
+_AGENCY_LICENCE_KEY = Upper(
+    Replace(
+        Replace(Replace("licence_number", Value("-"), Value("")), Value("/"), Value("")),
+        Value(" "),
+        Value(""),
+    )
+)
 
 
 def application_duplicates(
@@ -154,7 +171,7 @@ def application_duplicates(
         ]
     if licence_number and (
         held.filter(licence_number=licence_number).exists()
-        or Agency.objects.filter(licence_number__iexact=licence_number).exists()
+        or Agency.objects.annotate(key=_AGENCY_LICENCE_KEY).filter(key=licence_number).exists()
     ):
         errors["licence_number"] = [
             _("An agency or an application with this licence number already exists.")
@@ -162,7 +179,15 @@ def application_duplicates(
     return errors
 
 
-def _refuse_if_duplicate(error: IntegrityError) -> None:
+def _state_error(application: AgencyApplication) -> ApplicationStateError:
+    return ApplicationStateError(
+        _("This application is %(state)s; it cannot be changed that way.")
+        % {"state": application.get_state_display()},
+        code="application_state",
+    )
+
+
+def _refuse_if_duplicate(error: IntegrityError) -> NoReturn:
     text = str(error)
     if "one_held_application_per_national_code" in text:
         raise ValidationError(
@@ -334,7 +359,8 @@ def application_update(
                 )
     except IntegrityError as error:
         _refuse_if_duplicate(error)
-    return locked
+    _copy(locked, application)
+    return application
 
 
 def application_licence_upload(
@@ -372,7 +398,8 @@ def application_licence_upload(
         )
         if previous:
             transaction.on_commit(partial(storage.delete, previous))
-    return locked
+    _copy(locked, application)
+    return application
 
 
 def application_submit(*, application: AgencyApplication, actor: Any) -> AgencyApplication:
@@ -385,24 +412,39 @@ def application_submit(*, application: AgencyApplication, actor: Any) -> AgencyA
         "licence_number": _("Enter the licence number as printed on the licence."),
         "licence_file": _("Upload a photo of your licence."),
     }
-    missing = application.stage_two_missing
-    if missing:
-        raise ValidationError({name: [labels[name]] for name in missing})
-    errors = application_duplicates(
-        national_code=application.national_code,
-        licence_number=application.licence_number,
-        exclude_id=application.pk,
-    )
-    if errors:
-        raise ValidationError(errors)
-    to = State.RESUBMITTED if application.state == State.CORRECTION_REQUESTED else State.SUBMITTED
     try:
-        return application_transition(
-            application=application, to=to, actor=actor, fields={"submitted_at": timezone.now()}
-        )
+        with transaction.atomic():
+            locked = AgencyApplication.objects.select_for_update().get(pk=application.pk)
+            if locked.state not in AgencyApplication.EDITABLE:
+                raise _state_error(locked)
+            missing = locked.stage_two_missing
+            if missing:
+                raise ValidationError({name: [labels[name]] for name in missing})
+            errors = application_duplicates(
+                national_code=locked.national_code,
+                licence_number=locked.licence_number,
+                exclude_id=locked.pk,
+            )
+            if errors:
+                raise ValidationError(errors)
+            to = (
+                State.RESUBMITTED if locked.state == State.CORRECTION_REQUESTED else State.SUBMITTED
+            )
+            application_transition(
+                application=locked, to=to, actor=actor, fields={"submitted_at": timezone.now()}
+            )
     except IntegrityError as error:
         _refuse_if_duplicate(error)
-        raise  # pragma: no cover - _refuse_if_duplicate always raises
+    _copy(locked, application)
+    return application
+
+
+def _copy(source: AgencyApplication, target: AgencyApplication) -> None:
+    """The caller's object sees what the service wrote under its lock."""
+    if source is not target:
+        for field in AgencyApplication._meta.concrete_fields:
+            if field.name != "search_key":
+                setattr(target, field.attname, getattr(source, field.attname))
 
 
 # ---- the state machine -------------------------------------------------------------------
@@ -421,11 +463,7 @@ def application_transition(
         locked = AgencyApplication.objects.select_for_update().get(pk=application.pk)
         old = locked.state
         if to not in TRANSITIONS[old]:
-            raise ApplicationStateError(
-                _("This application is %(state)s; it cannot be changed that way.")
-                % {"state": locked.get_state_display()},
-                code="application_state",
-            )
+            raise _state_error(locked)
         changes: dict[str, Any] = {"state": to, **(fields or {})}
         before = {name: getattr(locked, name) for name in changes}
         for name, value in changes.items():
@@ -505,11 +543,7 @@ def application_approve(
             .get(pk=application.pk)
         )
         if State.APPROVED not in TRANSITIONS[locked.state]:
-            raise ApplicationStateError(
-                _("This application is %(state)s; it cannot be changed that way.")
-                % {"state": locked.get_state_display()},
-                code="application_state",
-            )
+            raise _state_error(locked)
         with translation.override(settings.LANGUAGE_CODE):
             name = locked.agency_name or _("Agency of %(name)s") % {"name": locked.full_name}
         agency = agency_create(
