@@ -46,27 +46,21 @@ def _own(request, application_id) -> AgencyApplication:
 
 @main_site_only
 def signup_home(request) -> HttpResponse:
+    """What signing up involves, and the visitor's own applications (the open one first)."""
     applications = (
         list(applications_of_applicant(applicant=request.user)[:5])
         if request.user.is_authenticated
         else []
     )
+    still_open = [item for item in applications if item.state not in _CLOSED]
     return render(
         request,
         "onboarding/home.html",
-        {
-            "applications": applications,
-            "open": next(
-                (
-                    a
-                    for a in applications
-                    if a.state
-                    not in (AgencyApplication.State.APPROVED, AgencyApplication.State.REJECTED)
-                ),
-                None,
-            ),
-        },
+        {"applications": applications, "open": still_open[0] if still_open else None},
     )
+
+
+_CLOSED = (AgencyApplication.State.APPROVED, AgencyApplication.State.REJECTED)
 
 
 @main_site_only
@@ -200,7 +194,8 @@ def application_documents(request, application_id) -> HttpResponse:
                 return _submit(request, application)
             messages.success(request, _("Your changes were saved."))
             return redirect("onboarding:documents", application_id=application.public_id)
-    application.refresh_from_db()
+    if request.method == "POST":
+        application.refresh_from_db()  # what was saved before a refusal (a photo, say)
     return render(
         request,
         "onboarding/stage_two.html",
