@@ -93,7 +93,7 @@ def run(report: Report) -> None:
         f"Data: {APPLICATIONS:,} applications (a sixth in each state, {waiting:,} waiting) and "
         f"their accounts, bulk-inserted in {seconds:.1f} s (untimed)."
     )
-    operator = User.objects.create_user("09380000000", insurer_role="operator")
+    operator = User.objects.create_user("09390000000", insurer_role="operator")
     client = Client()
     client.force_login(operator)
     host = "ops.localhost"

@@ -128,7 +128,12 @@ class AgencyApplication(models.Model):
         verbose_name = _("agency application")
         verbose_name_plural = _("agency applications")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "-submitted_at", "-id"])]
+        # The ops queue: a state's applications in the order they came (either way), and
+        # every application newest first.
+        indexes = [
+            models.Index(fields=["state", "submitted_at", "id"], name="application_queue"),
+            models.Index(fields=["submitted_at", "id"], name="application_all"),
+        ]
         constraints = [
             # The last guard of the duplicates rule: two pending or approved applications
             # never share a national code or a licence number, whatever races.

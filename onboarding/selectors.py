@@ -16,17 +16,20 @@ def applications_waiting_count() -> int:
 
 
 def applications_for_ops(*, state: str = "", query: str = "") -> QuerySet[AgencyApplication]:
-    """The ops queue: waiting ones by default (``state="waiting"``), any state, or all
-    (``""``); every word of ``query`` must be in the name, national code, licence number,
-    mobile or agency name (normalised: Arabic letters, any digits)."""
+    """The ops queue: waiting ones by default (``state="waiting"``, the longest waiting
+    first), one state, or all (``""``, newest first); every word of ``query`` must be in the
+    name, national code, licence number, mobile or agency name (normalised: Arabic letters,
+    any digits)."""
     applications = AgencyApplication.objects.all()
+    order = ("-submitted_at", "-id")
     if state == "waiting":
         applications = applications.filter(state__in=AgencyApplication.WAITING)
+        order = ("submitted_at", "id")
     elif state in AgencyApplication.State.values:
         applications = applications.filter(state=state)
     if query:
         applications = applications.filter(search_filter(query, "search_key"))
-    return applications.order_by("-submitted_at", "-id").defer("search_key")
+    return applications.order_by(*order).defer("search_key")
 
 
 def application_for_ops(*, application_id: int) -> AgencyApplication | None:
