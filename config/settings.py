@@ -341,6 +341,8 @@ SPECTACULAR_SETTINGS = {
         "AgencyStatusEnum": "tenants.models.Agency.Status",
         "MembershipRoleEnum": "accounts.models.AgencyMembership.Role",
         "InsurerRoleEnum": "accounts.models.User.InsurerRole",
+        # Agency sign-up's API (decision 046).
+        "AgencyApplicationStateEnum": "onboarding.models.AgencyApplication.State",
         # The CRM's API (decision 033).
         "CrmCustomerKindEnum": "crm.models.Customer.Kind",
         "CrmPartyEnum": "crm.models.Customer.Party",

@@ -12,6 +12,7 @@ class OnboardingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from onboarding import mounts
+        from onboarding import labels, mounts
 
+        labels.register()
         mounts.register()

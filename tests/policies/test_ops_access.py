@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from core.jalali import tehran
+from onboarding.models import AgencyApplication
 from policies.models import Policy, SalesPlan
 from policies.services.plans import sales_plan_submit
 from tenants.control import control_request_file
@@ -100,6 +101,13 @@ ROUTES: dict[str, Rule] = {
     "sms/<int:agency_id>/usage.xlsx": Rule(BRANCH),
     # The guard answers first; a GET then is refused (recording credit is a POST).
     "sms/<int:agency_id>/credit/": Rule(DECIDE, answer=405),
+    "agency-applications/": Rule(BRANCH),
+    "agency-applications/<int:application_id>/": Rule(BRANCH),
+    "agency-applications/<int:application_id>/licence/": Rule(BRANCH),
+    # POST only; an empty POST is refused (no code, no note) and redirects back with a message.
+    "agency-applications/<int:application_id>/approve/": Rule(DECIDE, answer=302, method="post"),
+    "agency-applications/<int:application_id>/reject/": Rule(DECIDE, answer=302, method="post"),
+    "agency-applications/<int:application_id>/correction/": Rule(DECIDE, answer=302, method="post"),
 }
 
 # Every other route under these (those naming an object) is held to its prefix's viewing roles.
@@ -124,6 +132,7 @@ SECTION_PATHS = {
     "record": "sales-record/",
     "audit": "audit/",
     "sms": "sms/",
+    "applications": "agency-applications/",
     "admin": "admin/",
 }
 
@@ -189,13 +198,41 @@ def objects(settings, tmp_path, agency, motor_line, motor_tariff, buyer):
         starts_on=starts,
         ends_on=starts + dt.timedelta(days=5),
     )
+    application = _agency_application()
     return {
+        "application_id": str(application.pk),
         "order_id": str(order.public_id),
         "document_id": str(order.documents.get().pk),
         "request_id": str(control.pk),
         "plan_id": str(plan.pk),
         "agency_id": str(agency.pk),
     }
+
+
+def _agency_application():
+    """An agency application sent back for correction (not waiting: the home's counts below
+    stay as they are), with its licence photo."""
+    from tests.files import png_bytes
+
+    application = AgencyApplication(
+        applicant=create_user(),
+        state=AgencyApplication.State.CORRECTION_REQUESTED,
+        first_name="مریم",
+        last_name="کاظمی",
+        national_code="0499370899",
+        mobile="09351112233",
+        province="تهران",
+        city="تهران",
+        address="خیابان ولیعصر",
+        latitude=Decimal("35.7"),
+        longitude=Decimal("51.4"),
+        terms_version="1405-01",
+        terms_accepted_at=timezone.now(),
+        licence_content_type="image/png",
+    )
+    application.licence_file.save("licence.png", ContentFile(png_bytes()), save=False)
+    application.save()
+    return application
 
 
 @pytest.fixture
@@ -282,6 +319,7 @@ def test_every_ops_route_answers_each_person_as_the_table_says(objects, people):
     # The empty POSTs above were refused: nothing was decided.
     assert ControlRequest.objects.get().state == ControlRequest.State.PENDING
     assert SalesPlan.objects.get().state == SalesPlan.State.SUBMITTED
+    assert AgencyApplication.objects.get().state == "correction_requested"
 
 
 def test_the_table_names_only_routes_that_exist():

@@ -374,7 +374,32 @@ def objects_of_a(two_agencies, sale_a):
             "followup_id": str(followup_a.pk),
             "item_id": str(item_a.pk),
             "renewal_token": renewal_token_a,
+            "application_id": str(_agency_application_of(owner_a.user).public_id),
         }
+    )
+
+
+def _agency_application_of(applicant):
+    """An agency application (sign-up is on the main site only: every agency host says 404)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from onboarding.models import AgencyApplication
+
+    return AgencyApplication.objects.create(
+        applicant=applicant,
+        first_name="SECRET-BUYER",
+        last_name="OF-A",
+        national_code="0499370899",
+        mobile=applicant.mobile,
+        province="تهران",
+        city="تهران",
+        address="SECRET-OF-A",
+        latitude=Decimal("35.7"),
+        longitude=Decimal("51.4"),
+        terms_version="1405-01",
+        terms_accepted_at=timezone.now(),
     )
 
 
