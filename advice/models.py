@@ -139,7 +139,7 @@ class AdviceAnswer(models.Model):
         "tenants.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+"
     )
     number = models.PositiveSmallIntegerField(_("number"))
-    message = NormalizedTextField(_("message"), max_length=2000)
+    message = NormalizedTextField(_("answer text"), max_length=2000)
     premium = RialField(_("premium quote"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
