@@ -66,6 +66,9 @@ def offered_detail(request, advice_request_id: int) -> HttpResponse:
                     premium=form.cleaned_data["premium"],
                 )
             except ValidationError as error:
+                if not hasattr(error, "error_dict"):  # closed, or answered meanwhile
+                    messages.error(request, " ".join(error.messages))
+                    return redirect("panel-advice:detail", advice_request_id)
                 add_service_errors(form, error)
             else:
                 messages.success(request, _("Your answer was sent to the customer."))
