@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from core.labels import ACTORS, AUDIT_ACTION_GROUPS, AUDIT_ACTIONS
+from core.labels import ACTORS, AUDIT_ACTION_GROUPS, AUDIT_ACTIONS, AUDIT_FIELDS
 
 
 def register() -> None:
@@ -28,3 +28,4 @@ def register() -> None:
             "advice_rating.created": _("Agency rated by the customer"),
         }
     )
+    AUDIT_FIELDS.register({"advice.adviceanswer.accepted": _("Chosen by the customer")})

@@ -34,6 +34,6 @@ def register() -> None:
         key="advice",
         url_name="panel-advice:list",
         label=_("Advice requests"),
-        position=35,
+        position=42,
         badge_url="panel-advice:badge",
     )
