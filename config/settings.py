@@ -578,7 +578,7 @@ LOGGING = {
 # expires; each step re-checks under the request's row lock (safe to run twice).
 ADVICE_WAVE_MINUTES = env.int("ADVICE_WAVE_MINUTES", default=60)
 ADVICE_IDLE_DAYS = env.int("ADVICE_IDLE_DAYS", default=7)
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AdviceRequestStateEnum"] = (
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AdviceRequestStateEnum"] = (  # type: ignore[index]
     "advice.models.AdviceRequest.State"
 )
 CELERY_BEAT_SCHEDULE["sweep-advice-requests"] = {
