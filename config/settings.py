@@ -573,3 +573,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# ---- Advice requests (advice, decision 047) ----------------------------------------------
+# How long a wave waits for a first answer before the circle widens, and how long a request
+# stays open without an accepted answer (each answer extends it). The sweep widens and
+# expires; each step re-checks under the request's row lock (safe to run twice).
+ADVICE_WAVE_MINUTES = env.int("ADVICE_WAVE_MINUTES", default=60)
+ADVICE_IDLE_DAYS = env.int("ADVICE_IDLE_DAYS", default=7)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["AdviceRequestStateEnum"] = (  # type: ignore[index]
+    "advice.models.AdviceRequest.State"
+)
+CELERY_BEAT_SCHEDULE["sweep-advice-requests"] = {
+    "task": "advice.tasks.advice_sweep",
+    "schedule": env.int("ADVICE_SWEEP_SECONDS", default=60),
+}

@@ -345,9 +345,11 @@ def objects_of_a(two_agencies, sale_a):
     top_up_a = SmsTopUpPayment.objects.create(
         agency_id=agency_a.pk, amount=Decimal("500000"), gateway="sandbox", token="top-up-of-a"
     )
+    advice_a = _advice_of(agency_a, order)
     return ObjectsOfA(
         ids={
             **crm_ids,
+            "advice_request_id": str(advice_a.pk),
             "order_id": str(order.public_id),
             "quote_id": str(order.quote.public_id),
             "public_id": str(order.quote.public_id),
@@ -401,6 +403,23 @@ def _agency_application_of(applicant):
         terms_version="1405-01",
         terms_accepted_at=timezone.now(),
     )
+
+
+def _advice_of(agency_a, order):
+    """An advice request offered to A and answered by A (B was never offered it)."""
+    from advice.models import AdviceAnswer, AdviceOffer, AdviceRequest
+
+    request = AdviceRequest.objects.create(
+        customer=order.customer,
+        line=order.line,
+        note="SECRET-OF-A advice",
+        latitude="35.7",
+        longitude="51.4",
+        expires_at=order.created_at,
+    )
+    AdviceOffer.objects.create(request=request, agency=agency_a, wave=1, distance_m=100)
+    AdviceAnswer.objects.create(request=request, agency=agency_a, number=1, message="SECRET-OF-A")
+    return request
 
 
 def _renewal_of(agency_a):

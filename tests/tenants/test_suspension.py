@@ -91,6 +91,7 @@ class World:
             "top_up_id": "00000000-0000-0000-0000-000000000001",  # refused before any lookup
             "followup_id": "1",  # a follow-up call: refused before any lookup
             "item_id": "1",  # a renewal work item: refused before any lookup
+            "advice_request_id": "1",  # an advice request: refused before any lookup
         }
 
     def fill(self, route: str) -> str:
