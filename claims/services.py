@@ -223,6 +223,15 @@ def claim_document_add(
     return document
 
 
+def _allowed(claim: Claim, to: str) -> None:
+    if to not in MOVES[claim.state]:
+        raise Conflict(
+            _("A claim that is “%(state)s” cannot be moved to “%(to)s”.")
+            % {"state": State(claim.state).label, "to": State(to).label},
+            code="state",
+        )
+
+
 def _move(
     *,
     claim: Claim,
@@ -233,12 +242,7 @@ def _move(
     note: str = "",
 ) -> Claim:
     """Move the locked ``claim`` to ``to`` if the table allows it, with audit and timeline."""
-    if to not in MOVES[claim.state]:
-        raise Conflict(
-            _("A claim that is “%(state)s” cannot be moved to “%(to)s”.")
-            % {"state": State(claim.state).label, "to": State(to).label},
-            code="state",
-        )
+    _allowed(claim, to)
     fields = dict(fields or {})
     changes = {"state": (claim.state, to)}
     for name, value in fields.items():
@@ -271,6 +275,7 @@ def claim_documents_complete(*, claim: Claim, actor: Any) -> Claim:
     _staff(actor)
     with transaction.atomic():
         locked = _locked(claim)
+        _allowed(locked, State.DOCUMENTS_COMPLETE)
         missing = documents_missing(claim=locked)
         if missing:
             raise ValidationError(
