@@ -50,7 +50,7 @@ class ClaimForm(Form):
 
 class DocumentForm(Form):
     kind = forms.ChoiceField(label=_("Document"))
-    file = forms.FileField(label=_("File"))
+    file = forms.FileField(label=_("file"))
 
     def __init__(self, *args, checklist=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -141,7 +141,8 @@ def move_to(claim: Claim, state: str, *, actor: User, assessor: User) -> Claim:
             lambda c: services.claim_mark_paid(claim=c, actor=actor, reference="PAY-1"),
         ),
     ]
-    for target, step in path:
+    order = [Claim.State.FILED] + [target for target, _step in path]
+    for target, step in path[order.index(claim.state) :]:
         if claim.state == state:
             break
         claim = step(claim)
