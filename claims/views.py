@@ -30,6 +30,8 @@ from claims.services import (
 )
 from core.forms import add_service_errors
 from core.http import client_ip
+from policies.models import Order
+from policies.services.documents import policy_site_url
 
 PAGE_SIZE = 20
 
@@ -62,6 +64,9 @@ def claim_new(request, number: str) -> HttpResponse:
     policy = claimable_policy(customer=request.user, agency=request.agency, number=number)
     if policy is None:
         raise Http404
+    if request.agency is None and policy.order.channel == Order.Channel.AGENCY:
+        # A policy sold on an agency's site: its claim is filed there, as its PDF is shown.
+        return redirect(policy_site_url(policy=policy, path=request.path))
     form = ClaimForm(request.POST or None)
     status = 200
     if request.method == "POST":

@@ -100,6 +100,7 @@ ROUTES: dict[str, Rule] = {
     "sms/<int:agency_id>/usage.xlsx": Rule(BRANCH),
     # The guard answers first; a GET then is refused (recording credit is a POST).
     "sms/<int:agency_id>/credit/": Rule(DECIDE, answer=405),
+    "claims/": Rule(BRANCH),
 }
 
 # Every other route under these (those naming an object) is held to its prefix's viewing roles.
@@ -108,6 +109,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "commissions/": BRANCH,
     "reports/": STAFF,
     "audit/": BRANCH,
+    "claims/": BRANCH,
 }
 # A route under these answering 404 to every person would be a page not built yet: none is.
 NOT_BUILT_YET: frozenset[str] = frozenset()
@@ -124,6 +126,7 @@ SECTION_PATHS = {
     "record": "sales-record/",
     "audit": "audit/",
     "sms": "sms/",
+    "claims": "claims/",
     "admin": "admin/",
 }
 

@@ -374,8 +374,39 @@ def objects_of_a(two_agencies, sale_a):
             "followup_id": str(followup_a.pk),
             "item_id": str(item_a.pk),
             "renewal_token": renewal_token_a,
+            **_claim_of(sale_a),
         }
     )
+
+
+def _claim_of(sale_a) -> dict[str, str]:
+    """A claim filed on A's policy, with a document (claims, decision 048)."""
+    from claims.models import Claim, ClaimDocument
+
+    claim = Claim.objects.create(
+        number="C-SECRET-OF-A",
+        policy=sale_a.policy,
+        line=sale_a.policy.line,
+        agency=sale_a.policy.agency,
+        customer=sale_a.order.customer,
+        insured_name="SECRET-BUYER OF-A",
+        mobile=sale_a.order.customer.mobile,
+        occurred_at=sale_a.order.created_at,
+        province="SECRET-OF-A",
+        city="x",
+        place="SECRET-OF-A",
+        description="SECRET-OF-A",
+    )
+    document = ClaimDocument.objects.create(
+        claim=claim,
+        kind="vehicle_card",
+        file="claims/a/secret.png",
+        content_type="image/png",
+        size=1,
+        original_name="secret.png",
+        sha256="0" * 64,
+    )
+    return {"filed_claim_id": str(claim.public_id), "claim_document_id": str(document.public_id)}
 
 
 def _renewal_of(agency_a):
