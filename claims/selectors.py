@@ -27,7 +27,7 @@ def claim_of_customer(*, customer: Any, agency: Any, public_id: Any) -> Claim | 
 
 def claimable_policy(*, customer: Any, agency: Any, number: str) -> Policy | None:
     """One of the customer's policies on this site, by number (None for anyone else's)."""
-    policies = Policy.objects.select_related("line", "order").filter(
+    policies = Policy.objects.select_related("line", "order", "agency").filter(
         number=number, customer=customer
     )
     if agency is not None:

@@ -64,8 +64,14 @@ def claim_new(request, number: str) -> HttpResponse:
     policy = claimable_policy(customer=request.user, agency=request.agency, number=number)
     if policy is None:
         raise Http404
-    if request.agency is None and policy.order.channel == Order.Channel.AGENCY:
-        # A policy sold on an agency's site: its claim is filed there, as its PDF is shown.
+    if (
+        request.agency is None
+        and policy.order.channel == Order.Channel.AGENCY
+        and policy.agency is not None
+        and policy.agency.is_site_active
+    ):
+        # A policy sold on an agency's site: its claim is filed there, as its PDF is shown
+        # (on the main site while that site is closed: the insurer still owes the claim).
         return redirect(policy_site_url(policy=policy, path=request.path))
     form = ClaimForm(request.POST or None)
     status = 200

@@ -168,6 +168,19 @@ def test_a_claim_is_seen_on_the_site_that_sold_the_policy_and_on_the_main_site_o
     )
 
 
+def test_on_the_main_site_an_agency_policy_files_on_its_site_unless_that_site_is_closed(
+    client, policy, agency
+):
+    from tenants.services import agency_set_status
+
+    client.force_login(policy.customer)
+    response = client.get(f"/claims/file/{policy.number}/", HTTP_HOST=MAIN)
+    assert response.status_code == 302 and "ar685.localhost" in response["Location"]
+    agency_set_status(agency=agency, status="suspended", actor=None)
+    response = client.get(f"/claims/file/{policy.number}/", HTTP_HOST=MAIN)
+    assert response.status_code == 200 and 'id="claim-form"' in response.content.decode()
+
+
 def test_the_account_page_has_my_claims_and_the_file_a_claim_action(
     client, policy, motor, customer
 ):
