@@ -35,6 +35,25 @@ def at(days_ago: int = 1, hour: int = 10) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=tehran())
 
 
+def checklist_seed() -> None:
+    """The checklists migration 0002 seeds (a transactional test's flush empties the table)."""
+    import importlib
+
+    from django.apps import apps
+
+    from claims.models import ChecklistItem
+
+    if not ChecklistItem.objects.exists():
+        importlib.import_module("claims.migrations.0002_seed_checklists").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _checklists(request):
+    if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+        checklist_seed()
+
+
 @pytest.fixture
 def motor(db) -> tuple[Line, TariffVersion]:
     line, _ = Line.objects.get_or_create(

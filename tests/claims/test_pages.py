@@ -374,3 +374,24 @@ def test_a_document_of_another_claim_is_404_in_the_panel(client, policy, agency,
     url = f"/policy-claims/{mine.public_id}/documents/{document.public_id}/"
     assert client.get(url, HTTP_HOST=PANEL).status_code == 404
     assert client.get(f"/policy-claims/{other.public_id}/", HTTP_HOST=PANEL).status_code == 404
+
+
+def test_ops_and_panel_claim_pages_cost_the_same_queries_whatever_the_documents(
+    client, policy, customer, operator, agency
+):
+    from claims.services import claim_document_add
+
+    claim = file_claim(policy)
+    claim_document_add(claim=claim, actor=customer, kind="damage_photos", uploaded=upload())
+    owner = agency.memberships.get().user
+    client.force_login(operator)
+    ops_one, _ = _queries(client, f"/claims/{claim.public_id}/", OPS)
+    client.force_login(owner)
+    panel_one, _ = _queries(client, f"/policy-claims/{claim.public_id}/", PANEL)
+    for _n in range(4):
+        claim_document_add(claim=claim, actor=customer, kind="damage_photos", uploaded=upload())
+    client.force_login(operator)
+    ops_many, _ = _queries(client, f"/claims/{claim.public_id}/", OPS)
+    client.force_login(owner)
+    panel_many, _ = _queries(client, f"/policy-claims/{claim.public_id}/", PANEL)
+    assert (ops_many, panel_many) == (ops_one, panel_one)

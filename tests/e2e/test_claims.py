@@ -19,7 +19,7 @@ from core.jalali import format_jalali_date, tehran
 from core.models import SmsMessage
 from policies.models import Line, TariffVersion
 from policies.services.catalog import catalog_load
-from tests.claims.conftest import sell
+from tests.claims.conftest import checklist_seed, sell
 from tests.factories import create_agency, create_user
 from tests.files import png_bytes
 
@@ -52,6 +52,7 @@ def test_a_motor_claim_is_filed_with_documents_and_paid_through_the_ops_queue(
     browser, live_port, drop_schemas_after, tmp_path
 ):
     catalog_load()
+    checklist_seed()
     agency = create_agency(code=685, name="نمایندگی خلیلی", city="تهران")
     line = Line.objects.get(code="third_party")
     customer = create_user(first_name="سارا", last_name="کریمی", national_code="0013542419")
