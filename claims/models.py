@@ -115,7 +115,7 @@ class Claim(models.Model):
     amount = RialField(_("amount payable"), null=True, blank=True)
     rejection_reason = NormalizedTextField(_("rejection reason"), max_length=500, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=40, blank=True)
-    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True, db_index=True)
+    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     search_key = search_key_field(
@@ -142,6 +142,8 @@ class Claim(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "filed_at", "id"], name="claims_queue"),
+            # The queue of every state, oldest first, and its deep pages.
+            models.Index(fields=["filed_at", "id"], name="claims_queue_all"),
             models.Index(fields=["line", "state", "filed_at"], name="claims_line_queue"),
             models.Index(fields=["agency", "-filed_at"], name="claims_agency"),
             models.Index(fields=["customer", "-filed_at"], name="claims_customer"),
