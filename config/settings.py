@@ -456,6 +456,15 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_TIMEZONE = TIME_ZONE
 
+# ---- Claims (decision 048) ----
+# Reminders of missing claim documents (capped, each sent once; claims.services).
+CELERY_BEAT_SCHEDULE["remind-missing-claim-documents"] = {
+    "task": "claims.tasks.claims_reminders_send",
+    "schedule": 60 * 60,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ClaimStateEnum"] = "claims.models.Claim.State"  # type: ignore[index]
+# ---- end of claims ----
+
 # Settlement files: rows read and written per step (each step records progress), and how long a
 # writer may stay silent before its export or import is presumed lost and queued again.
 SETTLEMENT_EXPORT_CHUNK = env.int("SETTLEMENT_EXPORT_CHUNK", default=5000)

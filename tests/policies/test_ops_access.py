@@ -108,6 +108,7 @@ ROUTES: dict[str, Rule] = {
     "agency-applications/<int:application_id>/approve/": Rule(DECIDE, answer=302, method="post"),
     "agency-applications/<int:application_id>/reject/": Rule(DECIDE, answer=302, method="post"),
     "agency-applications/<int:application_id>/correction/": Rule(DECIDE, answer=302, method="post"),
+    "claims/": Rule(BRANCH),
 }
 
 # Every other route under these (those naming an object) is held to its prefix's viewing roles.
@@ -116,6 +117,7 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "commissions/": BRANCH,
     "reports/": STAFF,
     "audit/": BRANCH,
+    "claims/": BRANCH,
 }
 # A route under these answering 404 to every person would be a page not built yet: none is.
 NOT_BUILT_YET: frozenset[str] = frozenset()
@@ -133,6 +135,7 @@ SECTION_PATHS = {
     "audit": "audit/",
     "sms": "sms/",
     "applications": "agency-applications/",
+    "claims": "claims/",
     "admin": "admin/",
 }
 

@@ -377,6 +377,7 @@ def objects_of_a(two_agencies, sale_a):
             "item_id": str(item_a.pk),
             "renewal_token": renewal_token_a,
             "application_id": str(_agency_application_of(owner_a.user).public_id),
+            **_claim_of(sale_a),
         }
     )
 
@@ -420,6 +421,36 @@ def _advice_of(agency_a, order):
     AdviceOffer.objects.create(request=request, agency=agency_a, wave=1, distance_m=100)
     AdviceAnswer.objects.create(request=request, agency=agency_a, number=1, message="SECRET-OF-A")
     return request
+
+
+def _claim_of(sale_a) -> dict[str, str]:
+    """A claim filed on A's policy, with a document (claims, decision 048)."""
+    from claims.models import Claim, ClaimDocument
+
+    claim = Claim.objects.create(
+        number="C-SECRET-OF-A",
+        policy=sale_a.policy,
+        line=sale_a.policy.line,
+        agency=sale_a.policy.agency,
+        customer=sale_a.order.customer,
+        insured_name="SECRET-BUYER OF-A",
+        mobile=sale_a.order.customer.mobile,
+        occurred_at=sale_a.order.created_at,
+        province="SECRET-OF-A",
+        city="x",
+        place="SECRET-OF-A",
+        description="SECRET-OF-A",
+    )
+    document = ClaimDocument.objects.create(
+        claim=claim,
+        kind="vehicle_card",
+        file="claims/a/secret.png",
+        content_type="image/png",
+        size=1,
+        original_name="secret.png",
+        sha256="0" * 64,
+    )
+    return {"filed_claim_id": str(claim.public_id), "claim_document_id": str(document.public_id)}
 
 
 def _renewal_of(agency_a):

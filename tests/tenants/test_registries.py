@@ -159,6 +159,7 @@ def test_a_new_app_plugs_a_section_into_the_ops_host(plugged):
         "control",
         "applications",
         "plans",
+        "claims",
         "referrals",
         "settlement",
         "commissions",

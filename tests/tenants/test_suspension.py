@@ -92,6 +92,8 @@ class World:
             "followup_id": "1",  # a follow-up call: refused before any lookup
             "item_id": "1",  # a renewal work item: refused before any lookup
             "advice_request_id": "1",  # an advice request: refused before any lookup
+            "filed_claim_id": "00000000-0000-0000-0000-000000000001",  # a claim: refused first
+            "claim_document_id": "00000000-0000-0000-0000-000000000001",  # refused first
         }
 
     def fill(self, route: str) -> str:
