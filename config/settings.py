@@ -571,3 +571,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# ---- Support tickets (support/, decision 051) ----------------------------------------------
+# Late tickets escalated and lost answer notices sent, every five minutes (each once).
+CELERY_BEAT_SCHEDULE["sweep-support-tickets"] = {
+    "task": "support.tasks.support_tickets_sweep",
+    "schedule": 5 * 60,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "SupportTicketStateEnum": "support.models.Ticket.State",
+        "SupportAuthorSideEnum": "support.models.Message.Author",
+    }
+)
