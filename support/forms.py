@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import Form, MultilineTextField, TextField
 from support.models import Category
@@ -45,11 +46,11 @@ class NoteForm(Form):
 class QueueFilterForm(Form):
     STATES = [
         ("waiting_on_us", _("Waiting for the insurer")),
-        ("new", _("New")),
-        ("open", _("Being handled")),
+        ("new", pgettext_lazy("ticket state", "New")),
+        ("open", pgettext_lazy("ticket state", "Being handled")),
         ("waiting", _("Waiting for the customer")),
-        ("answered", _("Answered")),
-        ("closed", _("Closed")),
+        ("answered", pgettext_lazy("ticket state", "Answered")),
+        ("closed", pgettext_lazy("ticket state", "Closed")),
         ("all", _("All")),
     ]
     category = CategoryChoiceField(

@@ -248,7 +248,7 @@ class Attachment(models.Model):
     )
     message = models.ForeignKey(
         Message,
-        verbose_name=_("message"),
+        verbose_name=_("ticket message"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
