@@ -126,7 +126,10 @@ def test_an_answer_is_told_once_by_sms_and_email(
         )
     sms = SmsMessage.objects.get(kind="support_answer")
     assert sms.to == people.customer.mobile
-    assert f"تیکت پشتیبانی {customer_ticket.pk}".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) in sms.body
+    assert (
+        f"تیکت پشتیبانی {customer_ticket.pk}".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+        in sms.body
+    )
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["maryam@example.com"]
     assert "مبلغ برگشت داده شد" in mail.outbox[0].body
     # The task again (a redelivery), and the beat's resume: nothing more is sent.
@@ -177,7 +180,9 @@ def test_a_late_ticket_is_escalated_once_however_often_the_task_runs(
     assert customer_ticket.escalated_to == people.manager
     assert customer_ticket.state == "open"
     rows = AuditLog.objects.filter(action="support_ticket.escalated")
-    assert [(row.target_id, row.actor_label) for row in rows] == [(str(customer_ticket.pk), "support")]
+    assert [(row.target_id, row.actor_label) for row in rows] == [
+        (str(customer_ticket.pk), "support")
+    ]
     sms = SmsMessage.objects.filter(kind="support_escalation")
     assert sms.count() == sms_before + 1 and sms.get().to == people.operator.mobile
     assert [message.to for message in mail.outbox] == [["manager@example.com"]]
@@ -202,9 +207,17 @@ def test_an_unassigned_late_ticket_texts_the_queue_manager_and_a_reply_restarts_
 def test_ops_actions_through_the_pages(client, people, customer_ticket):
     client.force_login(people.operator)
     base = f"/support/{customer_ticket.pk}"
-    assert client.post(f"{base}/assign/", {"assignee": people.operator.pk}, HTTP_HOST=OPS).status_code == 302
+    assert (
+        client.post(f"{base}/assign/", {"assignee": people.operator.pk}, HTTP_HOST=OPS).status_code
+        == 302
+    )
     assert client.post(f"{base}/note/", {"body": "بررسی با بانک"}, HTTP_HOST=OPS).status_code == 302
-    assert client.post(f"{base}/answer/", {"body": "لطفاً رسید را بفرستید", "ask": "on"}, HTTP_HOST=OPS).status_code == 302
+    assert (
+        client.post(
+            f"{base}/answer/", {"body": "لطفاً رسید را بفرستید", "ask": "on"}, HTTP_HOST=OPS
+        ).status_code
+        == 302
+    )
     customer_ticket.refresh_from_db()
     assert customer_ticket.state == "waiting" and customer_ticket.assignee == people.operator
     assert customer_ticket.messages.filter(internal=True).count() == 1

@@ -71,8 +71,15 @@ def test_a_swapped_file_id_under_ones_own_ticket_is_404(client, people, category
     )
     client.force_login(people.stranger)
     others_file = customer_ticket.attachments.get()
-    assert client.get(f"/support/{own.pk}/files/{own.attachments.get().pk}/", HTTP_HOST=MAIN).status_code == 200
-    assert client.get(f"/support/{own.pk}/files/{others_file.pk}/", HTTP_HOST=MAIN).status_code == 404
+    assert (
+        client.get(
+            f"/support/{own.pk}/files/{own.attachments.get().pk}/", HTTP_HOST=MAIN
+        ).status_code
+        == 200
+    )
+    assert (
+        client.get(f"/support/{own.pk}/files/{others_file.pk}/", HTTP_HOST=MAIN).status_code == 404
+    )
     # The owner, with the file under another ticket's id, gets nothing either.
     client.force_login(people.customer)
     assert (
@@ -89,7 +96,9 @@ def test_agency_b_never_reaches_agency_a_tickets(client, people, agency_ticket):
     before = _unchanged(agency_ticket)
     client.force_login(people.owner_b)
     for method, path in _paths(agency_ticket):
-        response = getattr(client, method)(path, {"body": "سلام"} if method == "post" else None, HTTP_HOST=PANEL)
+        response = getattr(client, method)(
+            path, {"body": "سلام"} if method == "post" else None, HTTP_HOST=PANEL
+        )
         assert response.status_code == 404, f"{method} {path}: {response.status_code}"
     for method, path in _api(agency_ticket, "agency"):
         response = getattr(client, method)(path, HTTP_HOST=MAIN)
@@ -99,12 +108,16 @@ def test_agency_b_never_reaches_agency_a_tickets(client, people, agency_ticket):
     assert _unchanged(agency_ticket) == before
 
 
-def test_a_customer_ticket_is_not_an_agency_ticket_and_back(client, people, customer_ticket, agency_ticket):
+def test_a_customer_ticket_is_not_an_agency_ticket_and_back(
+    client, people, customer_ticket, agency_ticket
+):
     """The agency's member who wrote the agency's ticket does not see it as a customer, and
     the customer's ticket is no agency's."""
     client.force_login(people.member)
     assert client.get(f"/support/{agency_ticket.pk}/", HTTP_HOST=MAIN).status_code == 404
-    assert client.get(f"/api/support/tickets/{agency_ticket.pk}/", HTTP_HOST=MAIN).status_code == 404
+    assert (
+        client.get(f"/api/support/tickets/{agency_ticket.pk}/", HTTP_HOST=MAIN).status_code == 404
+    )
     assert client.get(f"/support/{customer_ticket.pk}/", HTTP_HOST=PANEL).status_code == 404
     assert (
         client.get(f"/api/support/agency/tickets/{customer_ticket.pk}/", HTTP_HOST=MAIN).status_code
@@ -120,7 +133,9 @@ def test_internal_notes_never_leak_to_the_customer_or_the_agency(client, people,
         assert "پاسخ عمومی شرکت بیمه" in page and "SECRET-NOTE" not in page
         account = client.get("/account/", HTTP_HOST=host).content.decode()
         assert "SECRET-NOTE" not in account
-    body = client.get(f"/api/support/tickets/{customer_ticket.pk}/", HTTP_HOST=MAIN).content.decode()
+    body = client.get(
+        f"/api/support/tickets/{customer_ticket.pk}/", HTTP_HOST=MAIN
+    ).content.decode()
     assert "پاسخ عمومی شرکت بیمه" in body and "SECRET-NOTE" not in body and "internal" not in body
     reply = client.post(
         f"/api/support/tickets/{customer_ticket.pk}/replies/",

@@ -49,7 +49,10 @@ def test_a_customer_opens_a_ticket_on_the_storefront(client, people, category):
     attachment = ticket.attachments.get()
     assert attachment.message == message and attachment.content_type == "image/png"
     assert attachment.file.name.startswith("support/")
-    assert AuditLog.objects.filter(action="support_ticket.opened", target_id=str(ticket.pk)).count() == 1
+    assert (
+        AuditLog.objects.filter(action="support_ticket.opened", target_id=str(ticket.pk)).count()
+        == 1
+    )
     page = client.get(f"/support/{ticket.pk}/", HTTP_HOST=MAIN).content.decode()
     assert "پرداخت ناموفق ولی کسر شد" in page and 'data-state="new"' in page
     assert f"/support/{ticket.pk}/files/{attachment.pk}/" in page
@@ -71,9 +74,7 @@ def test_bad_input_is_refused_in_persian_and_nothing_is_kept(
     client, people, category, data, field, message
 ):
     client.force_login(people.customer)
-    response = client.post(
-        "/support/new/", {"category": category.pk, **data}, HTTP_HOST=MAIN
-    )
+    response = client.post("/support/new/", {"category": category.pk, **data}, HTTP_HOST=MAIN)
     assert response.status_code == 400
     assert message in response.content.decode()
     assert Ticket.objects.count() == 0 and Attachment.objects.count() == 0
@@ -89,7 +90,10 @@ def test_a_file_too_large_is_refused_by_the_service(people, category, settings):
             body="متن",
             files=[big],
         )
-    assert "۵" in refused.value.message_dict["files"][0] or "5" in refused.value.message_dict["files"][0]
+    assert (
+        "۵" in refused.value.message_dict["files"][0]
+        or "5" in refused.value.message_dict["files"][0]
+    )
     assert Ticket.objects.count() == 0
 
 
