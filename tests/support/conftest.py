@@ -15,6 +15,30 @@ from tests.factories import create_user
 from tests.files import png_bytes
 
 
+def support_seed() -> None:
+    """The categories and holidays the data migration seeds (a transactional test elsewhere
+    may have flushed them)."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    if not Category.objects.exists():
+        seed = import_module("support.migrations.0002_seed_categories_and_holidays").seed
+        seed(apps, SimpleNamespace(connection=connection))
+
+
+def category_of(code: str) -> Category:
+    support_seed()
+    return Category.objects.get(code=code)
+
+
+@pytest.fixture(autouse=True)
+def _support_seeded(db):
+    support_seed()
+
+
 @dataclass
 class People:
     customer: object
@@ -50,7 +74,7 @@ def people(agency, other_agency) -> People:
 
 @pytest.fixture
 def category(people) -> Category:
-    category = Category.objects.get(code="payments")
+    category = category_of("payments")
     category.manager = people.manager
     category.save()
     return category

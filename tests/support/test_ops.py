@@ -231,3 +231,33 @@ def test_ops_actions_through_the_pages(client, people, customer_ticket):
     assert customer_ticket.messages.count() == 3
     home = client.get("/", HTTP_HOST=OPS).content.decode()
     assert 'id="ops-card-support"' in home
+
+
+def test_the_queue_at_insurer_size_stays_one_page_and_a_fixed_number_of_queries(
+    client, people, category
+):
+    """100,000 tickets (inserted in one statement): the queue's first and a far page cost the
+    same queries as a small queue, and show one page of 50."""
+    client.force_login(people.operator)
+    _tickets(people, category, 3)
+    small, _ = _queries(client, "/support/", OPS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {Ticket._meta.db_table}
+                (side, customer_id, opened_by_id, category_id, subject, state, priority,
+                 due_at, created_at, updated_at)
+            SELECT 'customer', %s, %s, %s, 'موضوع ' || n,
+                   CASE WHEN n %% 3 = 0 THEN 'answered' ELSE 'new' END, 0,
+                   CASE WHEN n %% 3 = 0 THEN NULL ELSE now() + (n || ' minutes')::interval END,
+                   now() - (n || ' seconds')::interval, now()
+            FROM generate_series(1, 100000) AS n
+            """,  # noqa: S608 - the table's name only
+            [people.customer.pk, people.customer.pk, category.pk],
+        )
+    big, page = _queries(client, "/support/", OPS)
+    far, far_page = _queries(client, "/support/?page=1000", OPS)
+    assert big == small and far == small
+    assert page.count("data-ticket=") == 50 and far_page.count("data-ticket=") == 50
+    late, _ = _queries(client, f"/support/?category={category.pk}&late=on&page=3", OPS)
+    assert late == small + 1  # the chosen queue

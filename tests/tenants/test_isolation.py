@@ -345,6 +345,7 @@ def objects_of_a(two_agencies, sale_a):
     top_up_a = SmsTopUpPayment.objects.create(
         agency_id=agency_a.pk, amount=Decimal("500000"), gateway="sandbox", token="top-up-of-a"
     )
+    ticket_a, ticket_file_a = _support_ticket_of(agency_a)
     return ObjectsOfA(
         ids={
             **crm_ids,
@@ -374,8 +375,37 @@ def objects_of_a(two_agencies, sale_a):
             "followup_id": str(followup_a.pk),
             "item_id": str(item_a.pk),
             "renewal_token": renewal_token_a,
+            "ticket_id": str(ticket_a.pk),
+            "ticket_attachment_id": str(ticket_file_a.pk),
         }
     )
+
+
+def _support_ticket_of(agency_a):
+    """A support ticket of agency A to the insurer, with a file (decision 051)."""
+    from support.models import Attachment, Message, Ticket
+    from tests.support.conftest import category_of
+
+    owner = agency_a.memberships.get().user
+    ticket = Ticket.objects.create(
+        side="agency",
+        agency=agency_a,
+        opened_by=owner,
+        category=category_of("agency"),
+        subject="SECRET-OF-A ticket",
+    )
+    message = Message.objects.create(
+        ticket=ticket, author_side="agency", author=owner, body="SECRET-OF-A"
+    )
+    attachment = Attachment.objects.create(
+        ticket=ticket,
+        message=message,
+        file="support/secret.png",
+        content_type="image/png",
+        size=1,
+        original_name="secret.png",
+    )
+    return ticket, attachment
 
 
 def _renewal_of(agency_a):
