@@ -1,36 +1,22 @@
-"""Every write of support tickets (decision 051): opening, replying, closing by the customer
-or agency; answering, internal notes, assignment and closing by insurer staff; escalation of
-late tickets and the notices of answers.
-
-Each write is one transaction that locks the ticket (``select_for_update``), checks the move
-against ``ALLOWED_MOVES``, and leaves an audit row with its actor. A service in which an
-agency acts re-reads the agency's status under a lock (decision 015). SMS and e-mail go out
-after the commit.
-"""
+"""Tickets from the customer's and the agency's side, and what every write shares: the
+allowed moves, the checks of text and files, the lock (decision 051)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.decorators import BRANCH_ROLES
 from core.audit import audit_record
-from core.digits import to_persian_digits
 from core.errors import Conflict
-from core.queue import enqueue_on_commit
-from core.sms.services import sms_queue
 from core.text import normalize_text
 from core.uploads import CleanFile
 from policies.services.orders import document_check
@@ -38,8 +24,6 @@ from support.models import Attachment, Category, Message, Ticket
 from support.sla import add_working_hours
 from tenants.models import Agency
 from tenants.services import agency_require_active
-
-logger = logging.getLogger(__name__)
 
 State = Ticket.State
 # The only moves a ticket's state makes (from, to); anything else is refused.
@@ -330,237 +314,3 @@ def ticket_close(*, party: Party, ticket: Ticket) -> Ticket:
             changes=changes,
         )
     return locked
-
-
-# ---- the insurer's staff ----------------------------------------------------------------
-
-
-def staff_answer(*, actor: Any, ticket: Ticket, body: str, ask: bool = False) -> Message:
-    """A public answer (``ask``: a question back, waiting for the customer's reply). The
-    customer or agency is told by SMS and e-mail once the answer is committed."""
-    _staff_required(actor)
-    body = _body(body)
-    with transaction.atomic():
-        locked = _locked(ticket)
-        target = State.WAITING if ask else State.ANSWERED
-        changes: dict[str, tuple[Any, Any]] = {}
-        if locked.state != target:
-            changes["state"] = _move(locked, target, now=timezone.now())
-        if locked.assignee_id is None:
-            changes["assignee"] = (None, actor.pk)
-            locked.assignee = actor
-        locked.save()
-        message = Message.objects.create(
-            ticket=locked, author_side=Message.Author.STAFF, author=actor, body=body
-        )
-        audit_record(
-            actor=actor,
-            action="support_ticket.asked" if ask else "support_ticket.answered",
-            target=locked,
-            agency_id=locked.agency_id,
-            changes=changes,
-        )
-        from support.tasks import support_answer_notify
-
-        enqueue_on_commit(support_answer_notify, message_id=message.pk)
-    return message
-
-
-def staff_note(*, actor: Any, ticket: Ticket, body: str) -> Message:
-    """An internal note: for the insurer's staff only, changes no state, tells nobody."""
-    _staff_required(actor)
-    body = _body(body)
-    with transaction.atomic():
-        locked = _locked(ticket)
-        message = Message.objects.create(
-            ticket=locked, author_side=Message.Author.STAFF, author=actor, body=body, internal=True
-        )
-        audit_record(
-            actor=actor, action="support_ticket.noted", target=locked, agency_id=locked.agency_id
-        )
-    return message
-
-
-def ticket_assign(*, actor: Any, ticket: Ticket, assignee: Any) -> Ticket:
-    """Give a ticket to a member of the insurer's branch; a new ticket becomes open."""
-    _staff_required(actor)
-    if assignee is not None and not assignee.has_insurer_role(*BRANCH_ROLES):
-        raise ValidationError({"assignee": [_("Choose a member of the insurer's branch.")]})
-    with transaction.atomic():
-        locked = _locked(ticket)
-        if locked.is_closed:
-            raise TicketClosed()
-        changes: dict[str, tuple[Any, Any]] = {}
-        new_id = assignee.pk if assignee is not None else None
-        if locked.assignee_id != new_id:
-            changes["assignee"] = (locked.assignee_id, new_id)
-            locked.assignee = assignee
-        if assignee is not None and locked.state == State.NEW:
-            changes["state"] = _move(locked, State.OPEN, now=timezone.now())
-        if changes:
-            locked.save()
-            audit_record(
-                actor=actor,
-                action="support_ticket.assigned",
-                target=locked,
-                agency_id=locked.agency_id,
-                changes=changes,
-            )
-    return locked
-
-
-def staff_close(*, actor: Any, ticket: Ticket) -> Ticket:
-    """The insurer closes a ticket (closing a closed one changes nothing)."""
-    _staff_required(actor)
-    with transaction.atomic():
-        locked = _locked(ticket)
-        if locked.is_closed:
-            return locked
-        changes = {"state": _move(locked, State.CLOSED, now=timezone.now())}
-        locked.save()
-        audit_record(
-            actor=actor,
-            action="support_ticket.closed",
-            target=locked,
-            agency_id=locked.agency_id,
-            changes=changes,
-        )
-    return locked
-
-
-# ---- escalation and notices (tasks) ------------------------------------------------------
-
-
-def _mail_on_commit(*, to: list[str], subject: str, body: str) -> None:
-    recipients = [address for address in to if address]
-    if recipients:
-        transaction.on_commit(
-            partial(
-                send_mail,
-                subject,
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                recipients,
-                fail_silently=True,
-            )
-        )
-
-
-def tickets_escalate_due(*, now: dt.datetime | None = None) -> int:
-    """Escalate every ticket the insurer owes an answer to past its due time: urgent, in the
-    queue manager's hands, audited, and its operator (or else the manager) texted and
-    e-mailed. A ticket is escalated once per wait (a run repeated or overlapping finds it
-    done, or locked by the other run, and skips it)."""
-    now = now or timezone.now()
-    escalated = 0
-    candidates = list(
-        Ticket.objects.filter(
-            state__in=Ticket.WITH_INSURER, escalated_at__isnull=True, due_at__lt=now
-        )
-        .order_by("due_at", "id")
-        .values_list("pk", flat=True)[:ESCALATION_BATCH]
-    )
-    for ticket_id in candidates:
-        with transaction.atomic():
-            locked = (
-                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("category__manager", "assignee")
-                .filter(
-                    pk=ticket_id,
-                    state__in=Ticket.WITH_INSURER,
-                    escalated_at__isnull=True,
-                    due_at__lt=now,
-                )
-                .first()
-            )
-            if locked is None:
-                continue
-            manager = locked.category.manager
-            changes = {
-                "escalated_at": (None, now.isoformat()),
-                "priority": (locked.priority, Ticket.Priority.URGENT),
-                "escalated_to": (None, manager.pk if manager else None),
-            }
-            locked.escalated_at = now
-            locked.priority = Ticket.Priority.URGENT
-            locked.escalated_to = manager
-            locked.save(update_fields=["escalated_at", "priority", "escalated_to", "updated_at"])
-            audit_record(
-                actor=None,
-                actor_label="support",
-                action="support_ticket.escalated",
-                target=locked,
-                agency_id=locked.agency_id,
-                changes=changes,
-            )
-            _escalation_notices(locked)
-            escalated += 1
-    return escalated
-
-
-def _escalation_notices(ticket: Ticket) -> None:
-    manager = ticket.category.manager
-    person = ticket.assignee or manager
-    with translation.override("fa"):
-        text = _("Ticket %(number)s (%(category)s) is late and was escalated: %(subject)s") % {
-            "number": to_persian_digits(str(ticket.pk)),
-            "category": ticket.category.name,
-            "subject": ticket.subject[:60],
-        }
-    if person is not None and person.mobile:
-        sms_queue(to=person.mobile, body=text, kind=SMS_KIND_ESCALATION)
-    addresses = {getattr(person, "email", ""), getattr(manager, "email", "")}
-    _mail_on_commit(to=sorted(a for a in addresses if a), subject=text, body=text)
-
-
-def answer_notify(*, message_id: int) -> bool:
-    """Tell the customer or agency of a public answer, once: the message is claimed with a
-    conditional update in the transaction that queues the SMS, so a repeated task sends
-    nothing. The e-mail goes once that transaction commits."""
-    now = timezone.now()
-    with transaction.atomic():
-        claimed = Message.objects.filter(
-            pk=message_id,
-            notified_at__isnull=True,
-            internal=False,
-            author_side=Message.Author.STAFF,
-        ).update(notified_at=now)
-        if not claimed:
-            return False
-        message = Message.objects.select_related("ticket__customer", "ticket__opened_by").get(
-            pk=message_id
-        )
-        ticket = message.ticket
-        person = ticket.customer or ticket.opened_by
-        with translation.override("fa"):
-            text = _(
-                "The insurer answered your support ticket %(number)s (%(subject)s). "
-                "See it in your account."
-            ) % {"number": to_persian_digits(str(ticket.pk)), "subject": ticket.subject[:40]}
-        if person.mobile:
-            sms_queue(to=person.mobile, body=text, kind=SMS_KIND_ANSWER, agency_id=ticket.agency_id)
-        _mail_on_commit(to=[person.email], subject=text, body=f"{text}\n\n{message.body}")
-    return True
-
-
-# An answer's notice is normally claimed within seconds of its commit; one still unclaimed
-# after this long was never handed to a worker (the broker was down).
-NOTICE_STRANDED_AFTER = dt.timedelta(minutes=2)
-NOTICE_STRANDED_WITHIN = dt.timedelta(days=2)
-
-
-def answer_notices_resume(*, now: dt.datetime | None = None) -> int:
-    """Send the notices of answers that no task took (each is still claimed once)."""
-    now = now or timezone.now()
-    waiting = list(
-        Message.objects.filter(
-            author_side=Message.Author.STAFF,
-            internal=False,
-            notified_at__isnull=True,
-            created_at__lt=now - NOTICE_STRANDED_AFTER,
-            created_at__gte=now - NOTICE_STRANDED_WITHIN,
-        )
-        .order_by("id")
-        .values_list("pk", flat=True)[:ESCALATION_BATCH]
-    )
-    return sum(1 for message_id in waiting if answer_notify(message_id=message_id))
