@@ -174,6 +174,22 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "state"], name="support_assignee"),
             models.Index(fields=["customer", "-created_at"], name="support_customer"),
             models.Index(fields=["agency", "-created_at"], name="support_agency"),
+            # The default queue: what the insurer owes, urgent first, soonest due first.
+            models.Index(
+                "category",
+                models.F("priority").desc(),
+                "due_at",
+                models.F("id").desc(),
+                name="support_waiting_order",
+                condition=Q(state__in=["new", "open"]),
+            ),
+            models.Index(
+                models.F("priority").desc(),
+                "due_at",
+                models.F("id").desc(),
+                name="support_waiting_all",
+                condition=Q(state__in=["new", "open"]),
+            ),
             # The escalation sweep: tickets with the insurer, past due, not escalated yet.
             models.Index(
                 fields=["due_at"],
