@@ -596,3 +596,15 @@ CELERY_BEAT_SCHEDULE["sweep-advice-requests"] = {
     "task": "advice.tasks.advice_sweep",
     "schedule": env.int("ADVICE_SWEEP_SECONDS", default=60),
 }
+# ---- Support tickets (support/, decision 051) ----------------------------------------------
+# Late tickets escalated and lost answer notices sent, every five minutes (each once).
+CELERY_BEAT_SCHEDULE["sweep-support-tickets"] = {
+    "task": "support.tasks.support_tickets_sweep",
+    "schedule": 5 * 60,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(  # type: ignore[attr-defined]
+    {
+        "SupportTicketStateEnum": "support.models.Ticket.State",
+        "SupportAuthorSideEnum": "support.models.Message.Author",
+    }
+)

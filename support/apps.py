@@ -12,6 +12,7 @@ class SupportConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from support import mounts
+        from support import labels, mounts
 
+        labels.register()
         mounts.register()

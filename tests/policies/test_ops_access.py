@@ -109,6 +109,15 @@ ROUTES: dict[str, Rule] = {
     "agency-applications/<int:application_id>/reject/": Rule(DECIDE, answer=302, method="post"),
     "agency-applications/<int:application_id>/correction/": Rule(DECIDE, answer=302, method="post"),
     "claims/": Rule(BRANCH),
+    # Support tickets (decision 051): the queues and a ticket's page; acting is a POST that,
+    # empty, is refused with a message (or, for close and assign, done) and redirects back.
+    "support/": Rule(BRANCH),
+    "support/<int:ticket_id>/": Rule(BRANCH),
+    "support/<int:ticket_id>/files/<int:ticket_attachment_id>/": Rule(BRANCH),
+    "support/<int:ticket_id>/answer/": Rule(BRANCH, answer=302, method="post"),
+    "support/<int:ticket_id>/note/": Rule(BRANCH, answer=302, method="post"),
+    "support/<int:ticket_id>/assign/": Rule(BRANCH, answer=302, method="post"),
+    "support/<int:ticket_id>/close/": Rule(BRANCH, answer=302, method="post"),
 }
 
 # Every other route under these (those naming an object) is held to its prefix's viewing roles.
@@ -136,6 +145,7 @@ SECTION_PATHS = {
     "sms": "sms/",
     "applications": "agency-applications/",
     "claims": "claims/",
+    "support": "support/",
     "admin": "admin/",
 }
 
@@ -202,8 +212,11 @@ def objects(settings, tmp_path, agency, motor_line, motor_tariff, buyer):
         ends_on=starts + dt.timedelta(days=5),
     )
     application = _agency_application()
+    ticket = _answered_ticket(buyer)
     return {
         "application_id": str(application.pk),
+        "ticket_id": str(ticket.pk),
+        "ticket_attachment_id": str(ticket.attachments.get().pk),
         "order_id": str(order.public_id),
         "document_id": str(order.documents.get().pk),
         "request_id": str(control.pk),
@@ -236,6 +249,26 @@ def _agency_application():
     application.licence_file.save("licence.png", ContentFile(png_bytes()), save=False)
     application.save()
     return application
+
+
+def _answered_ticket(buyer):
+    """A customer's support ticket with a file, already answered (nothing waits in the
+    support section, so the home's waiting counts below stay as they were)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from support.services import Party, staff_answer, ticket_open
+    from tests.files import png_bytes
+    from tests.support.conftest import category_of
+
+    ticket = ticket_open(
+        party=Party.customer(buyer),
+        category=category_of("payments"),
+        subject="پرداخت ناموفق",
+        body="مبلغ کسر شد.",
+        files=[SimpleUploadedFile("receipt.png", png_bytes())],
+    )
+    staff_answer(actor=create_user(insurer_role="operator"), ticket=ticket, body="بررسی شد.")
+    return ticket
 
 
 @pytest.fixture

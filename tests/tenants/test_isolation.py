@@ -346,6 +346,7 @@ def objects_of_a(two_agencies, sale_a):
         agency_id=agency_a.pk, amount=Decimal("500000"), gateway="sandbox", token="top-up-of-a"
     )
     advice_a = _advice_of(agency_a, order)
+    ticket_a, ticket_file_a = _support_ticket_of(agency_a)
     return ObjectsOfA(
         ids={
             **crm_ids,
@@ -378,6 +379,8 @@ def objects_of_a(two_agencies, sale_a):
             "renewal_token": renewal_token_a,
             "application_id": str(_agency_application_of(owner_a.user).public_id),
             **_claim_of(sale_a),
+            "ticket_id": str(ticket_a.pk),
+            "ticket_attachment_id": str(ticket_file_a.pk),
         }
     )
 
@@ -451,6 +454,33 @@ def _claim_of(sale_a) -> dict[str, str]:
         sha256="0" * 64,
     )
     return {"filed_claim_id": str(claim.public_id), "claim_document_id": str(document.public_id)}
+
+
+def _support_ticket_of(agency_a):
+    """A support ticket of agency A to the insurer, with a file (decision 051)."""
+    from support.models import Attachment, Message, Ticket
+    from tests.support.conftest import category_of
+
+    owner = agency_a.memberships.get().user
+    ticket = Ticket.objects.create(
+        side="agency",
+        agency=agency_a,
+        opened_by=owner,
+        category=category_of("agency"),
+        subject="SECRET-OF-A ticket",
+    )
+    message = Message.objects.create(
+        ticket=ticket, author_side="agency", author=owner, body="SECRET-OF-A"
+    )
+    attachment = Attachment.objects.create(
+        ticket=ticket,
+        message=message,
+        file="support/secret.png",
+        content_type="image/png",
+        size=1,
+        original_name="secret.png",
+    )
+    return ticket, attachment
 
 
 def _renewal_of(agency_a):

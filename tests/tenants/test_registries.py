@@ -163,6 +163,7 @@ def test_a_new_app_plugs_a_section_into_the_ops_host(plugged):
         "referrals",
         "settlement",
         "commissions",
+        "support",
         "reports",
         "plugin",
         "record",

@@ -94,6 +94,8 @@ class World:
             "advice_request_id": "1",  # an advice request: refused before any lookup
             "filed_claim_id": "00000000-0000-0000-0000-000000000001",  # a claim: refused first
             "claim_document_id": "00000000-0000-0000-0000-000000000001",  # refused first
+            "ticket_id": "1",  # a support ticket: refused before any lookup
+            "ticket_attachment_id": "1",  # a support ticket's file: refused before any lookup
         }
 
     def fill(self, route: str) -> str:
@@ -520,7 +522,20 @@ SERVICES: dict[str, Callable[[World], Any]] = {
     "panel_staff_active_set": lambda w: panel_staff_active_set(
         membership=w.staff, active=False, actor_membership=w.owner
     ),
+    "support_ticket_open": lambda w: _support_ticket_open(w),
 }
+
+
+def _support_ticket_open(w: World) -> Any:
+    from support.services import Party, ticket_open
+    from tests.support.conftest import category_of
+
+    return ticket_open(
+        party=Party.of_agency(agency=w.agency, user=w.owner.user),
+        category=category_of("agency"),
+        subject="دسترسی کارمند جدید",
+        body="کارمند جدید وارد پنل نمی‌شود.",
+    )
 
 
 @pytest.mark.parametrize("status", STOPPED)
