@@ -141,10 +141,22 @@ ASGI_APPLICATION = "config.asgi.application"
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/bimeh")
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, safe behind PgBouncer and as a replica (decisions 053, 054).
+DATABASES["default"]["ENGINE"] = "core.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME", default="test_bimeh")}
+
+# --- Past one machine (decisions 053, 054) -------------------------------------------------
+# DATABASE_POOLER=pgbouncer: DATABASE_URL names a PgBouncer in transaction mode. Every
+# statement then carries its own agency's search_path (core.postgresql_backend) and no
+# server-side cursor is opened (a client owns a server connection for one transaction only).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER is either empty or 'pgbouncer'.")
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["TRANSACTION_POOLING"] = True
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
