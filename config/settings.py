@@ -88,7 +88,7 @@ TENANT_MODEL = "tenants.Agency"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_NAME = "public"
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DATABASE_ROUTERS = ("core.db.ReplicaRouter", "django_tenants.routers.TenantSyncRouter")
 # How many migrated spare schemas wait to be claimed by a new agency.
 TENANT_SPARE_POOL_SIZE = env.int("TENANT_SPARE_POOL_SIZE", default=2 if TESTING else 20)
 
@@ -99,6 +99,7 @@ MIDDLEWARE = [
     # database: served before host routing, so an inactive site's page keeps its styles.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.HostRoutingMiddleware",
+    "core.db.PrimaryPinMiddleware",
     "core.degraded.DependencyDownMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.PersianFirstLocaleMiddleware",
@@ -157,6 +158,22 @@ if DATABASE_POOLER not in ("", "pgbouncer"):
 if DATABASE_POOLER == "pgbouncer":
     DATABASES["default"]["TRANSACTION_POOLING"] = True
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# DATABASE_REPLICA_URL: a streaming replica that reports, their Excel files and the audit
+# log read from (core.db.replica()); whoever just wrote reads the primary for
+# REPLICA_PIN_SECONDS. Its connection follows the primary's agency schema.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "ENGINE": "core.postgresql_backend",
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "REPLICA_OF": "default",
+        "TRANSACTION_POOLING": DATABASE_POOLER == "pgbouncer",
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASE_POOLER == "pgbouncer",
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.urls import path
 
+from core.db import replica
 from tenants.content.models import Page
 
 
@@ -18,3 +19,17 @@ def probe(request):
 
 
 urlpatterns = [path("probe/", probe)]
+
+
+@replica()
+def probe_replica(request):
+    """The same read, marked as one the replica may answer."""
+    return JsonResponse({"titles": list(Page.objects.values_list("title", flat=True))})
+
+
+def page_write(request):
+    Page.objects.create(slug=request.POST["slug"], title=request.POST["title"])
+    return JsonResponse({"ok": True})
+
+
+urlpatterns += [path("probe/replica/", probe_replica), path("probe/write/", page_write)]
