@@ -149,6 +149,9 @@ def cmd_run(_args) -> int:
         "config",
         "worker",
         "-B",
+        # Every queue (decision 055): production gives each its own workers.
+        "-Q",
+        "sms,referrals,exports,default",
         "-l",
         "info",
         "--concurrency",
