@@ -7,9 +7,9 @@ on its own, before the query it is for, and with ``TENANT_LIMIT_SET_CALLS`` only
 for one transaction: in autocommit every statement is a transaction of its own, so the
 ``SET`` lands on one server connection and the query may run on another, whose search_path
 another client (another agency) set last. With ``TRANSACTION_POOLING`` in the database's
-settings every statement carries its own ``SET search_path = ...;`` in the same query
-string (one round trip, one implicit transaction, so one server connection), and the
-separate ``SET`` is never sent.
+settings every statement in autocommit carries its own ``SET search_path = ...;`` in the
+same query string (one round trip, one implicit transaction, so one server connection),
+the first statement of each transaction likewise, and the separate ``SET`` is never sent.
 
 A database with ``REPLICA_OF`` names the alias whose schema it follows: the request's
 middleware selects the agency on the default connection, and each cursor of the replica
@@ -33,8 +33,7 @@ class _SearchPathCursor:
         self._database = database
 
     def execute(self, sql: Any, params: Any = None) -> Any:
-        # The schema as it is when the statement runs, not when the cursor was made.
-        prefix = self._database.search_path_statement()
+        prefix = self._database.search_path_prefix()
         if params is None:
             return self._cursor.execute(prefix + str(sql))
         # With parameters psycopg2 interpolates ``%``: the prefix's own must stay literal.
@@ -77,6 +76,28 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         """The ``SET search_path`` that makes a statement run in the selected schema."""
         schemas = ",".join(quote_schema_name(s) for s in self._get_cursor_search_paths())
         return f"SET search_path = {schemas}; "
+
+    def search_path_prefix(self) -> str:
+        """What goes before the next statement: the selected schema, as it is now.
+
+        In autocommit every statement is a transaction of its own, so each carries it. In
+        a transaction PgBouncer keeps the server connection to the end: the first
+        statement carries it, and again after ``set_tenant`` (which forgets that it was
+        sent); a ``SET LOCAL search_path`` of the code's own then holds until the end.
+        """
+        if self.get_autocommit():
+            return self.search_path_statement()
+        if self.search_path_set_schemas is None:
+            statement = self.search_path_statement()
+            self.search_path_set_schemas = self._get_cursor_search_paths()
+            return statement
+        return ""
+
+    def commit(self):
+        super().commit()
+        if self.transaction_pooling:
+            # The next transaction may run on another server connection.
+            self.search_path_set_schemas = None
 
     def _cursor(self, name=None):
         self._follow_primary()

@@ -28,7 +28,7 @@ from tests.pgbouncer import SKIP_REASON, PgBouncer, pgbouncer_binary, pgbouncer_
 
 pytestmark = pytest.mark.skipif(pgbouncer_binary() is None, reason=SKIP_REASON)
 
-CODES = (731, 732, 733, 734)
+CODES = (731, 732, 733)
 THREADS = 8
 REQUESTS_PER_THREAD = 400  # 3,200 requests, 6,400 reads of an agency's rows
 SELECT_TITLES = "SELECT title FROM content_page WHERE slug = 'probe'"
@@ -36,7 +36,7 @@ SELECT_TITLES = "SELECT title FROM content_page WHERE slug = 'probe'"
 
 @pytest.fixture
 def agencies(drop_schemas_after):
-    """Four agencies, each with one page titled after its own code."""
+    """Three agencies, each with one page titled after its own code."""
     made = {}
     for code in CODES:
         agency = create_agency(code=code)
@@ -93,32 +93,49 @@ def _interleaved_reads(agencies) -> list[str]:
         b.close()
 
 
-def test_the_stock_search_path_leaks_between_clients_behind_transaction_pooling(agencies):
+def test_the_stock_search_path_leaks_between_clients_and_transaction_pooling_does_not(agencies):
     with through_pgbouncer(pool_size=1, transaction_pooling=False):
         seen = _interleaved_reads(agencies)
     assert seen == ["agency 732"], "client A read client B's agency: the leak this guards"
 
-
-def test_with_transaction_pooling_each_statement_carries_its_schema(agencies):
     with through_pgbouncer(pool_size=1, transaction_pooling=True):
-        seen = _interleaved_reads(agencies)
-    assert seen == ["agency 731"]
+        assert _interleaved_reads(agencies) == ["agency 731"]
+        _parameters_keep_their_meaning(agencies)
+        _a_transaction_sends_the_schema_once_and_a_set_local_holds(agencies)
 
 
-def test_transaction_pooling_sends_no_separate_set_and_keeps_parameters(agencies):
-    with through_pgbouncer(pool_size=1, transaction_pooling=True):
-        database = connections.create_connection("default")
-        try:
-            database.set_tenant(agencies[733])
-            with database.cursor() as cursor:
-                cursor.execute("SELECT title FROM content_page WHERE title LIKE %s", ["agency%733"])
-                assert cursor.fetchall() == [("agency 733",)]
-                cursor.execute("SELECT '100%%'::text, current_schemas(false)", [])
-                assert cursor.fetchone() == ("100%", ["ar733", "public"])
-                cursor.execute("SELECT 'a%' || 'b'")
-                assert cursor.fetchone() == ("a%b",)
-        finally:
-            database.close()
+def _parameters_keep_their_meaning(agencies) -> None:
+    database = connections.create_connection("default")
+    try:
+        database.set_tenant(agencies[733])
+        with database.cursor() as cursor:
+            cursor.execute("SELECT title FROM content_page WHERE title LIKE %s", ["agency%733"])
+            assert cursor.fetchall() == [("agency 733",)]
+            cursor.execute("SELECT '100%%'::text, current_schemas(false)", [])
+            assert cursor.fetchone() == ("100%", ["ar733", "public"])
+            cursor.execute("SELECT 'a%' || 'b'")
+            assert cursor.fetchone() == ("a%b",)
+    finally:
+        database.close()
+
+
+def _a_transaction_sends_the_schema_once_and_a_set_local_holds(agencies) -> None:
+    database = connections.create_connection("default")
+    try:
+        database.set_tenant(agencies[731])
+        with database.cursor() as cursor:
+            database.set_autocommit(False)
+            cursor.execute(SELECT_TITLES)
+            assert cursor.fetchall() == [("agency 731",)]
+            cursor.execute('SET LOCAL search_path TO "ar732", public')
+            cursor.execute(SELECT_TITLES)
+            assert cursor.fetchall() == [("agency 732",)]
+            database.commit()
+            database.set_autocommit(True)
+            cursor.execute(SELECT_TITLES)  # a new transaction: the selected agency again
+            assert cursor.fetchall() == [("agency 731",)]
+    finally:
+        database.close()
 
 
 def test_thousands_of_concurrent_requests_for_different_agencies_see_only_their_own(
@@ -164,3 +181,21 @@ def test_thousands_of_concurrent_requests_for_different_agencies_see_only_their_
     assert outcomes["requests"] == THREADS * REQUESTS_PER_THREAD, outcomes
     assert outcomes["cross"] == 0, outcomes
     assert outcomes["own"] == 2 * THREADS * REQUESTS_PER_THREAD
+
+
+def test_a_spare_schema_built_through_pgbouncer_has_its_tables(drop_schemas_after):
+    from tenants.provisioning import spare_schema_create
+
+    with through_pgbouncer(pool_size=2, transaction_pooling=True):
+        spare = spare_schema_create()
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tablename = %s",
+                [spare.schema_name, "content_page"],
+            )
+            assert cursor.fetchone() == (1,)
+            cursor.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename = 'crm_customer'"
+            )
+            assert cursor.fetchone() == (0,)

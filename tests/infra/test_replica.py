@@ -22,7 +22,7 @@ from core.audit import audit_record
 from core.db import PIN_COOKIE, REPLICA, read_alias, replica
 from core.models import AuditLog
 from tests.factories import create_agency, create_user
-from tests.pgcluster import cluster_start
+from tests.pgcluster import _bindir, cluster_start
 from tests.pgreplica import replica_start
 from tests.reports.conftest import OPS
 from tests.reports.pages import html_table
@@ -87,7 +87,20 @@ def primary_and_replica(django_db_setup, django_db_blocker):
                 cluster.stop()
 
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+def _pg_basebackup_missing() -> str | None:
+    try:
+        bindir, _ = _bindir()
+    except ImportError:
+        return "no PostgreSQL binaries to start a cluster with"
+    if not (bindir / "pg_basebackup").exists():
+        return f"pg_basebackup is not in {bindir}"
+    return None
+
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", REPLICA]),
+    pytest.mark.skipif(_pg_basebackup_missing() is not None, reason=str(_pg_basebackup_missing())),
+]
 
 
 def _on_replica(sql: str, params=None):
