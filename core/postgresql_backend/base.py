@@ -57,6 +57,8 @@ class _SearchPathCursor:
 
 
 class DatabaseWrapper(TenantDatabaseWrapper):
+    search_path_set_schemas: list[str] | None
+
     @property
     def transaction_pooling(self) -> bool:
         return bool(self.settings_dict.get("TRANSACTION_POOLING"))
