@@ -43,6 +43,17 @@ class _SearchPathCursor:
         for params in param_list:
             self.execute(sql, params)
 
+    def copy_expert(self, sql: Any, file: Any, size: int = 8192) -> Any:
+        """``COPY`` cannot share its query string: the schema goes first, in one transaction
+        with it (a savepoint inside the caller's)."""
+        from django.db import transaction
+
+        with transaction.atomic(using=self._database.alias):
+            prefix = self._database.search_path_prefix()
+            if prefix:
+                self._cursor.execute(prefix.strip().rstrip(";"))
+            return self._cursor.copy_expert(sql, file, size)
+
     def __iter__(self):
         return iter(self._cursor)
 

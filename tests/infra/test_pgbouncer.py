@@ -11,6 +11,7 @@ thousands of concurrent requests for different agencies through the whole middle
 
 from __future__ import annotations
 
+import io
 import random
 import threading
 from collections import Counter
@@ -115,6 +116,9 @@ def _parameters_keep_their_meaning(agencies) -> None:
             assert cursor.fetchone() == ("100%", ["ar733", "public"])
             cursor.execute("SELECT 'a%' || 'b'")
             assert cursor.fetchone() == ("a%b",)
+            copied = io.StringIO()
+            cursor.cursor.copy_expert(f"COPY ({SELECT_TITLES}) TO STDOUT", copied)
+            assert copied.getvalue() == "agency 733\n"
     finally:
         database.close()
 
