@@ -88,7 +88,7 @@ TENANT_MODEL = "tenants.Agency"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_NAME = "public"
-DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DATABASE_ROUTERS = ("core.db.ReplicaRouter", "django_tenants.routers.TenantSyncRouter")
 # How many migrated spare schemas wait to be claimed by a new agency.
 TENANT_SPARE_POOL_SIZE = env.int("TENANT_SPARE_POOL_SIZE", default=2 if TESTING else 20)
 
@@ -99,6 +99,7 @@ MIDDLEWARE = [
     # database: served before host routing, so an inactive site's page keeps its styles.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.HostRoutingMiddleware",
+    "core.db.PrimaryPinMiddleware",
     "core.degraded.DependencyDownMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.PersianFirstLocaleMiddleware",
@@ -141,10 +142,38 @@ ASGI_APPLICATION = "config.asgi.application"
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/bimeh")
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, safe behind PgBouncer and as a replica (decisions 053, 054).
+DATABASES["default"]["ENGINE"] = "core.postgresql_backend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DB_NAME", default="test_bimeh")}
+
+# --- Past one machine (decisions 053, 054) -------------------------------------------------
+# DATABASE_POOLER=pgbouncer: DATABASE_URL names a PgBouncer in transaction mode. Every
+# statement then carries its own agency's search_path (core.postgresql_backend) and no
+# server-side cursor is opened (a client owns a server connection for one transaction only).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER is either empty or 'pgbouncer'.")
+if DATABASE_POOLER == "pgbouncer":
+    DATABASES["default"]["TRANSACTION_POOLING"] = True
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# DATABASE_REPLICA_URL: a streaming replica that reports, their Excel files and the audit
+# log read from (core.db.replica()); whoever just wrote reads the primary for
+# REPLICA_PIN_SECONDS. Its connection follows the primary's agency schema.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "ENGINE": "core.postgresql_backend",
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "REPLICA_OF": "default",
+        "TRANSACTION_POOLING": DATABASE_POOLER == "pgbouncer",
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASE_POOLER == "pgbouncer",
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -396,7 +425,67 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = env.str(
     "CELERY_TASK_DEFAULT_QUEUE", default=f"{CACHE_KEY_PREFIX}-default" if TESTING else "default"
 )
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# --- Queues and one beat (decision 055) -----------------------------------------------------
+# Beat sends only while it holds a Redis lock (core.beat): a second beat stands by.
+CELERY_BEAT_SCHEDULER = "core.beat:LockedScheduler"
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
+# Each task's queue (core.task_routes): sms, referrals, exports, or default. Workers listen
+# per queue (docker-compose.yml), so a long export never delays a login code.
+TASK_QUEUE_ROUTING = env.bool("TASK_QUEUE_ROUTING", default=not TESTING)
+TASK_QUEUE_PREFIX = env.str("TASK_QUEUE_PREFIX", default=f"{CACHE_KEY_PREFIX}-" if TESTING else "")
+CELERY_TASK_ROUTES = ("core.task_routes.route_task",)
+TASK_QUEUES = {
+    # Single messages: login codes, sale links, renewal replies.
+    "core.tasks.sms_send": "sms",
+    "core.tasks.sms_resume": "sms",
+    "crm.tasks.crm_sale_link_send": "sms",
+    "renewals.tasks_followup.renewals_followup_return_sms": "sms",
+    # Referral waves: an offer's seconds count.
+    "referrals.tasks.referral_start": "referrals",
+    "referrals.tasks.referral_advance": "referrals",
+    "referrals.tasks.agency_offers_withdraw": "referrals",
+    "referrals.tasks.referrals_start_missed": "referrals",
+    "referrals.tasks.referrals_sweep": "referrals",
+    # Long files and batch runs.
+    "settlement.tasks.settlement_export_render": "exports",
+    "settlement.tasks.settlement_confirmation_apply": "exports",
+    "settlement.tasks.settlement_batches_build_due": "exports",
+    "settlement.tasks.commission_statements_build_due": "exports",
+    "settlement.tasks.commissions_backfill": "exports",
+    "crm.book_tasks.crm_book_import": "exports",
+    "crm.book_tasks.crm_book_import_check": "exports",
+    "crm.tasks.crm_ledger_backfill": "exports",
+    "crm.tasks.crm_ranking_nightly": "exports",
+    "crm.tasks.crm_ranking_recompute": "exports",
+    "messaging.bulk.tasks.bulk_send_run": "exports",
+    "messaging.patterns.tasks.messaging_patterns_run": "exports",
+    "renewals.tasks.renewals_day": "exports",
+    "tenants.tasks.spare_pool_refill": "exports",
+    # Everything else.
+    "accounts.tasks.otp_purge_old": "default",
+    "core.tasks.sms_drain": "default",
+    "core.tasks.sms_inbound_poll": "default",
+    "core.tasks.sms_reports_poll": "default",
+    "crm.tasks.crm_activity_reminders": "default",
+    "crm.tasks.crm_commission_set": "default",
+    "crm.tasks.crm_ledger_sweep": "default",
+    "crm.tasks.crm_policy_sync": "default",
+    "crm.tasks.crm_reminders_sweep": "default",
+    "messaging.bulk.tasks.bulk_sweep": "default",
+    "messaging.bulk.tasks.bulk_sweep_agency": "default",
+    "messaging.credit.tasks.top_ups_reconcile": "default",
+    "messaging.inbound.messaging_inbound_catch_up": "default",
+    "messaging.inbound.messaging_inbound_record": "default",
+    "messaging.inbound.messaging_inbound_sweep": "default",
+    "messaging.patterns.tasks.messaging_patterns_sweep": "default",
+    "policies.tasks.payments_reconcile": "default",
+    "policies.tasks.policy_pdf_render": "default",
+    "policies.tasks.policy_pdfs_resume": "default",
+    "policies.tasks.quote_flush": "default",
+    "renewals.tasks.renewals_sweep": "default",
+    "settlement.tasks.commission_compute": "default",
+    "settlement.tasks.settlement_work_resume": "default",
+}
 CELERY_BEAT_SCHEDULE = {
     "purge-old-one-time-codes": {"task": "accounts.tasks.otp_purge_old", "schedule": 24 * 3600},
     "refill-spare-schema-pool": {"task": "tenants.tasks.spare_pool_refill", "schedule": 15 * 60},

@@ -1,6 +1,7 @@
 """Cross-agency reports (S-5.5) and the audit log on the ops host. Every page reads the
 public schema's ledger through ``reports.selectors``; ``?format=xlsx`` downloads the tables
-the page shows."""
+the page shows. The reports and the audit log read from the streaming replica where there is
+one (``core.db.replica()``, decision 054), after the access check has read the primary."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.decorators import STAFF_ROLES, insurer_view
+from core.db import replica
 from core.xlsx import xlsx_response
 from reports import presentation
 from reports.audit_log import EXPORT_LIMIT, audit_row, write_audit
@@ -65,6 +67,7 @@ def reports_home(request: HttpRequest) -> HttpResponse:
 
 
 @insurer_view(roles=STAFF_ROLES)
+@replica()
 def sales(request: HttpRequest) -> HttpResponse:
     form = SalesFilter(request.GET or None)
     selection = form.selection()
@@ -82,6 +85,7 @@ def sales(request: HttpRequest) -> HttpResponse:
 
 
 @insurer_view(roles=STAFF_ROLES)
+@replica()
 def referrals(request: HttpRequest) -> HttpResponse:
     form = PeriodFilter(request.GET or None)
     report = referral_report(**form.selection())
@@ -97,6 +101,7 @@ def referrals(request: HttpRequest) -> HttpResponse:
 
 
 @insurer_view(roles=STAFF_ROLES)
+@replica()
 def settlement(request: HttpRequest) -> HttpResponse:
     form = PeriodFilter(request.GET or None)
     report = settlement_report(**form.selection())
@@ -112,6 +117,7 @@ def settlement(request: HttpRequest) -> HttpResponse:
 
 
 @insurer_view(roles=AUDIT_ROLES)
+@replica()
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilter(request.GET or None)
     entries = audit_entries()

@@ -149,6 +149,9 @@ def cmd_run(_args) -> int:
         "config",
         "worker",
         "-B",
+        # Every queue (decision 055): production gives each its own workers.
+        "-Q",
+        "sms,referrals,exports,default",
         "-l",
         "info",
         "--concurrency",
@@ -227,6 +230,13 @@ def ensure_chromium() -> None:
         log("Chromium is not installed: browser tests will be skipped (they fail under CI=true)")
 
 
+def note_pgbouncer() -> None:
+    """The PgBouncer tests (decision 053) start Debian's pgbouncer; without it they skip."""
+    if shutil.which("pgbouncer") or Path("/usr/sbin/pgbouncer").exists():
+        return
+    log("PgBouncer is not installed (apt-get install pgbouncer): its tests will be skipped")
+
+
 def claim_test_database(lock_dir: Path | None = None) -> str:
     """$TEST_DB_NAME, else the first of test_bimeh, test_bimeh_2, ... that no other `make test`
     on this machine is using: a lock on it is held until this process ends."""
@@ -255,6 +265,7 @@ def cmd_test(args) -> int:
     env["TEST_DB_NAME"] = claim_test_database()
     log(f"Test database: {env['TEST_DB_NAME']}")
     ensure_chromium()
+    note_pgbouncer()
     bin_dir = Path(PYTHON).parent
     gates = [
         (

@@ -244,7 +244,9 @@ def _progress_set(confirmation_id: int, count: int | None) -> None:
 
 def confirmation_is_being_read(confirmation_id: int) -> bool:
     """Whether a live run holds the confirmation's lock."""
-    with connection.cursor() as cursor:
+    # Taken and given back in one transaction: behind PgBouncer in transaction mode two
+    # statements in autocommit may run on two server connections (decision 053).
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [CONFIRMATION_LOCK, confirmation_id])
         free = cursor.fetchone()[0]
         if free:

@@ -166,7 +166,7 @@ def test_the_compose_file_gives_every_app_process_both_volumes_at_the_configured
     services, volumes = compose["services"], compose["volumes"]
     assert {"media", "private"} <= set(volumes)
     app = [name for name, service in services.items() if "build" in service]
-    assert sorted(app) == ["beat", "migrate", "web", "worker"]
+    assert sorted(app) == ["beat", "migrate", "web", "worker-batch", "worker-interactive"]
     for name in app:
         service = services[name]
         env = service["environment"]
@@ -177,8 +177,9 @@ def test_the_compose_file_gives_every_app_process_both_volumes_at_the_configured
         if name not in app:
             mounts = " ".join(service.get("volumes", []))
             assert "media:" not in mounts and "private:" not in mounts, name
-    # The web process serves /media/ itself (core.views.public_media), on its one port.
-    assert services["web"]["ports"] == ["8000:8000"]
+    # The web process serves /media/ itself (core.views.public_media), on its one port (one
+    # host port per web container, decision 055).
+    assert services["web"]["ports"] == ["8000-8001:8000"]
     assert [name for name, service in services.items() if service.get("ports")] == ["web"]
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "mkdir -p /app/media /app/private" in dockerfile

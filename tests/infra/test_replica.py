@@ -1,0 +1,204 @@
+"""A streaming read replica behind a router (decision 054): reports read from it, whoever
+just wrote reads the primary, and an agency's page reads the agency's schema on it.
+
+The module runs on a primary cluster of its own and a hot standby copied from it with
+pg_basebackup (tests/pgreplica.py). Replay on the standby is paused while a test writes, so
+what the primary has and the replica lacks tells which one answered.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import time
+from contextlib import suppress
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections
+from django.test import Client
+
+from core.audit import audit_record
+from core.db import PIN_COOKIE, REPLICA, read_alias, replica
+from core.models import AuditLog
+from tests.factories import create_agency, create_user
+from tests.pgcluster import _bindir, cluster_start
+from tests.pgreplica import replica_start
+from tests.reports.conftest import OPS
+from tests.reports.pages import html_table
+from tests.waiting import wait_until
+
+
+def _copy_test_database(primary, source: dict, name: str) -> None:
+    """The migrated test database, copied onto ``primary`` (quicker than migrating again)."""
+    socket = {"host": str(primary.directory), "port": "5432", "user": "postgres"}
+    createdb = [str(primary.bindir / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres"]
+    createdb += [f"--{key}={value}" for key, value in socket.items()]
+    subprocess.run([*createdb, "-c", f'CREATE DATABASE "{name}"'], check=True, timeout=60)
+    dump = subprocess.Popen(  # noqa: S603 - fixed binaries and arguments
+        [
+            str(primary.bindir / "pg_dump"),
+            "--no-owner",
+            f"--host={source['HOST'] or '127.0.0.1'}",
+            f"--port={source['PORT'] or 5432}",
+            f"--username={source['USER']}",
+            source["NAME"],
+        ],
+        stdout=subprocess.PIPE,
+    )
+    restore = [str(primary.bindir / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", name]
+    restore += [f"--{key}={value}" for key, value in socket.items()]
+    subprocess.run(restore, stdin=dump.stdout, check=True, timeout=300, capture_output=True)
+    assert dump.wait(timeout=60) == 0
+
+
+@pytest.fixture(scope="module")
+def primary_and_replica(django_db_setup, django_db_blocker):
+    primary = cluster_start(max_connections=40)
+    standby = None
+    database = connections["default"].settings_dict  # the dict every connection is built from
+    shared = copy.deepcopy(database)
+    try:
+        with django_db_blocker.unblock():
+            connections.close_all()
+            _copy_test_database(primary, shared, "bimeh_primary")
+            database.update(primary.connection_settings())
+            database.update(NAME="bimeh_primary")
+            ContentType.objects.clear_cache()
+            standby = replica_start(primary)
+            connections.settings[REPLICA] = {
+                **copy.deepcopy(database),
+                **standby.connection_settings(),
+                "REPLICA_OF": "default",
+                "TEST": {"MIRROR": "default"},
+            }
+        yield primary, standby
+    finally:
+        with django_db_blocker.unblock():
+            connections.close_all()
+        with suppress(AttributeError):
+            del connections[REPLICA]
+        connections.settings.pop(REPLICA, None)
+        database.clear()
+        database.update(shared)
+        ContentType.objects.clear_cache()
+        for cluster in (standby, primary):
+            if cluster is not None:
+                cluster.stop()
+
+
+def _pg_basebackup_missing() -> str | None:
+    try:
+        bindir, _ = _bindir()
+    except ImportError:
+        return "no PostgreSQL binaries to start a cluster with"
+    if not (bindir / "pg_basebackup").exists():
+        return f"pg_basebackup is not in {bindir}"
+    return None
+
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", REPLICA]),
+    pytest.mark.skipif(_pg_basebackup_missing() is not None, reason=str(_pg_basebackup_missing())),
+]
+
+
+def _on_replica(sql: str, params=None):
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _caught_up() -> bool:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        (position,) = cursor.fetchone()
+    return _on_replica("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position])
+
+
+def pause_replay() -> None:
+    wait_until(_caught_up, timeout=30)
+    _on_replica("SELECT pg_wal_replay_pause()::text")
+    wait_until(lambda: _on_replica("SELECT pg_get_wal_replay_pause_state()") == "paused")
+
+
+def resume_replay() -> None:
+    _on_replica("SELECT pg_wal_replay_resume()::text")
+    wait_until(_caught_up, timeout=30)
+
+
+@pytest.fixture
+def replica_db(primary_and_replica):
+    yield
+    with suppress(Exception):
+        _on_replica("SELECT pg_wal_replay_resume()::text")
+
+
+def _audit_rows(client) -> list[list[str]]:
+    html = client.get("/audit/", HTTP_HOST=OPS).content.decode()
+    return html_table(html, "audit-rows")[1]
+
+
+def test_the_audit_report_reads_the_replica(replica_db, client):
+    operator = create_user(insurer_role="operator", first_name="کارشناس", last_name="گزارش")
+    audit_record(actor=None, action="agency.other", target=operator, actor_label="test")
+    client.force_login(operator)
+    pause_replay()
+    audit_record(actor=None, action="agency.other", target=operator, actor_label="test")
+    on_primary = AuditLog.objects.count()
+    on_replica = AuditLog.objects.using(REPLICA).count()
+    assert on_replica == on_primary - 1
+
+    assert len(_audit_rows(client)) == on_replica  # the report: from the replica
+
+    resume_replay()
+    assert len(_audit_rows(client)) == on_primary
+
+
+@pytest.fixture
+def probe_site(replica_db, drop_schemas_after, settings):
+    settings.URLCONF_BY_SITE = {**settings.URLCONF_BY_SITE, "agency": "tests.infra.probe_urls"}
+    return create_agency(code=741)
+
+
+def _titles(client) -> list[str]:
+    response = client.get("/probe/replica/", HTTP_HOST="ar741.localhost")
+    assert response.status_code == 200
+    return response.json()["titles"]
+
+
+def test_whoever_just_wrote_reads_the_primary_others_the_replica_in_the_agency_schema(
+    probe_site, settings
+):
+    writer, other = Client(), Client()
+    before = _titles(other)
+    assert before  # the agency's own pages, read in its schema on the replica
+    pause_replay()
+
+    response = writer.post(
+        "/probe/write/", {"slug": "fresh", "title": "just written"}, HTTP_HOST="ar741.localhost"
+    )
+    assert response.status_code == 200
+    pin = response.cookies[PIN_COOKIE]
+    assert pin["max-age"] == settings.REPLICA_PIN_SECONDS
+    assert pin["httponly"]
+
+    assert "just written" in _titles(writer)  # pinned: the primary
+    assert _titles(other) == before  # the replica, which has not replayed the write
+
+    other.cookies[PIN_COOKIE] = str(int(time.time()) - 1)  # a pin that has run out
+    assert _titles(other) == before
+
+    resume_replay()
+    assert "just written" in _titles(other)
+
+
+def test_a_read_outside_replica_goes_to_the_primary_and_writes_never_to_the_replica(
+    replica_db,
+):
+    assert read_alias() == "default"
+    with replica():
+        assert read_alias() == REPLICA
+        user = create_user()
+        assert user._state.db == "default"
+    assert read_alias() == "default"
