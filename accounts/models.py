@@ -91,6 +91,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # Customer lists newest sign-up first (the panel's customers) stop after a page.
+        indexes = [models.Index(fields=["-date_joined", "-id"], name="user_joined_recent")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(mobile__regex=r"^09[0-9]{9}$"), name="user_mobile_format"

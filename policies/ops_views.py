@@ -4,6 +4,7 @@ and print, and the sales record. Only the insurer's own staff see any of it."""
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -17,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import Form, IdentifierField, JalaliDateField
+from core.keyset import keyset_page
 from policies.forms import IssueForm, RejectForm
 from policies.labels import SALES_EVENTS
 from policies.models import Order
@@ -64,15 +66,25 @@ def queue(request) -> HttpResponse:
     state = request.GET.get("state", Order.State.PAID)
     if state not in QUEUE_STATES:
         state = Order.State.PAID
-    page = Paginator(virtual_branch_orders(state=state), QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    orders = virtual_branch_orders(state=state)
+    page: Any
+    if state == Order.State.ISSUED:
+        # What the branch ever issued grows without end: a page after the last one shown
+        # (keyset), never a count of them all nor an offset into them.
+        page = keyset_page(
+            orders, field="closed_at", cursor=request.GET.get("after"), size=QUEUE_PAGE_SIZE
+        )
+        rows = page.rows
+    else:
+        page = Paginator(orders, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = page.object_list
     return render(
         request,
         "policies/ops/queue.html",
         {
             "page": page,
-            "orders": page.object_list,
+            "keyset": state == Order.State.ISSUED,
+            "orders": rows,
             "state": state,
             "states": [(value, Order.State(value).label) for value in QUEUE_STATES],
         },

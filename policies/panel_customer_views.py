@@ -18,7 +18,7 @@ PAGE_SIZE = 50
 @panel_view
 def customer_list(request) -> HttpResponse:
     search = (request.GET.get("q") or "").strip()[:50]
-    page = Paginator(agency_customers(agency=request.agency, search=search), PAGE_SIZE).get_page(
+    page = Paginator(agency_customers(agency=request.agency, search=search), PAGE_SIZE).get_page(  # type: ignore[arg-type, var-annotated]
         request.GET.get("page")
     )
     return render(

@@ -169,6 +169,18 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["agency", "state", "-created_at"]),
             models.Index(fields=["customer", "-created_at"]),
+            # An agency's customers (panel): the buyers read from the index alone.
+            models.Index(
+                fields=["agency", "customer"],
+                condition=~Q(state="draft"),
+                name="order_agency_customer",
+            ),
+            # The virtual branch's issued orders, newest first (a page after the last shown).
+            models.Index(
+                fields=["-closed_at", "-id"],
+                condition=Q(state="issued"),
+                name="order_issued_recent",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
