@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from policies.views import account, documents, orders, quotes
+from policies.views import account, documents, orders, quotes, renew
 
 app_name = "policies"
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
     path("account/", account.account, name="account"),
     # Policy PDF and public verification
     path("policies/<str:number>/pdf/", documents.policy_pdf, name="policy-pdf"),
+    path("policies/<str:number>/renew/", renew.renew, name="policy-renew"),
     path("verify/", documents.verify_form, name="verify-form"),
     path("verify/<str:code>/", documents.verify, name="verify"),
 ]

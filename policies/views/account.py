@@ -5,6 +5,7 @@ actions they offer on each policy (renew, cancel, file a claim)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -14,15 +15,34 @@ from policies.selectors import orders_of_customer, payments_of_customer, policie
 from policies.services.orders import order_missing_steps
 from tenants.storefront import account_sections, policy_actions
 
+RENEWED_BY_STATES = (Order.State.AWAITING_PAYMENT, Order.State.PAID, Order.State.ISSUED)
+
 
 @login_required
 def account(request):
-    orders = list(orders_of_customer(customer=request.user, agency=request.agency)[:100])
+    orders = list(
+        orders_of_customer(customer=request.user, agency=request.agency).select_related("renews")[
+            :100
+        ]
+    )
     for order in orders:
         if order.state == Order.State.DRAFT:
             missing = order_missing_steps(order=order)
             order.next_step = missing[0] if missing else "review"  # type: ignore[attr-defined]
-    policies = list(policies_of_customer(customer=request.user, agency=request.agency)[:100])
+    # Renewals both ways (decision 050): the order a policy came from may renew an older
+    # one (a join), and a policy may have been renewed by a later order (one query).
+    policies = list(
+        policies_of_customer(customer=request.user, agency=request.agency)
+        .select_related("order__renews")
+        .prefetch_related(
+            Prefetch(
+                "renewal_orders",
+                queryset=Order.objects.filter(state__in=RENEWED_BY_STATES).only(
+                    "id", "public_id", "state", "renews_id", "created_at"
+                ),
+            )
+        )[:100]
+    )
     today = tehran_today()
     actions = policy_actions()
     for policy in policies:
