@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='policy',
             name='refund_amount',
-            field=core.money.RialField(blank=True, decimal_places=0, max_digits=18, null=True, verbose_name='refund due'),
+            field=core.money.RialField(blank=True, decimal_places=0, max_digits=18, null=True, verbose_name='refund'),
         ),
         migrations.AddIndex(
             model_name='policy',

@@ -388,7 +388,7 @@ class Policy(models.Model):
     # Set once, when the policy is ended early (cancellation, decision 049).
     cancelled_on = models.DateField(_("ended on"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    refund_amount = RialField(_("refund due"), null=True, blank=True)
+    refund_amount = RialField(_("refund"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("policy")
