@@ -5,7 +5,6 @@ already waiting, decided already) a 409."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -184,7 +183,7 @@ class CancellationDecideApi(APIView):
     )
     def post(self, request, queue_id: int):
         if not request.user.has_insurer_role(*DECIDE_ROLES):
-            raise PermissionDenied
+            raise Http404  # as the ops pages: no trace of the queue for anyone else
         item = cancellation_queue().filter(pk=queue_id).first()
         if item is None:
             raise Http404

@@ -100,10 +100,12 @@ ROUTES: dict[str, Rule] = {
     "sms/<int:agency_id>/usage.xlsx": Rule(BRANCH),
     # The guard answers first; a GET then is refused (recording credit is a POST).
     "sms/<int:agency_id>/credit/": Rule(DECIDE, answer=405),
+    "cancellations/": Rule(BRANCH),
 }
 
 # Every other route under these (those naming an object) is held to its prefix's viewing roles.
 PREFIXES: dict[str, tuple[str, ...]] = {
+    "cancellations/": BRANCH,
     "settlement/": BRANCH,
     "commissions/": BRANCH,
     "reports/": STAFF,
@@ -115,6 +117,7 @@ NOT_BUILT_YET: frozenset[str] = frozenset()
 # The sections of the ops home and nav, by path ("admin/" is Django's admin: admins only).
 SECTION_PATHS = {
     "queue": "issuance/",
+    "cancellations": "cancellations/",
     "control": "control/",
     "plans": "plans/",
     "referrals": "referrals/",

@@ -345,9 +345,12 @@ def objects_of_a(two_agencies, sale_a):
     top_up_a = SmsTopUpPayment.objects.create(
         agency_id=agency_a.pk, amount=Decimal("500000"), gateway="sandbox", token="top-up-of-a"
     )
+    cancellation_a = _cancellation_of(sale_a.policy)
     return ObjectsOfA(
         ids={
             **crm_ids,
+            "cancellation_id": str(cancellation_a.public_id),
+            "queue_id": str(cancellation_a.pk),
             "order_id": str(order.public_id),
             "quote_id": str(order.quote.public_id),
             "public_id": str(order.quote.public_id),
@@ -375,6 +378,27 @@ def objects_of_a(two_agencies, sale_a):
             "item_id": str(item_a.pk),
             "renewal_token": renewal_token_a,
         }
+    )
+
+
+def _cancellation_of(policy):
+    """A cancellation request of A's customer on A's policy (decision 049)."""
+    from cancellations.models import CancellationRequest, ShortRateTable
+
+    table, _created = ShortRateTable.objects.get_or_create(line_code="")
+    return CancellationRequest.objects.create(
+        policy=policy,
+        customer=policy.customer,
+        agency=policy.agency,
+        last_day=policy.end_date - dt.timedelta(days=1),
+        reason="sold",
+        table=table,
+        premium=policy.premium,
+        term_days=365,
+        days_used=1,
+        kept_percent=20,
+        kept=0,
+        refund=0,
     )
 
 
