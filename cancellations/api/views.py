@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -115,11 +114,9 @@ class CancellationListCreateApi(APIView):
 
     @extend_schema(responses=CancellationOutputSerializer(many=True))
     def get(self, request):
-        paginator = LimitOffsetPagination()
-        rows = paginator.paginate_queryset(
-            customer_cancellations(customer=request.user, agency=request.agency), request, self
-        )
-        return paginator.get_paginated_response(CancellationOutputSerializer(rows, many=True).data)
+        """The latest 200, newest first (as the other lists of the customer's own rows)."""
+        rows = customer_cancellations(customer=request.user, agency=request.agency)[:200]
+        return Response(CancellationOutputSerializer(rows, many=True).data)
 
     @extend_schema(
         request=RequestInputSerializer,

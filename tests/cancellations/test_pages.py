@@ -115,7 +115,7 @@ def test_nobody_reaches_another_customers_policy_or_request(
         HTTP_HOST=MAIN,
     )
     assert quote.status_code == 404
-    assert client.get(f"{api}/", HTTP_HOST=MAIN).json()["count"] == 0
+    assert client.get(f"{api}/", HTTP_HOST=MAIN).json() == []
     request.refresh_from_db()
     assert request.state == CancellationRequest.State.PENDING
 
@@ -146,7 +146,7 @@ def test_the_api_quotes_requests_and_withdraws(client, main_policy, customer):
     )
     assert (again.status_code, again.json()["code"]) == (409, "cancellation_pending")
     ident = created.json()["id"]
-    assert client.get("/api/cancellations/", HTTP_HOST=MAIN).json()["results"][0]["id"] == ident
+    assert client.get("/api/cancellations/", HTTP_HOST=MAIN).json()[0]["id"] == ident
     gone = client.post(f"/api/cancellations/{ident}/withdraw/", HTTP_HOST=MAIN)
     assert (gone.status_code, gone.json()["state"]) == (200, "withdrawn")
 
