@@ -10,15 +10,17 @@ from django.db.models import QuerySet
 
 from cancellations.models import CancellationRequest
 from policies.models import Order, Policy
+from policies.selectors import policy_for_site
 
 
 def customer_cancellations(*, customer: Any, agency: Any) -> QuerySet[CancellationRequest]:
-    """The customer's requests, newest first: on an agency site those of its policies, on the
-    main site all of them (one account on every site, as the account page's policies)."""
+    """The customer's requests, newest first, of the policies sold on this site."""
     requests = CancellationRequest.objects.select_related("policy", "policy__line").filter(
         customer=customer
     )
-    return requests.filter(agency=agency) if agency is not None else requests
+    if agency is None:
+        return requests.filter(policy__order__channel=Order.Channel.MAIN)
+    return requests.filter(agency=agency, policy__order__channel=Order.Channel.AGENCY)
 
 
 def customer_cancellation_get(
@@ -33,13 +35,21 @@ def customer_cancellation_get(
 
 
 def customer_policy_get(*, customer: Any, agency: Any, number: str) -> Policy | None:
-    """The customer's policy ``number`` as the account page lists it on this site."""
-    policies = Policy.objects.select_related("line", "agency", "order").filter(
-        customer=customer, number=number
+    """The customer's policy ``number`` sold on this site (a sale is handled where it was
+    made: the main site's own, or this agency's)."""
+    policy = policy_for_site(number=number, agency=agency)
+    if policy is None or policy.customer_id != customer.pk:
+        return None
+    return policy
+
+
+def customer_policy_elsewhere(*, customer: Any, number: str) -> Policy | None:
+    """The customer's policy ``number`` whatever site sold it (to send them there)."""
+    return (
+        Policy.objects.select_related("agency", "order")
+        .filter(customer=customer, number=number)
+        .first()
     )
-    if agency is not None:
-        policies = policies.filter(agency=agency, order__channel=Order.Channel.AGENCY)
-    return policies.first()
 
 
 def cancellation_queue(*, state: str = "") -> QuerySet[CancellationRequest]:

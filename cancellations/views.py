@@ -16,6 +16,7 @@ from cancellations.forms import RequestForm
 from cancellations.selectors import (
     customer_cancellation_get,
     customer_cancellations,
+    customer_policy_elsewhere,
     customer_policy_get,
 )
 from cancellations.services import (
@@ -25,6 +26,7 @@ from cancellations.services import (
 )
 from core.forms import add_service_errors
 from core.jalali import tehran_today
+from policies.services.documents import policy_site_url
 
 PAGE_SIZE = 20
 
@@ -41,7 +43,11 @@ def request_cancellation(request, number: str) -> HttpResponse:
     """Step 1: the day and the reason; step 2 (``preview``): the figures and "confirm"."""
     policy = customer_policy_get(customer=request.user, agency=request.agency, number=number)
     if policy is None:
-        raise Http404
+        # The account on the main site lists every policy; each is handled where it was sold.
+        elsewhere = customer_policy_elsewhere(customer=request.user, number=number)
+        if elsewhere is None:
+            raise Http404
+        return redirect(policy_site_url(policy=elsewhere, path=request.path))
     form = RequestForm(request.POST or None, initial={"last_day": tehran_today()})
     quote = None
     status = 200

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from core.jalali import tehran_today
 from policies.forms import answers_form_class, form_add_errors
-from policies.selectors import policies_of_customer
+from policies.selectors import policies_of_customer, policy_for_site
+from policies.services.documents import policy_site_url
 from policies.services.events import Origin
 from policies.services.quotes import quote_create
 from policies.services.renewal import (
@@ -27,13 +28,15 @@ from policies.services.renewal import (
 @login_required
 @require_http_methods(["GET", "POST"])
 def renew(request, number: str):
-    policy = (
-        policies_of_customer(customer=request.user, agency=request.agency)
-        .filter(number=number)
-        .first()
-    )
-    if policy is None:
-        raise Http404
+    policy = policy_for_site(number=number, agency=request.agency)
+    if policy is None or policy.customer_id != request.user.pk:
+        # The main site's account lists every policy; each is renewed where it was sold.
+        elsewhere = (
+            policies_of_customer(customer=request.user, agency=None).filter(number=number).first()
+        )
+        if elsewhere is None:
+            raise Http404
+        return redirect(policy_site_url(policy=elsewhere, path=request.path))
     today = tehran_today()
     try:
         renewal_refusal(policy=policy, customer=request.user, today=today)

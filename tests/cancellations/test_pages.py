@@ -195,3 +195,15 @@ def test_the_queue_and_the_account_cost_the_same_queries_for_more_requests(
     client.force_login(customer)
     assert queries(MAIN, "/account/") == account_one
     assert queries(MAIN, "/account/cancellations/") == list_one
+
+
+def test_an_agency_policy_is_cancelled_on_the_agency_site(client, policy, customer):
+    client.force_login(customer)
+    answer = client.get(f"/account/cancellations/policies/{policy.number}/", HTTP_HOST=MAIN)
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("http://ar685.")
+    assert answer["Location"].endswith(f"/account/cancellations/policies/{policy.number}/")
+    on_site = client.get(
+        f"/account/cancellations/policies/{policy.number}/", HTTP_HOST="ar685.localhost"
+    )
+    assert on_site.status_code == 200

@@ -1,5 +1,5 @@
 """Cancellation in a real browser: a customer asks to cancel an agency's policy from the
-account and sees the refund before confirming, an operator approves it on ops, and the refund
+account on the agency's site and sees the refund before confirming, an operator approves it on ops, and the refund
 reaches the next settlement file as a negative line."""
 
 from __future__ import annotations
@@ -71,8 +71,8 @@ def test_a_cancellation_and_its_refund_reach_the_next_settlement_file(
     policy = payment.order.policy
     settlement_batches_build(day=sold_day)  # the sale went to settlement long ago
 
-    mine = _tab(browser, customer, ("localhost",))
-    mine.goto(f"http://localhost:{live_port}/account/")
+    mine = _tab(browser, customer, ("ar685.localhost",))
+    mine.goto(f"http://ar685.localhost:{live_port}/account/")  # where the policy was sold
     mine.click(f"tr[data-number='{policy.number}'] .policy-cancel")
     mine.fill("input[name=last_day]", format_jalali_date(tehran_today(), persian_digits=False))
     mine.select_option("select[name=reason]", "sold")

@@ -157,6 +157,7 @@ def test_a_new_app_plugs_a_section_into_the_ops_host(plugged):
     assert re.findall(r'id="ops-card-(\w+)"', home) == [
         "queue",
         "control",
+        "cancellations",
         "plans",
         "referrals",
         "settlement",
