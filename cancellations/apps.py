@@ -12,6 +12,7 @@ class CancellationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cancellations import mounts
+        from cancellations import labels, mounts
 
+        labels.register()
         mounts.register()

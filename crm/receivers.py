@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from core.queue import enqueue
 from policies.models import Policy
-from policies.signals import commission_fixed, policy_issued
+from policies.signals import commission_fixed, policy_cancelled, policy_issued
 from tenants.models import Agency
 
 
@@ -28,6 +28,13 @@ def book_policy_from_ledger(sender: Any, policy: Policy, **kwargs: Any) -> None:
     from crm.tasks import crm_policy_sync
 
     enqueue(crm_policy_sync, schema_name, policy.pk)
+
+
+@receiver(policy_cancelled, dispatch_uid="crm.policy_cancelled")
+def book_policy_cancelled(sender: Any, policy: Policy, **kwargs: Any) -> None:
+    """A cancelled policy (decision 049): the same ledger sync brings the book row to
+    "cancelled" (a second run changes nothing; the nightly sweep redoes a lost message)."""
+    book_policy_from_ledger(sender, policy)
 
 
 @receiver(commission_fixed, dispatch_uid="crm.commission_fixed")

@@ -87,11 +87,13 @@ def register() -> None:
             "order.document_added": _("Document uploaded"),
             "order.delivery_saved": _("Delivery saved"),
             "order.agency_assigned": _("Agency assigned to the order"),
+            "order.renews": _("Order renews a policy"),
             "payment.started": _("Payment started"),
             "payment.succeeded": _("Payment succeeded"),
             "payment.failed": _("Payment failed"),
             "payment.cancelled": _("Payment cancelled"),
             "policy.issued": _("Policy issued"),
+            "policy.cancelled": _("Policy cancelled"),
             "tariff.imported": _("Tariff version imported"),
             "tariff.activated": _("Tariff version activated"),
             "agency_line.offered": _("Agency's offer of a line changed"),
@@ -109,6 +111,7 @@ def register() -> None:
             "policies.salesplan.lines": _("Lines"),
             "policies.salesplan.agencies": _("Agencies"),
             "policies.salesplan.note": _("Decision note"),
+            "policies.policy.reason": _("Reason for cancelling"),
         }
     )
     audit_value_format_register("policies.order", "details", _details_shown)

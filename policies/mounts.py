@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.decorators import BRANCH_ROLES, STAFF_ROLES
 from tenants.ops.registry import ops_section_register, ops_urls_register
 from tenants.panel.registry import panel_link_register, panel_nav_register, panel_urls_register
-from tenants.storefront import home_action_register
+from tenants.storefront import home_action_register, policy_action_register
 
 
 def _orders_to_issue() -> int:
@@ -27,6 +27,15 @@ def _plans_submitted() -> int:
 
 def register() -> None:
     home_action_register(key="quote", url_name="policies:lines", label=_("Get a premium quote"))
+    from policies.services.renewal import renewable
+
+    policy_action_register(
+        key="renew",
+        label=_("Renew"),
+        url_name="policies:policy-renew",
+        applies=renewable,
+        position=20,
+    )
 
     panel_urls_register(prefix="sales/", module="policies.panel_urls")
     panel_urls_register(prefix="customers/", module="policies.panel_customer_urls")

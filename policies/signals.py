@@ -17,3 +17,7 @@ policy_issued = Signal()
 # commission_fixed(sender=Policy, policy_id=int, agency_id=int, amount=Decimal): the selling
 # agency's commission on an issued policy was fixed (settlement computes it; the CRM books it).
 commission_fixed = Signal()
+# policy_cancelled(sender=Policy, policy=Policy): a policy was ended early (cancellation,
+# decision 049); ``policy.cancelled_on`` is its last day and ``policy.refund_amount`` what
+# the customer is owed. Settlement reverses the sale, the CRM's book follows.
+policy_cancelled = Signal()

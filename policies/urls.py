@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from policies.views import account, documents, orders, quotes
+from policies.views import account, documents, orders, quotes, renew
 
 app_name = "policies"
 urlpatterns = [
@@ -28,6 +28,7 @@ urlpatterns = [
     path("account/payments/", account.account_payments, name="account-payments"),
     # Policy PDF and public verification
     path("policies/<str:number>/pdf/", documents.policy_pdf, name="policy-pdf"),
+    path("policies/<str:number>/renew/", renew.renew, name="policy-renew"),
     path("verify/", documents.verify_form, name="verify-form"),
     path("verify/<str:code>/", documents.verify, name="verify"),
 ]

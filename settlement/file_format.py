@@ -51,8 +51,11 @@ MAIN_SITE_CODE = "0"  # the virtual branch's own main-site sales have no agency 
 
 
 class ExportRow(NamedTuple):
-    """One item as the file shows it (dates are Tehran dates, the time Tehran time)."""
+    """One item as the file shows it (dates are Tehran dates, the time Tehran time).
+    ``record_type`` is ``D`` for a sale, ``R`` for the reversal of a cancelled policy's
+    sale (its refund; amount and commission negative)."""
 
+    record_type: str
     batch_id: int
     agency_code: int | None
     item_id: int
@@ -120,7 +123,7 @@ class SettlementFileWriter:
             row.amount,
             row.commission,
         ]
-        self._csv.writerow(["D", self.number, self.day, *values])
+        self._csv.writerow([row.record_type, self.number, self.day, *values])
         self._items.row(values)
 
     def _close_batch(self) -> None:
@@ -217,12 +220,14 @@ class ConfirmationLine(NamedTuple):
 
 _REFERENCE = re.compile(r"[\w\-/.]{1,40}")
 _NUMBER = re.compile(r"[0-9]{1,18}")
+# Amounts: a reversal (a cancelled policy's refund) is confirmed with its negative amount.
+_AMOUNT = re.compile(r"-?[0-9]{1,18}")
 
 
 # A plain C line, the way the core system writes nearly all of them: checked by one match.
 _PLAIN_C_LINE = re.compile(
     r"C,(?P<number>[^,\s\"]*),(?P<item>[0-9]{1,18}),(?P<policy>[\w\-/.]{1,40}),"
-    r"(?P<core>[\w\-/.]{1,40}),(?P<amount>[0-9]{1,18})"
+    r"(?P<core>[\w\-/.]{1,40}),(?P<amount>-?[0-9]{1,18})"
 )
 
 
@@ -342,7 +347,7 @@ def _confirmation_line(fields: list[str], line: int, export_number: str) -> Conf
         raise ConfirmationFileError(
             line, _("The core system's policy number is missing or malformed.")
         )
-    if not _NUMBER.fullmatch(amount):
+    if not _AMOUNT.fullmatch(amount):
         raise ConfirmationFileError(
             line,
             _("The amount %(amount)s is not a whole number of rials.") % {"amount": amount or "∅"},
@@ -369,7 +374,7 @@ def _check_totals(fields: list[str], line: int, export_number: str, count: int, 
             _("The totals line counts %(found)s items but the file has %(count)s.")
             % {"found": items or "∅", "count": count},
         )
-    if not _NUMBER.fullmatch(amount) or int(amount) != total:
+    if not _AMOUNT.fullmatch(amount) or int(amount) != total:
         raise ConfirmationFileError(
             line,
             _("The totals line says %(found)s rials but the lines add up to %(total)s.")

@@ -45,6 +45,7 @@ def register() -> None:
             "settlement_confirmation.applied": _("Confirmation file matched"),
             "settlement_confirmation.rejected": _("Confirmation file refused"),
             "commission.computed": _("Commission computed"),
+            "commission.clawed_back": _("Commission taken back"),
             "commission_rate.added": _("Commission rate added"),
             "commission_statement.built": _("Commission statement built"),
             "commission_statement.payout_recorded": _("Commission payout recorded"),

@@ -1,5 +1,5 @@
 """A sandbox of the core issuing system's side of settlement, for development and demos: it
-reads a settlement file as the core system would (header, D lines, B and T control totals)
+reads a settlement file as the core system would (header, D and R lines, B and T control totals)
 and answers with a confirmation file in the documented format, giving each policy a number
 of its own. It can leave items out or book other amounts, to show what differences look like.
 """
@@ -24,11 +24,11 @@ def core_confirmation(
     book_instead: dict[int, int] | None = None,
 ) -> str:
     """The confirmation of ``settlement_csv``. ``leave_out`` and ``book_instead`` name items
-    by their position in the file (0 for the first D line)."""
+    by their position in the file (0 for the first D or R line)."""
     rows = list(csv.reader(io.StringIO(settlement_csv)))
     if not rows or tuple(rows[0]) != SETTLEMENT_HEADER:
         raise SettlementFileRefused("not a settlement file: the header is wrong")
-    details = [row for row in rows[1:] if row and row[0] == "D"]
+    details = [row for row in rows[1:] if row and row[0] in ("D", "R")]
     totals = [row for row in rows[1:] if row and row[0] == "T"]
     if len(totals) != 1 or rows[-1][0] != "T":
         raise SettlementFileRefused("the file has no totals line: it is incomplete")

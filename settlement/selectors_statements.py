@@ -8,14 +8,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.languages import english_active
+from core.money import RialField
 from settlement.models import (
     Commission,
+    CommissionClawback,
     CommissionPayout,
     CommissionRate,
     CommissionStatement,
@@ -78,24 +80,36 @@ def agency_commission_statement_get(
     )
 
 
+def _line_name(prefix: str) -> Any:
+    # The line's name in the page's language (its Persian one when it has no other).
+    if english_active():
+        return Coalesce(NullIf(F(f"{prefix}line__name_en"), Value("")), F(f"{prefix}line__name"))
+    return F(f"{prefix}line__name")
+
+
 def commission_statement_lines(*, statement: CommissionStatement) -> QuerySet:
     """The statement's commissions as rows: policy number, line, issue time, premium, net
-    premium, percent and commission, in the order they were issued."""
-    return (
+    premium, percent and commission, in the order they were issued; then, among them by
+    date, the clawbacks of cancelled policies (premium: the refund; amounts negative)."""
+    sold = (
         Commission.objects.filter(statement=statement)
-        .order_by("issued_at", "id")
         .values("issued_at", "base", "percent", "amount")
         .annotate(
             policy_number=F("policy__number"),
-            # The line's name in the page's language (its Persian one when it has no other).
-            line_name=(
-                Coalesce(NullIf(F("policy__line__name_en"), Value("")), F("policy__line__name"))
-                if english_active()
-                else F("policy__line__name")
-            ),
+            line_name=_line_name("policy__"),
             premium=F("policy__premium"),
         )
     )
+    taken = (
+        CommissionClawback.objects.filter(statement=statement)
+        .values("issued_at", "base", "percent", "amount")
+        .annotate(
+            policy_number=F("policy__number"),
+            line_name=_line_name("policy__"),
+            premium=ExpressionWrapper(-F("refund"), output_field=RialField()),
+        )
+    )
+    return sold.union(taken, all=True).order_by("issued_at", "policy_number")
 
 
 def commission_statement_payouts(*, statement: CommissionStatement) -> QuerySet[CommissionPayout]:
@@ -244,7 +258,8 @@ def commission_statement_reconciliation(*, statement: CommissionStatement) -> Re
     return Reconciliation(
         policy_count=statement.policy_count,
         premium_total=statement.premium_total,
-        commission_total=statement.commission_total,
+        # Settlement's sale items carry the commissions as computed; clawbacks are reversals.
+        commission_total=statement.commission_total - statement.clawback_total,
         settled_count=totals["settled_count"],
         settled_amount=totals["settled_amount"] or zero,
         settled_commission=totals["settled_commission"] or zero,

@@ -13,12 +13,29 @@ def commission_compute(policy_id: int) -> bool:
     return compute(policy_id=policy_id) is not None
 
 
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def commission_clawback(policy_id: int) -> bool:
+    """Take back the commission of a policy just cancelled (a second run finds its row)."""
+    from settlement.services.commissions import commission_clawback_compute
+
+    return commission_clawback_compute(policy_id=policy_id) is not None
+
+
 @shared_task(acks_late=True, soft_time_limit=280, time_limit=300)
 def commissions_backfill() -> int:
-    """Compute the commissions of issued policies that have none yet."""
-    from settlement.services.commissions import commission_compute, commissions_missing
+    """Compute the commissions of issued policies that have none yet, and the clawbacks of
+    cancelled ones that have none yet."""
+    from settlement.services.commissions import (
+        clawbacks_missing,
+        commission_clawback_compute,
+        commission_compute,
+        commissions_missing,
+    )
 
-    return sum(commission_compute(policy_id=pk) is not None for pk in commissions_missing())
+    computed = sum(commission_compute(policy_id=pk) is not None for pk in commissions_missing())
+    return computed + sum(
+        commission_clawback_compute(policy_id=pk) is not None for pk in clawbacks_missing()
+    )
 
 
 @shared_task(acks_late=True, soft_time_limit=280, time_limit=300)

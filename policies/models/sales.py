@@ -156,6 +156,15 @@ class Order(models.Model):
     )
     rejection_reason = NormalizedTextField(_("rejection reason"), blank=True)
     refund_due = models.BooleanField(_("refund due"), default=False)
+    renews = models.ForeignKey(
+        "policies.Policy",
+        verbose_name=_("renews"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewal_orders",
+        help_text=_("The policy this order renews (from the customer's account)."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -388,6 +397,10 @@ class Policy(models.Model):
         max_length=300,
     )
     pdf_rendered_at = models.DateTimeField(_("PDF rendered at"), null=True, blank=True)
+    # Set once, when the policy is ended early (cancellation, decision 049).
+    cancelled_on = models.DateField(_("ended on"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    refund_amount = RialField(_("refund"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("policy")
@@ -398,7 +411,15 @@ class Policy(models.Model):
                 fields=["line", "jalali_year", "sequence"], name="unique_policy_sequence_number"
             ),
         ]
-        indexes = [models.Index(fields=["agency", "-issued_at"])]
+        indexes = [
+            models.Index(fields=["agency", "-issued_at"]),
+            # Settlement's daily build finds the refunds of the days it builds (decision 049).
+            models.Index(
+                fields=["cancelled_at"],
+                name="policy_cancelled_at",
+                condition=models.Q(cancelled_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +25,31 @@ from tenants.storefront import account_sections, policy_actions
 # Rows of each list on the account page itself, and on a page of the full list.
 PREVIEW = 10
 PAGE_SIZE = 25
+
+
+# Orders that count as a policy's renewal once made (decision 050).
+RENEWED_BY_STATES = (Order.State.AWAITING_PAYMENT, Order.State.PAID, Order.State.ISSUED)
+
+
+def _orders_of(request) -> QuerySet[Order]:
+    return orders_of_customer(customer=request.user, agency=request.agency).select_related("renews")
+
+
+def _policies_of(request) -> QuerySet:
+    """Renewals both ways (decision 050): the order a policy came from may renew an older
+    one (a join), and a policy may have been renewed by a later order (one query)."""
+    return (
+        policies_of_customer(customer=request.user, agency=request.agency)
+        .select_related("order__renews")
+        .prefetch_related(
+            Prefetch(
+                "renewal_orders",
+                queryset=Order.objects.filter(state__in=RENEWED_BY_STATES).only(
+                    "id", "public_id", "state", "renews_id", "created_at"
+                ),
+            )
+        )
+    )
 
 
 def _orders_shown(orders: list[Order]) -> list[Order]:
@@ -53,8 +79,8 @@ def _policies_shown(policies: list) -> list:
 @login_required
 def account(request):
     mine = {"customer": request.user, "agency": request.agency}
-    orders = list(orders_of_customer(**mine)[: PREVIEW + 1])
-    policies = list(policies_of_customer(**mine)[: PREVIEW + 1])
+    orders = list(_orders_of(request)[: PREVIEW + 1])
+    policies = list(_policies_of(request)[: PREVIEW + 1])
     payments = list(payments_of_customer(**mine)[: PREVIEW + 1])
     sections = [
         {
@@ -85,15 +111,11 @@ def _full_list(request, *, kind: str):
     after = request.GET.get("after")
     page: KeysetPage[Any]
     if kind == "orders":
-        page = keyset_page(
-            orders_of_customer(**mine), field="created_at", cursor=after, size=PAGE_SIZE
-        )
+        page = keyset_page(_orders_of(request), field="created_at", cursor=after, size=PAGE_SIZE)
         _orders_shown(page.rows)
         heading, context_name = _("My orders"), "orders"
     elif kind == "policies":
-        page = keyset_page(
-            policies_of_customer(**mine), field="issued_at", cursor=after, size=PAGE_SIZE
-        )
+        page = keyset_page(_policies_of(request), field="issued_at", cursor=after, size=PAGE_SIZE)
         _policies_shown(page.rows)
         heading, context_name = _("My policies"), "policies"
     else:

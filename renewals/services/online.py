@@ -19,11 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -34,22 +32,18 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict
 from core.jalali import tehran
-from core.text import search_key
 from crm.models import BookPolicy, ClaimRecord, PanelSale
 from crm.services.base import actor_id, agency_write, audit_record
 from crm.services.selling import PAYABLE, sale_order_create, sale_quote
 from crm.tenancy import schema_require
 from policies.models import Order, Question
+from policies.services.prefill import (
+    RenewalPrefill,
+    missing_answers,
+    renewal_prefill,
+)
 from renewals.labels import SYSTEM_ACTOR
 from renewals.models import Channel, Kind, RenewalOffer, WorkItem
-
-# The quote questions a renewal brings up to date (policies/tariffs/questions.csv).
-NO_CLAIM = "no_claim_years"
-PREVIOUS_INSURER = "previous_insurer"
-DAYS_SINCE_EXPIRY = "days_since_expiry"
-PLATE = "plate_number"
-NO_PREVIOUS = "none"  # "I have no previous policy"
-OTHER_INSURER = "other"
 
 # The link is good until this long after the policy's expiry.
 LINK_DAYS_AFTER_EXPIRY = 30
@@ -82,20 +76,6 @@ class RenewalLinkExpired(RenewalLinkInvalid):
     """The link was ours, but its policy expired more than 30 days ago."""
 
 
-@dataclass(frozen=True)
-class RenewalPrefill:
-    """What a renewal quote starts from: ``answers`` (quote questions) and ``details``
-    (purchase details) by question code; ``missing`` names the required quote questions
-    still without an answer (staff or the customer fill them)."""
-
-    line_code: str
-    answers: dict[str, Any] = field(default_factory=dict)
-    details: dict[str, Any] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
-    national_code: str = ""
-    birth_date: dt.date | None = None
-
-
 def today() -> dt.date:
     return timezone.localdate(timezone.now(), tehran())
 
@@ -116,95 +96,22 @@ def _had_claim(policy: BookPolicy) -> bool:
     return claims.filter(term).exists()
 
 
-def own_insurer_code(question: Question) -> str | None:
-    """Our insurer's code in the quote form's list of insurers, if the list names it."""
-    ours = search_key(str(settings.INSURER_NAME))
-    for value, label in question.display_choices:
-        if search_key(label) == ours or search_key(label.replace("بیمه", "", 1)) == ours:
-            return value
-    for choice in question.choices:
-        if search_key(str(choice.get("label", ""))) == ours:
-            return str(choice["value"])
-    return None
-
-
-def _codes(question: Question) -> set[str]:
-    return {str(choice["value"]) for choice in question.choices}
-
-
 def renewal_answers(book_policy: BookPolicy) -> RenewalPrefill:
-    """The renewal quote's answers for ``book_policy``, as described in the module."""
-    questions = list(Question.objects.filter(line__code=book_policy.line_code))
-    quote_questions = {q.code: q for q in questions if q.stage == Question.Stage.QUOTE}
-    detail_codes = {q.code for q in questions if q.stage == Question.Stage.DETAILS}
-    answers: dict[str, Any] = {}
-    details: dict[str, Any] = {}
-    national_code = ""
-    birth_date = None
-    old = None
-    if book_policy.origin == BookPolicy.Origin.LEDGER and book_policy.order_id:
-        old = (
-            Order.objects.filter(pk=book_policy.order_id)
-            .values(
-                "quote__answers",
-                "details",
-                "insured_national_code",
-                "insured_birth_date",
-            )
-            .first()
-        )
-    if old is not None:
-        answers = {
-            code: value
-            for code, value in (old["quote__answers"] or {}).items()
-            if code in quote_questions
-        }
-        details = {
-            code: value for code, value in (old["details"] or {}).items() if code in detail_codes
-        }
-        national_code = old["insured_national_code"] or ""
-        birth_date = old["insured_birth_date"]
-        no_claim = quote_questions.get(NO_CLAIM)
-        if no_claim is not None and str(answers.get(NO_CLAIM, "")).strip().isdigit():
-            years = int(str(answers[NO_CLAIM]).strip())
-            if not _had_claim(book_policy):
-                years += 1
-                if no_claim.max_value is not None:
-                    years = min(years, int(no_claim.max_value))
-            answers[NO_CLAIM] = years
-        insurer = quote_questions.get(PREVIOUS_INSURER)
-        if insurer is not None:
-            ours = own_insurer_code(insurer)
-            if ours is not None:
-                answers[PREVIOUS_INSURER] = ours
-            elif answers.get(PREVIOUS_INSURER) == NO_PREVIOUS and OTHER_INSURER in _codes(insurer):
-                # The customer now has a previous policy (ours): "none" would drop the
-                # no-claim discount; the list does not name our insurer, so "other".
-                answers[PREVIOUS_INSURER] = OTHER_INSURER
-    else:
-        insurer = quote_questions.get(PREVIOUS_INSURER)
-        if insurer is not None and book_policy.insurer_code in _codes(insurer):
-            answers[PREVIOUS_INSURER] = book_policy.insurer_code
-        if PLATE in detail_codes and book_policy.plate:
-            details[PLATE] = book_policy.plate
-    if DAYS_SINCE_EXPIRY in quote_questions and book_policy.end_date is not None:
-        answers[DAYS_SINCE_EXPIRY] = max(0, (today() - book_policy.end_date).days)
-    return RenewalPrefill(
+    """The renewal quote's answers for ``book_policy`` (``policies.services.prefill``): a
+    policy of our ledger carries its order's answers; another insurer's, its insurer and plate."""
+    return renewal_prefill(
         line_code=book_policy.line_code,
-        answers=answers,
-        details=details,
-        missing=_missing(quote_questions.values(), answers),
-        national_code=national_code,
-        birth_date=birth_date,
+        order_id=(book_policy.order_id if book_policy.origin == BookPolicy.Origin.LEDGER else None),
+        had_claim=lambda: _had_claim(book_policy),
+        end_date=book_policy.end_date,
+        on=today(),
+        insurer_code=book_policy.insurer_code,
+        plate=book_policy.plate,
     )
 
 
 def _missing(questions: Any, answers: Mapping[str, Any]) -> list[str]:
-    return [
-        q.code
-        for q in sorted(questions, key=lambda q: (q.position, q.pk))
-        if q.required and str(answers.get(q.code, "")).strip() == "" and not q.default
-    ]
+    return missing_answers(questions, answers)
 
 
 def _refuse(policy: BookPolicy, customer: Any) -> None:

@@ -11,6 +11,7 @@ from settlement.models.batches import (
 )
 from settlement.models.commissions import (
     Commission,
+    CommissionClawback,
     CommissionPayout,
     CommissionRate,
     CommissionStatement,
@@ -18,6 +19,7 @@ from settlement.models.commissions import (
 
 __all__ = [
     "Commission",
+    "CommissionClawback",
     "CommissionPayout",
     "CommissionRate",
     "CommissionStatement",

@@ -228,7 +228,11 @@ class SettlementItem(models.Model):
     """One verified online payment of an issued policy, in exactly one batch. What the file
     says of it is copied here when the batch takes it and never changes, so a re-export
     cannot differ. What the core system said of it is in the lines of its export's latest
-    confirmation (``State`` names the outcomes; ``settlement.selectors`` works them out)."""
+    confirmation (``State`` names the outcomes; ``settlement.selectors`` works them out).
+
+    A cancelled policy's refund is a *reversal* item (decision 049): no payment or policy of
+    its own, ``reverses`` the sale's item (once: unique), amount and commission negative (the
+    refund due and the commission clawed back); the file writes it as an ``R`` line."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Not confirmed yet")
@@ -242,14 +246,27 @@ class SettlementItem(models.Model):
     payment = models.OneToOneField(
         "policies.Payment",
         verbose_name=_("payment"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="settlement_item",
     )
     policy = models.OneToOneField(
         "policies.Policy",
         verbose_name=_("policy"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="settlement_item",
+    )
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversal",
+        help_text=_("For a cancelled policy's refund: the sale it reverses."),
     )
     agency = models.ForeignKey(
         "tenants.Agency",
@@ -273,9 +290,27 @@ class SettlementItem(models.Model):
         verbose_name_plural = _("settlement items")
         ordering = ["batch", "id"]
         indexes = [models.Index(fields=["batch", "id"], name="settlement_item_batch_order")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    payment__isnull=False, policy__isnull=False, reverses__isnull=True
+                )
+                | models.Q(
+                    payment__isnull=True,
+                    policy__isnull=True,
+                    reverses__isnull=False,
+                    amount__lte=0,
+                ),
+                name="settlement_item_sale_or_reversal",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.policy_number}: {self.amount}"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
 
 
 class SettlementMismatch(models.Model):

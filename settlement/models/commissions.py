@@ -99,6 +99,59 @@ class Commission(models.Model):
         return f"{self.policy_id}: {self.amount}"
 
 
+class CommissionClawback(models.Model):
+    """The part of a commission taken back when its policy is cancelled (decision 049): the
+    commission's share of the refund, negative, dated when the cancellation was approved, and
+    put on the agency's next statement like a commission."""
+
+    commission = models.OneToOneField(
+        Commission,
+        verbose_name=_("commission"),
+        on_delete=models.PROTECT,
+        related_name="clawback",
+    )
+    policy = models.OneToOneField(
+        "policies.Policy",
+        verbose_name=_("policy"),
+        on_delete=models.PROTECT,
+        related_name="commission_clawback",
+    )
+    agency = models.ForeignKey(
+        "tenants.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        related_name="commission_clawbacks",
+    )
+    refund = RialField(_("refund"))
+    percent = models.DecimalField(_("commission (%)"), max_digits=5, decimal_places=2)
+    base = RialField(
+        _("net premium"), help_text=_("The refunded share of the net premium, negative.")
+    )
+    amount = RialField(_("commission"), help_text=_("Negative: taken back."))
+    issued_at = models.DateTimeField(_("cancelled at"), db_index=True)
+    created_at = models.DateTimeField(_("computed at"), auto_now_add=True)
+    statement = models.ForeignKey(
+        "settlement.CommissionStatement",
+        verbose_name=_("statement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="clawbacks",
+    )
+
+    class Meta:
+        verbose_name = _("commission clawback")
+        verbose_name_plural = _("commission clawbacks")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__lte=0, base__lte=0), name="clawback_not_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}: {self.amount}"
+
+
 class CommissionStatement(models.Model):
     """An agency's commissions of one Jalali month (صورت‌حساب کارمزد). Its lines are the
     commissions it was built with, fixed for good; a commission computed later goes on the
@@ -125,6 +178,8 @@ class CommissionStatement(models.Model):
     premium_total = RialField(_("premium"), default=0)
     base_total = RialField(_("net premium"), default=0)
     commission_total = RialField(_("commission"), default=0)
+    # Commissions of cancelled policies taken back (negative), included in commission_total.
+    clawback_total = RialField(_("taken back"), default=0)
     paid_total = RialField(_("paid"), default=0)
     state = models.CharField(
         _("state"), max_length=12, choices=State.choices, default=State.ISSUED, db_index=True
@@ -148,8 +203,10 @@ class CommissionStatement(models.Model):
                 fields=["agency", "jalali_year", "jalali_month"],
                 name="one_commission_statement_per_month",
             ),
+            # A statement whose clawbacks outweigh its commissions owes; nothing is paid on it.
             models.CheckConstraint(
-                condition=models.Q(paid_total__lte=models.F("commission_total")),
+                condition=models.Q(paid_total__lte=models.F("commission_total"))
+                | models.Q(paid_total=0),
                 name="statement_not_overpaid",
             ),
         ]

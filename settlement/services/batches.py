@@ -9,7 +9,9 @@ simply goes into the next day's batch, so nothing is ever left out and nothing c
 twice: the item's unique payment is the database's own guarantee. A build looks at policies
 issued in the ``SETTLEMENT_LOOKBACK_DAYS`` before its cut-off (the issue-date index keeps a
 build's cost that of a few weeks, not of all history); anything older still unsettled shows
-in the settlement report. An agency policy waits
+in the settlement report. A cancelled policy's refund is a negative
+reversal item of its sale in the batch of the day its cancellation was approved (decision
+049). An agency policy waits
 for its commission (computed at issuance, or by the backfill within minutes), because the
 file tells the core system both amounts.
 """
@@ -29,7 +31,7 @@ from django.utils.translation import gettext as _
 from core.jalali import format_jalali_date, tehran
 from core.models import AuditLog
 from policies.models import Line, Order, Payment, Policy
-from settlement.models import Commission, SettlementBatch, SettlementItem
+from settlement.models import Commission, CommissionClawback, SettlementBatch, SettlementItem
 
 # Building batches and taking them to an export are serialised by this advisory lock, so an
 # export never takes a batch while items are being added to it.
@@ -68,6 +70,7 @@ def _tables() -> dict[str, str]:
         "policy": Policy._meta.db_table,
         "line": Line._meta.db_table,
         "commission": Commission._meta.db_table,
+        "clawback": CommissionClawback._meta.db_table,
     }
 
 
@@ -108,6 +111,38 @@ _NEW_ITEMS = (
     "JOIN {batch} b ON b.day = %(day)s AND b.state = 'open' "
     "AND COALESCE(b.agency_id, 0) = r.agency_key "
     "ORDER BY r.payment_id ON CONFLICT (payment_id) DO NOTHING"
+)
+# Refunds of cancelled policies (decision 049): a reversal item of the sale's item, negative,
+# in the batch of the day by whose end the cancellation was approved (and, for an agency, its
+# commission clawed back). Found from the cancelled policies of the look-back window.
+_REVERSALS = """
+    CREATE TEMP TABLE settlement_reversals ON COMMIT DROP AS
+    SELECT i.id AS reverses_id, i.agency_id, COALESCE(i.agency_id, 0) AS agency_key,
+           -pol.refund_amount AS amount, COALESCE(cb.amount, 0) AS commission,
+           i.policy_number, i.line_code, i.gateway, i.bank_reference,
+           pol.cancelled_at AS paid_at, i.issued_at
+    FROM {policy} pol
+    JOIN {item} i ON i.policy_id = pol.id
+    LEFT JOIN {clawback} cb ON cb.policy_id = pol.id
+    WHERE pol.cancelled_at < %(cutoff)s AND pol.cancelled_at >= %(since)s
+      AND pol.state = 'cancelled' AND pol.refund_amount > 0
+      AND NOT EXISTS (SELECT 1 FROM {item} r WHERE r.reverses_id = i.id)
+      AND (i.agency_id IS NULL OR cb.id IS NOT NULL)
+"""
+_NEW_REVERSAL_BATCHES = (
+    "INSERT INTO {batch} (agency_id, day, state, item_count, total_amount, total_commission, "
+    "created_at) SELECT DISTINCT agency_id, %(day)s, 'open', 0, 0, 0, now() "
+    "FROM settlement_reversals ON CONFLICT (agency_id, day) DO NOTHING"
+)
+_NEW_REVERSALS = (
+    "INSERT INTO {item} (batch_id, payment_id, policy_id, reverses_id, agency_id, amount, "  # noqa: S608 - our tables; values are parameters
+    "commission, policy_number, line_code, gateway, bank_reference, paid_at, issued_at) "
+    "SELECT b.id, NULL, NULL, r.reverses_id, r.agency_id, r.amount, r.commission, "
+    "r.policy_number, r.line_code, r.gateway, r.bank_reference, r.paid_at, r.issued_at "
+    "FROM settlement_reversals r "
+    "JOIN {batch} b ON b.day = %(day)s AND b.state = 'open' "
+    "AND COALESCE(b.agency_id, 0) = r.agency_key "
+    "ORDER BY r.reverses_id ON CONFLICT (reverses_id) DO NOTHING"
 )
 _TOTALS = (
     "UPDATE {batch} b SET item_count = s.n, total_amount = s.amount, total_commission = s.commission "
@@ -151,6 +186,11 @@ def settlement_batches_build(*, day: dt.date, actor: Any = None) -> BuildResult:
             cursor.execute(_NEW_BATCHES.format(**tables), params)
             cursor.execute(_NEW_ITEMS.format(**tables), params)
             added = cursor.rowcount
+            cursor.execute("DROP TABLE IF EXISTS settlement_reversals")
+            cursor.execute(_REVERSALS.format(**tables), params)
+            cursor.execute(_NEW_REVERSAL_BATCHES.format(**tables), params)
+            cursor.execute(_NEW_REVERSALS.format(**tables), params)
+            added += cursor.rowcount
             cursor.execute(_TOTALS.format(**tables), params)
             cursor.execute(_EMPTY.format(**tables), params)
         after = list(SettlementBatch.objects.filter(day=day, state=SettlementBatch.State.OPEN))

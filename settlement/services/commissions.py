@@ -18,7 +18,7 @@ from core.jalali import tehran
 from core.money import to_rials
 from policies.models import Policy, TariffRule
 from policies.signals import commission_fixed
-from settlement.models import Commission, CommissionRate
+from settlement.models import Commission, CommissionClawback, CommissionRate
 
 
 def commission_rate_for(*, agency_kind: str, line_code: str, on: dt.date) -> CommissionRate | None:
@@ -119,6 +119,64 @@ def commissions_missing(*, limit: int = 500) -> list[int]:
     return list(
         Policy.objects.filter(agency__isnull=False, commission__isnull=True)
         .order_by("issued_at")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def commission_clawback_compute(*, policy_id: int) -> CommissionClawback | None:
+    """Take back the commission's share of a cancelled policy's refund (decision 049):
+    ``commission × refund / premium`` in whole rials, negative, dated when the cancellation
+    was approved, so it goes on the agency's next statement. Safe to call twice (one row per
+    policy); nothing for a policy without a commission, a refund, or not cancelled."""
+    existing = CommissionClawback.objects.filter(policy_id=policy_id).first()
+    if existing is not None:
+        return existing
+    policy = Policy.objects.filter(pk=policy_id, state=Policy.State.CANCELLED).first()
+    if policy is None or not policy.refund_amount or not policy.premium:
+        return None
+    commission = Commission.objects.filter(policy_id=policy_id).first()
+    if commission is None:
+        return None
+    share = policy.refund_amount / policy.premium
+    try:
+        with transaction.atomic():
+            clawback = CommissionClawback.objects.create(
+                commission=commission,
+                policy=policy,
+                agency_id=commission.agency_id,
+                refund=policy.refund_amount,
+                percent=commission.percent,
+                base=-to_rials(commission.base * share),
+                amount=-to_rials(commission.amount * share),
+                issued_at=policy.cancelled_at or timezone.now(),
+            )
+            audit_record(
+                actor=None,
+                actor_label="settlement",
+                action="commission.clawed_back",
+                target=clawback,
+                changes={
+                    "amount": (None, str(clawback.amount)),
+                    "refund": (None, str(clawback.refund)),
+                },
+                agency_id=commission.agency_id,
+            )
+    except IntegrityError:  # computed meanwhile by another caller
+        return CommissionClawback.objects.get(policy_id=policy_id)
+    return clawback
+
+
+def clawbacks_missing(*, limit: int = 500) -> list[int]:
+    """Cancelled agency policies with a refund and a commission but no clawback yet (a lost
+    task after ``policy_cancelled``)."""
+    return list(
+        Policy.objects.filter(
+            state=Policy.State.CANCELLED,
+            refund_amount__gt=0,
+            commission__isnull=False,
+            commission_clawback__isnull=True,
+        )
+        .order_by("cancelled_at")
         .values_list("id", flat=True)[:limit]
     )
 

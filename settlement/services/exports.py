@@ -173,7 +173,8 @@ _CLAIM = """
 """
 
 _ROWS = """
-    SELECT b.id, a.code, i.id, i.policy_number, i.line_code,
+    SELECT CASE WHEN i.reverses_id IS NULL THEN 'D' ELSE 'R' END,
+           b.id, a.code, i.id, i.policy_number, i.line_code,
            (i.issued_at AT TIME ZONE %(tz)s)::date,
            (i.paid_at AT TIME ZONE %(tz)s)::date,
            to_char(i.paid_at AT TIME ZONE %(tz)s, 'HH24:MI:SS'),

@@ -39,7 +39,12 @@ from core.jalali import (
 from core.models import AuditLog
 from core.templatetags.jalali import rials as rials_text
 from policies.models import Policy
-from settlement.models import Commission, CommissionPayout, CommissionStatement
+from settlement.models import (
+    Commission,
+    CommissionClawback,
+    CommissionPayout,
+    CommissionStatement,
+)
 
 BUILD_ROLES = ("operator", "admin")
 PAYOUT_ROLES = ("operator", "admin")
@@ -100,24 +105,30 @@ def _tables() -> dict[str, str]:
     return {
         "statement": CommissionStatement._meta.db_table,
         "commission": Commission._meta.db_table,
+        "clawback": CommissionClawback._meta.db_table,
         "policy": Policy._meta.db_table,
     }
 
 
-# A statement for every agency with commissions issued before the month's end and on no
-# statement yet, unless it has a statement for this month or a later one already.
+# A statement for every agency with commissions (or clawbacks of cancelled policies' ones,
+# decision 049) dated before the month's end and on no statement yet, unless it has a
+# statement for this month or a later one already.
 _NEW_STATEMENTS = """
     INSERT INTO {statement} (agency_id, jalali_year, jalali_month, period_start, period_end,
-        policy_count, premium_total, base_total, commission_total, paid_total, state,
-        created_at, created_by_id)
-    SELECT agency_id, %(year)s, %(month)s, %(start)s, %(end)s, 0, 0, 0, 0, 0,
+        policy_count, premium_total, base_total, commission_total, clawback_total, paid_total,
+        state, created_at, created_by_id)
+    SELECT agency_id, %(year)s, %(month)s, %(start)s, %(end)s, 0, 0, 0, 0, 0, 0,
         'issued', now(), %(actor)s
-    FROM (SELECT DISTINCT c.agency_id FROM {commission} c
-          WHERE c.statement_id IS NULL AND c.issued_at < %(cutoff)s
-            AND NOT EXISTS (
-              SELECT 1 FROM {statement} s WHERE s.agency_id = c.agency_id
+    FROM (SELECT DISTINCT due.agency_id FROM (
+            SELECT c.agency_id FROM {commission} c
+            WHERE c.statement_id IS NULL AND c.issued_at < %(cutoff)s
+            UNION ALL
+            SELECT k.agency_id FROM {clawback} k
+            WHERE k.statement_id IS NULL AND k.issued_at < %(cutoff)s) due
+          WHERE NOT EXISTS (
+              SELECT 1 FROM {statement} s WHERE s.agency_id = due.agency_id
                 AND (s.jalali_year, s.jalali_month) >= (%(year)s, %(month)s))
-          ORDER BY c.agency_id) due
+          ORDER BY due.agency_id) due
     ON CONFLICT (agency_id, jalali_year, jalali_month) DO NOTHING
     RETURNING id
 """
@@ -130,26 +141,47 @@ _LOCK_COMMISSIONS = """
       WHERE c.statement_id IS NULL AND c.issued_at < %(cutoff)s
       ORDER BY c.id FOR UPDATE OF c) taken
 """
+_LOCK_CLAWBACKS = """
+    SELECT count(*) FROM (
+      SELECT k.id FROM {clawback} k
+      JOIN {statement} s ON s.agency_id = k.agency_id AND s.id = ANY(%(ids)s)
+      WHERE k.statement_id IS NULL AND k.issued_at < %(cutoff)s
+      ORDER BY k.id FOR UPDATE OF k) taken
+"""
 _TAKE_COMMISSIONS = """
     UPDATE {commission} c SET statement_id = s.id
     FROM {statement} s
     WHERE s.id = ANY(%(ids)s) AND c.agency_id = s.agency_id
       AND c.statement_id IS NULL AND c.issued_at < %(cutoff)s
 """
+_TAKE_CLAWBACKS = """
+    UPDATE {clawback} k SET statement_id = s.id
+    FROM {statement} s
+    WHERE s.id = ANY(%(ids)s) AND k.agency_id = s.agency_id
+      AND k.statement_id IS NULL AND k.issued_at < %(cutoff)s
+"""
 # Nothing to pay on a statement whose commissions are all zero (a 0 % rate): it is paid.
+# Policies, premium and net premium are those of the policies sold; the commission is what
+# is owed, clawbacks included (negative when they outweigh the month's commissions).
 _TOTALS = """
     UPDATE {statement} s SET policy_count = t.n, premium_total = t.premium,
-        base_total = t.base, commission_total = t.amount,
+        base_total = t.base, commission_total = t.amount, clawback_total = t.clawback,
         state = CASE WHEN t.amount = 0 THEN 'paid' ELSE 'issued' END
-    FROM (SELECT c.statement_id, count(*) AS n, sum(p.premium) AS premium,
-                 sum(c.base) AS base, sum(c.amount) AS amount
-          FROM {commission} c JOIN {policy} p ON p.id = c.policy_id
-          WHERE c.statement_id = ANY(%(ids)s) GROUP BY c.statement_id) t
+    FROM (SELECT x.statement_id, sum(x.n) AS n, sum(x.premium) AS premium,
+                 sum(x.base) AS base, sum(x.amount) AS amount, sum(x.clawback) AS clawback
+          FROM (SELECT c.statement_id, 1 AS n, p.premium, c.base, c.amount, 0 AS clawback
+                FROM {commission} c JOIN {policy} p ON p.id = c.policy_id
+                WHERE c.statement_id = ANY(%(ids)s)
+                UNION ALL
+                SELECT k.statement_id, 0, 0, 0, k.amount, k.amount
+                FROM {clawback} k WHERE k.statement_id = ANY(%(ids)s)) x
+          GROUP BY x.statement_id) t
     WHERE s.id = t.statement_id
 """
 _EMPTY = """
     DELETE FROM {statement} s WHERE s.id = ANY(%(ids)s)
       AND NOT EXISTS (SELECT 1 FROM {commission} c WHERE c.statement_id = s.id)
+      AND NOT EXISTS (SELECT 1 FROM {clawback} k WHERE k.statement_id = s.id)
 """
 
 
@@ -179,7 +211,9 @@ def commission_statements_build(
             if not params["ids"]:
                 return []
             cursor.execute(_LOCK_COMMISSIONS.format(**tables), params)
+            cursor.execute(_LOCK_CLAWBACKS.format(**tables), params)
             cursor.execute(_TAKE_COMMISSIONS.format(**tables), params)
+            cursor.execute(_TAKE_CLAWBACKS.format(**tables), params)
             cursor.execute(_TOTALS.format(**tables), params)
             cursor.execute(_EMPTY.format(**tables), params)
         built = list(
@@ -209,6 +243,16 @@ def _month_checked(*, jalali_year: int, jalali_month: int) -> JalaliMonth:
 
 def _built_audit_row(statement: CommissionStatement, user: Any) -> AuditLog:
     """The row ``core.audit.audit_record`` writes, for many statements in one statement."""
+    changes: dict[str, list[Any]] = {
+        "period": [None, statement.period_label],
+        "policy_count": [None, statement.policy_count],
+        "premium_total": [None, str(statement.premium_total)],
+        "base_total": [None, str(statement.base_total)],
+        "commission_total": [None, str(statement.commission_total)],
+        "state": [None, statement.state],
+    }
+    if statement.clawback_total:
+        changes["clawback_total"] = [None, str(statement.clawback_total)]
     return AuditLog(
         actor=user,
         actor_label=str(user) if user else "settlement",
@@ -216,14 +260,7 @@ def _built_audit_row(statement: CommissionStatement, user: Any) -> AuditLog:
         target_type=CommissionStatement._meta.label_lower,
         target_id=str(statement.pk),
         agency_id=statement.agency_id,
-        changes={
-            "period": [None, statement.period_label],
-            "policy_count": [None, statement.policy_count],
-            "premium_total": [None, str(statement.premium_total)],
-            "base_total": [None, str(statement.base_total)],
-            "commission_total": [None, str(statement.commission_total)],
-            "state": [None, statement.state],
-        },
+        changes=changes,
     )
 
 

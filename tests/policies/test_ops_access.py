@@ -118,10 +118,12 @@ ROUTES: dict[str, Rule] = {
     "support/<int:ticket_id>/note/": Rule(BRANCH, answer=302, method="post"),
     "support/<int:ticket_id>/assign/": Rule(BRANCH, answer=302, method="post"),
     "support/<int:ticket_id>/close/": Rule(BRANCH, answer=302, method="post"),
+    "cancellations/": Rule(BRANCH),
 }
 
 # Every other route under these (those naming an object) is held to its prefix's viewing roles.
 PREFIXES: dict[str, tuple[str, ...]] = {
+    "cancellations/": BRANCH,
     "settlement/": BRANCH,
     "commissions/": BRANCH,
     "reports/": STAFF,
@@ -134,6 +136,7 @@ NOT_BUILT_YET: frozenset[str] = frozenset()
 # The sections of the ops home and nav, by path ("admin/" is Django's admin: admins only).
 SECTION_PATHS = {
     "queue": "issuance/",
+    "cancellations": "cancellations/",
     "control": "control/",
     "plans": "plans/",
     "referrals": "referrals/",

@@ -347,10 +347,13 @@ def objects_of_a(two_agencies, sale_a):
     )
     advice_a = _advice_of(agency_a, order)
     ticket_a, ticket_file_a = _support_ticket_of(agency_a)
+    cancellation_a = _cancellation_of(sale_a.policy)
     return ObjectsOfA(
         ids={
             **crm_ids,
             "advice_request_id": str(advice_a.pk),
+            "cancellation_id": str(cancellation_a.public_id),
+            "queue_id": str(cancellation_a.pk),
             "order_id": str(order.public_id),
             "quote_id": str(order.quote.public_id),
             "public_id": str(order.quote.public_id),
@@ -481,6 +484,27 @@ def _support_ticket_of(agency_a):
         original_name="secret.png",
     )
     return ticket, attachment
+
+
+def _cancellation_of(policy):
+    """A cancellation request of A's customer on A's policy (decision 049)."""
+    from cancellations.models import CancellationRequest, ShortRateTable
+
+    table, _created = ShortRateTable.objects.get_or_create(line_code="")
+    return CancellationRequest.objects.create(
+        policy=policy,
+        customer=policy.customer,
+        agency=policy.agency,
+        last_day=policy.end_date - dt.timedelta(days=1),
+        reason="sold",
+        table=table,
+        premium=policy.premium,
+        term_days=365,
+        days_used=1,
+        kept_percent=20,
+        kept=0,
+        refund=0,
+    )
 
 
 def _renewal_of(agency_a):

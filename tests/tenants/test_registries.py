@@ -158,6 +158,7 @@ def test_a_new_app_plugs_a_section_into_the_ops_host(plugged):
         "queue",
         "control",
         "applications",
+        "cancellations",
         "plans",
         "claims",
         "referrals",

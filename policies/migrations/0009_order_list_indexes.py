@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('policies', '0007_catalog_english_names'),
+        ('policies', '0008_policy_cancellation_and_renewal_link'),
         ('tenants', '0003_normalise_texts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
