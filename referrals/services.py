@@ -10,13 +10,12 @@ trace and the next sweep does the step once.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,17 +23,21 @@ from accounts.models import AgencyMembership
 from core.audit import audit_record
 from core.digits import to_persian_digits
 from core.jalali import tehran
+from core.models import AuditLog
 from core.money import format_rials
 from core.queue import enqueue
 from core.sites import panel_url
 from core.sms.services import sms_queue
 from policies.models import Order
-from policies.services.orders import order_agency_assign, order_offer_hold, order_offer_release
+from policies.services.events import sales_event_record
+from policies.services.orders import order_offer_hold, order_offer_release
 from referrals.geo import place_centre
 from referrals.models import Offer, Referral, ReferralEvent, ReferralSettings
 from referrals.selectors import agencies_within, referral_settings
 from tenants.models import Agency
 from tenants.services import AgencyNotActive, agency_require_active, agency_status_locked
+
+ModelT = TypeVar("ModelT", bound=models.Model)
 
 
 class OfferGone(ValidationError):
@@ -293,11 +296,19 @@ def _offer_sms(*, agency: Agency, order: Order, offer: Offer) -> None:
 # and updated only while ``state = 'open'``: one transaction gets through; any other that
 # comes while it holds the row is refused at once instead of queueing behind it, and any
 # that comes after it committed finds the state changed. The same statement marks the
-# offer accepted (only if still waiting and in time) and withdraws the others.
+# offer accepted (only if still waiting and in time), withdraws the others, gives the order
+# to the agency (only while it is paid, unassigned and on offer: the conditions of
+# ``order_agency_assign``) and writes the referral's events of all of it; it returns the
+# rows it changed, so nothing is read again (decision 058). A loser's statement changes
+# nothing and writes nothing.
 # The accepting agency's row is read FOR SHARE (as ``agency_require_active`` does): a
 # suspension being written is waited for and its status seen, and a suspension that comes
 # later waits for this acceptance to commit; only an active agency wins.
-_DECIDE_SQL = """
+def _columns(alias: str, model: type[models.Model]) -> str:
+    return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+
+_DECIDE_SQL = f"""
 WITH mine AS (
     SELECT o.referral_id, o.state, o.expires_at, a.status AS agency_status
     FROM referrals_offer o JOIN tenants_agency a ON a.id = o.agency_id
@@ -313,36 +324,73 @@ WITH mine AS (
     SET state = 'accepted', agency_id = %(agency)s, closed_at = %(now)s, due_at = NULL
     FROM target
     WHERE r.id = target.id
-    RETURNING r.id
+    RETURNING {_columns("r", Referral)}
 ), taken AS (
     UPDATE referrals_offer o
     SET state = 'accepted', answered_at = %(now)s, answered_by_id = %(user)s
     FROM won
     WHERE o.id = %(offer)s AND o.referral_id = won.id AND o.state = 'waiting'
       AND o.expires_at > %(now)s
-    RETURNING o.id
+    RETURNING {_columns("o", Offer)}
 ), withdrawn AS (
     UPDATE referrals_offer o
     SET state = 'withdrawn', answered_at = %(now)s
     FROM won, taken
     WHERE o.referral_id = won.id AND o.state = 'waiting' AND o.id <> taken.id
     RETURNING o.agency_id, o.wave
+), assigned AS (
+    UPDATE policies_order p
+    SET agency_id = %(agency)s, awaiting_agency = false, updated_at = %(now)s
+    FROM won, taken
+    WHERE p.id = won.order_id AND p.awaiting_agency AND p.agency_id IS NULL
+      AND p.state = 'paid'
+    RETURNING {_columns("p", Order)}
+), events AS (
+    INSERT INTO referrals_referralevent
+        (referral_id, order_id, kind, wave, agency_id, actor_id, data, created_at)
+    SELECT won.id, won.order_id, 'accepted', taken.wave, %(agency)s::bigint, %(user)s::bigint,
+        '{{}}'::jsonb, %(now)s
+    FROM won, taken, assigned
+    UNION ALL
+    SELECT won.id, won.order_id, 'withdrawn', withdrawn.wave, withdrawn.agency_id, NULL::bigint,
+        '{{}}'::jsonb, %(now)s
+    FROM won, withdrawn, assigned
+    RETURNING id
 )
 SELECT
     (SELECT count(*) FROM mine),
     (SELECT count(*) FROM won),
     (SELECT count(*) FROM taken),
-    (SELECT coalesce(json_agg(json_build_array(agency_id, wave)), '[]') FROM withdrawn),
+    (SELECT count(*) FROM assigned),
+    (SELECT count(*) FROM events),
     (SELECT mine.state = 'waiting' AND mine.expires_at > %(now)s FROM mine),
     (SELECT r.state FROM referrals_referral r JOIN mine ON r.id = mine.referral_id),
-    (SELECT agency_status FROM mine)
-"""
+    (SELECT agency_status FROM mine),
+    (SELECT u.mobile FROM accounts_user u JOIN assigned ON u.id = assigned.customer_id),
+    taken.*, won.*, assigned.*
+FROM (SELECT 1) AS one
+    LEFT JOIN taken ON true LEFT JOIN won ON true LEFT JOIN assigned ON true
+"""  # noqa: S608 - no user text: the columns are the models', every value a parameter
+_DECIDE_FIGURES = 9
+
+
+def _from_row(model: type[ModelT], values: tuple | list) -> ModelT:
+    """An instance of ``model`` from its columns as a statement returned them (in the order
+    of ``_columns``), converted as a query would convert them."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in field.get_db_converters(connection):
+            value = converter(value, field, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
 
 
 def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
     """Take the order of an offer: the first agency to get here wins, every other offer of
     the order is withdrawn at once and the customer is told who will serve them. A
-    suspended or pending agency is refused (``AgencyNotActive``) and changes nothing."""
+    suspended or pending agency is refused (``AgencyNotActive``) and changes nothing.
+    Returns the accepted offer with its referral and order (as they are now) attached."""
     now = timezone.now()
     user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
@@ -350,7 +398,10 @@ def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
             cursor.execute(
                 _DECIDE_SQL, {"offer": offer_id, "agency": agency.pk, "now": now, "user": user_id}
             )
-            mine, won, taken, withdrawn, in_time, referral_state, agency_status = cursor.fetchone()
+            row = cursor.fetchone()
+        (mine, won, taken, assigned, _events, in_time, referral_state, agency_status, mobile) = row[
+            :_DECIDE_FIGURES
+        ]
         if not mine:
             raise OfferGone(_("This offer does not exist."), code="missing")
         if agency_status != Agency.Status.ACTIVE:
@@ -365,45 +416,48 @@ def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
             raise OfferGone(_("This offer has expired."), code="expired")
         if not taken:  # expired a moment ago; raising rolls the referral back to open
             raise OfferGone(_("This offer has expired."), code="expired")
-        offer = Offer.objects.select_related("referral__order__customer").get(pk=offer_id)
-        referral, order = offer.referral, offer.referral.order
-        if not order_agency_assign(
-            order_id=order.pk, agency=agency, actor=actor, data={"offer": offer.pk}
-        ):
+        if not assigned:  # the order left the offer (cancelled); raising undoes it all
             raise OfferGone(_("This order is no longer on offer."), code="gone")
-        if isinstance(withdrawn, str):
-            withdrawn = json.loads(withdrawn)
-        ReferralEvent.objects.bulk_create(
+        offer_end = _DECIDE_FIGURES + len(Offer._meta.concrete_fields)
+        referral_end = offer_end + len(Referral._meta.concrete_fields)
+        offer = _from_row(Offer, row[_DECIDE_FIGURES:offer_end])
+        referral = _from_row(Referral, row[offer_end:referral_end])
+        order = _from_row(Order, row[referral_end:])
+        referral.order = order
+        offer.referral, offer.agency = referral, agency
+        user = actor if user_id is not None else None
+        label = str(user) if user else "system"
+        AuditLog.objects.bulk_create(
             [
-                ReferralEvent(
-                    referral=referral,
-                    order_id=order.pk,
-                    kind=ReferralEvent.Kind.ACCEPTED,
-                    wave=offer.wave,
-                    agency=agency,
-                    actor_id=user_id,
+                AuditLog(
+                    actor=user,
+                    actor_label=label,
+                    action="referral.accepted",
+                    target_type=Referral._meta.label_lower,
+                    target_id=str(referral.pk),
+                    agency_id=agency.pk,
+                    changes={
+                        "state": [Referral.State.OPEN, Referral.State.ACCEPTED],
+                        "agency": [None, agency.pk],
+                    },
                 ),
-                *(
-                    ReferralEvent(
-                        referral=referral,
-                        order_id=order.pk,
-                        kind=ReferralEvent.Kind.WITHDRAWN,
-                        wave=wave,
-                        agency_id=other_agency_id,
-                    )
-                    for other_agency_id, wave in withdrawn
+                # What order_agency_assign records when it gives an order to an agency.
+                AuditLog(
+                    actor=user,
+                    actor_label=label,
+                    action="order.agency_assigned",
+                    target_type=Order._meta.label_lower,
+                    target_id=str(order.pk),
+                    agency_id=agency.pk,
+                    changes={"agency": [None, agency.pk]},
                 ),
             ]
         )
-        audit_record(
+        sales_event_record(
+            event="agency_assigned",
+            order=order,
             actor=actor,
-            action="referral.accepted",
-            target=referral,
-            changes={
-                "state": (Referral.State.OPEN, Referral.State.ACCEPTED),
-                "agency": (None, agency.pk),
-            },
-            agency_id=agency.pk,
+            data={"agency": agency.code, "offer": offer.pk},
         )
         with translation.override("fa"):
             body = _("Your order %(number)s will be served by %(agency)s, phone %(phone)s.") % {
@@ -411,9 +465,7 @@ def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
                 "agency": agency.name,
                 "phone": to_persian_digits(agency.phone or "-"),
             }
-        sms_queue(
-            to=order.customer.mobile, body=body, kind="referral_accepted", agency_id=agency.pk
-        )
+        sms_queue(to=mobile, body=body, kind="referral_accepted", agency_id=agency.pk)
     return offer
 
 

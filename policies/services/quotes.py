@@ -8,6 +8,10 @@ the row — stores it with its sales-record entry. Writing is idempotent (unique
 so a flush that runs twice, or a read racing a flush, stores each quote once. While Redis
 is down a quote is stored at once, as without ``defer``; a quote still waiting in Redis
 cannot be read then (``quote_get`` lets the error rise: "try again in a moment").
+
+Quotes answered at the same moment in one process go to Redis together (``QuoteWriter``,
+decision 057): a request is answered only once its quote is in Redis, so any process finds
+a quote the moment it has been answered (decision 010).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
@@ -40,6 +46,9 @@ logger = logging.getLogger(__name__)
 QUOTE_VALID_FOR = dt.timedelta(days=7)
 PENDING_TTL_SECONDS = 24 * 3600  # far longer than a flush ever takes
 FLUSH_BATCH = 500
+WRITE_BATCH = 32  # at most this many quotes in one Redis round trip
+WRITE_WAIT_SECONDS = 0.002  # longest a quote waits for others of the same moment
+BUSY_SECONDS = 0.010  # another thread wrote this recently: more are likely to come
 _STORE_LOCK = 0x51_07E5  # advisory lock of quote storage
 
 
@@ -48,18 +57,10 @@ def _key(*parts: str) -> str:
     return ":".join([prefix, "policies", "quotes", *parts])
 
 
-def quote_create(
-    *,
-    line: Line | str,
-    answers: Mapping[str, Any],
-    agency: Any,
-    user: Any = None,
-    origin: Origin = SYSTEM,
-    defer: bool = False,
+def _quote_priced(
+    *, line: Line | str, answers: Mapping[str, Any], agency: Any, user: Any, origin: Origin
 ) -> Quote:
-    """Price ``answers`` for ``line`` (a Line or its code) on this site (``agency`` None =
-    the main site). With ``defer`` the returned quote is not in the database yet: read it
-    back with ``quote_get``."""
+    """The quote for ``answers`` (not stored): refused with the line's or answers' errors."""
     code = line if isinstance(line, str) else line.code
     snapshot = line_snapshot(code)
     agency_id = agency.pk if agency is not None else None
@@ -72,7 +73,7 @@ def quote_create(
     rules = snapshot.rules_for(agency_id=agency_id, on=timezone.localdate(now, tehran()))
     pricing = premium_calculate(version=snapshot.version, answers=cleaned, rules=rules)
     user = user if getattr(user, "is_authenticated", False) else None
-    quote = Quote(
+    return Quote(
         public_id=uuid.uuid4(),
         line=snapshot.line,
         tariff_version=snapshot.version,
@@ -86,24 +87,149 @@ def quote_create(
         created_at=now,
         expires_at=now + QUOTE_VALID_FOR,
     )
-    payload = _payload(quote, origin=origin)
-    if defer:
+
+
+class QuoteWriter:
+    """Puts deferred quotes in Redis, those of one moment in one round trip (group commit).
+
+    A request that has priced its quote hands it over and waits until it is in Redis, so
+    its answer never goes out before any process could read the quote. The first to hand
+    one over writes: it waits — at most ``WRITE_WAIT_SECONDS`` — for the other quotes this
+    process is pricing right now, or, while other threads of the process have written in
+    the last ``BUSY_SECONDS`` (a threaded server under load), for the quotes of the next
+    moment; then it sends them all in one pipeline (their payloads and one push of their
+    ids on the queue). Alone in the process (a sync worker, a page at a quiet time) the
+    quote is written at once, as before.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._waiting: list[_HandedOver] = []
+        self._pricing = 0  # requests between ``enter`` and their hand-over
+        self._writing = False
+        self._threads: dict[int, float] = {}  # thread → when it last handed a quote over
+        self.round_trips = 0
+        self.written = 0
+
+    def enter(self) -> _Ticket:
+        """Count a request that is about to price a quote: the writer waits for it."""
+        with self._condition:
+            self._pricing += 1
+        return _Ticket()
+
+    def leave(self, ticket: _Ticket) -> None:
+        """The request ends without handing a quote over (bad answers): stop waiting for it."""
+        if ticket.handed_over:
+            return
+        ticket.handed_over = True
+        with self._condition:
+            self._pricing -= 1
+            self._condition.notify_all()
+
+    def write(self, ticket: _Ticket, public_id: str, payload: str) -> Exception | None:
+        """Put the quote in Redis; returns the error if Redis did not take it."""
+        mine = _HandedOver(public_id, payload)
+        with self._condition:
+            ticket.handed_over = True
+            self._pricing -= 1
+            self._waiting.append(mine)
+            now = time.monotonic()
+            deadline = now + WRITE_WAIT_SECONDS
+            company = self._others_busy(now)
+            self._condition.notify_all()
+            while True:
+                if mine.done:
+                    return mine.error
+                remaining = deadline - time.monotonic()
+                if not self._writing and (
+                    (self._pricing <= 0 and not company)
+                    or len(self._waiting) >= WRITE_BATCH
+                    or remaining <= 0
+                ):
+                    batch, self._waiting = self._waiting[:WRITE_BATCH], self._waiting[WRITE_BATCH:]
+                    self._writing = True
+                    break
+                self._condition.wait(remaining if remaining > 0 and not self._writing else None)
+        # Until the pipeline has gone through, the batch counts as not written: should it
+        # fail in any way, the others store their quotes at once rather than wait.
+        error: Exception | None = RuntimeError("the quotes were not put in Redis")
         try:
             pipe = redis_client().pipeline(transaction=False)
-            pipe.set(
-                _key("pending", str(quote.public_id)), json.dumps(payload), ex=PENDING_TTL_SECONDS
-            )
-            pipe.rpush(_key("queue"), str(quote.public_id))
+            for item in batch:
+                pipe.set(_key("pending", item.public_id), item.payload, ex=PENDING_TTL_SECONDS)
+            pipe.rpush(_key("queue"), *(item.public_id for item in batch))
             pipe.execute()
-        except REDIS_UNAVAILABLE as error:
-            # Redis down: stored at once instead (slower, never lost). Should the queue
-            # have taken it after all, the flush finds it stored and leaves it alone.
-            level = logging.DEBUG if isinstance(error, RedisUnavailable) else logging.WARNING
-            logger.log(
-                level, "Quote %s stored at once, Redis unavailable: %s", quote.public_id, error
-            )
-        else:
-            return quote
+            error = None
+        except REDIS_UNAVAILABLE as failure:
+            error = failure
+        finally:
+            with self._condition:
+                for item in batch:
+                    item.done, item.error = True, error
+                self._writing = False
+                self.round_trips += 1
+                self.written += len(batch) if error is None else 0
+                self._condition.notify_all()
+        return mine.error
+
+    def _others_busy(self, now: float) -> bool:
+        """Whether another thread of this process handed a quote over a moment ago (the
+        caller holds the lock)."""
+        me = threading.get_ident()
+        self._threads[me] = now
+        if len(self._threads) > 256:  # threads come and go in some servers: forget old ones
+            self._threads = {t: at for t, at in self._threads.items() if now - at < 1}
+        return any(t != me and now - at < BUSY_SECONDS for t, at in self._threads.items())
+
+
+class _Ticket:
+    __slots__ = ("handed_over",)
+
+    def __init__(self) -> None:
+        self.handed_over = False
+
+
+class _HandedOver:
+    __slots__ = ("done", "error", "payload", "public_id")
+    done: bool
+    error: Exception | None
+
+    def __init__(self, public_id: str, payload: str) -> None:
+        self.public_id, self.payload = public_id, payload
+        self.done, self.error = False, None
+
+
+quote_writer = QuoteWriter()
+
+
+def quote_create(
+    *,
+    line: Line | str,
+    answers: Mapping[str, Any],
+    agency: Any,
+    user: Any = None,
+    origin: Origin = SYSTEM,
+    defer: bool = False,
+) -> Quote:
+    """Price ``answers`` for ``line`` (a Line or its code) on this site (``agency`` None =
+    the main site). With ``defer`` the returned quote is not in the database yet: read it
+    back with ``quote_get`` (from any process, as soon as this returns)."""
+    if not defer:
+        quote = _quote_priced(line=line, answers=answers, agency=agency, user=user, origin=origin)
+        return _store([_payload(quote, origin=origin)])[0]
+    ticket = quote_writer.enter()
+    try:
+        quote = _quote_priced(line=line, answers=answers, agency=agency, user=user, origin=origin)
+        payload = _payload(quote, origin=origin)
+        error = quote_writer.write(ticket, str(quote.public_id), json.dumps(payload))
+    finally:
+        quote_writer.leave(ticket)
+    if error is None:
+        return quote
+    # Redis down: stored at once instead (slower, never lost). Should the queue have taken
+    # it after all, the flush finds it stored and leaves it alone.
+    level = logging.DEBUG if isinstance(error, RedisUnavailable) else logging.WARNING
+    logger.log(level, "Quote %s stored at once, Redis unavailable: %s", quote.public_id, error)
     return _store([payload])[0]
 
 

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection, connections
 
 from policies.models import Order
-from referrals.models import Offer, Referral, ReferralSettings
+from referrals.models import Offer, Referral, ReferralEvent, ReferralSettings
 from referrals.services import OfferGone, offer_accept, referral_start
 from tests.conftest import OWN_POSTGRES_CONNECTIONS
 from tests.referrals.conftest import place
@@ -102,6 +102,13 @@ def test_one_hundred_concurrent_accepts_have_exactly_one_winner(
         assert Offer.objects.filter(referral=referral, state=Offer.State.WITHDRAWN).count() == (
             CONTENDERS - 1
         )
+        # The events are complete: the winner's acceptance and every other offer's withdrawal.
+        events = ReferralEvent.objects.filter(referral=referral)
+        assert list(events.filter(kind="accepted").values_list("agency_id", flat=True)) == [
+            referral.agency_id
+        ]
+        withdrawn = set(events.filter(kind="withdrawn").values_list("agency_id", flat=True))
+        assert withdrawn == set(offers) - {referral.agency_id}
 
 
 @pytest.mark.django_db(transaction=True)
