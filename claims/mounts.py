@@ -22,6 +22,10 @@ def register() -> None:
     )
 
     labels.register()
+    from claims.selectors import policy_has_open_or_paid_claim
+    from policies.claim_checks import claim_check_register
+
+    claim_check_register(policy_has_open_or_paid_claim)
     storefront_urls_register(prefix="claims/", module="claims.urls")
     account_section_register(
         key="claims",

@@ -83,3 +83,10 @@ def claim_document(*, claim: Claim, public_id: Any) -> ClaimDocument | None:
 
 def claim_timeline(*, claim: Claim) -> QuerySet:
     return claim.events.select_related("actor").order_by("at", "id")
+
+
+def policy_has_open_or_paid_claim(policy: Any) -> bool:
+    """For ``policies.claim_checks`` (decisions 049, 050): a claim on ``policy`` that is not
+    rejected — open at any step, or paid — refuses a cancellation where the line's table says
+    so and keeps the no-claim years of a renewal."""
+    return Claim.objects.filter(policy_id=policy.pk).exclude(state=Claim.State.REJECTED).exists()
