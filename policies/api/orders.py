@@ -27,14 +27,26 @@ from core.api import (
     UploadField,
     errors,
 )
-from core.jalali import parse_jalali_date
+from core.jalali import parse_jalali_date, tehran_today
 from policies.api.quotes import BreakdownItemSerializer
 from policies.models import Order, Payment, Policy
-from policies.selectors import order_for_customer, orders_of_customer, policies_of_customer
+from policies.selectors import (
+    order_for_customer,
+    orders_of_customer,
+    policies_of_customer,
+    policy_for_site,
+)
 from policies.services import orders as services
 from policies.services.events import Origin
 from policies.services.payments import payment_start
 from policies.services.quotes import quote_get
+from policies.services.renewal import (
+    renewal_answers_of,
+    renewal_open_order,
+    renewal_order_start,
+    renewal_refusal,
+    renewal_window,
+)
 
 
 @extend_schema_field(
@@ -367,3 +379,76 @@ class PolicyListApi(APIView):
     def get(self, request):
         policies = policies_of_customer(customer=request.user, agency=request.agency)[:200]
         return Response(PolicyOutputSerializer(policies, many=True).data)
+
+
+class RenewalOutputSerializer(serializers.Serializer):
+    """What a renewal starts from (decision 050): the days it is offered, the last purchase's
+    answers (no-claim years advanced unless the policy had a claim) for ``POST /api/quotes/``,
+    the required questions still unanswered, and the renewal order already open, if any."""
+
+    policy_number = serializers.CharField()
+    offered_from = serializers.DateField()
+    offered_until = serializers.DateField()
+    answers = serializers.DictField()
+    missing = serializers.ListField(child=serializers.CharField())
+    open_order = serializers.UUIDField(allow_null=True)
+
+
+class PolicyRenewalApi(_OrderApi):
+    """Renew one of my policies (decision 050): GET the prefilled answers, price them with
+    ``POST /api/quotes/``, then POST the quote here to open the renewal order (the normal
+    purchase follows, linked to the old policy). Refused (409) outside the renewal window or
+    for a cancelled policy; another customer's policy, or one sold on another site, is 404."""
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RenewalCreateInput"  # a unique name in the OpenAPI schema
+
+        quote = serializers.UUIDField()
+
+    def policy(self, request, number: str) -> Policy:
+        policy = policy_for_site(number=number, agency=request.agency)
+        if policy is None or policy.customer_id != request.user.pk:
+            raise Http404
+        return policy
+
+    @extend_schema(responses={200: RenewalOutputSerializer, **errors(404, 409)})
+    def get(self, request, number):
+        policy = self.policy(request, number)
+        today = tehran_today()
+        renewal_refusal(policy=policy, customer=request.user, today=today)
+        first, last = renewal_window(policy)
+        prefill = renewal_answers_of(policy=policy, today=today)
+        open_order = renewal_open_order(policy=policy, customer=request.user)
+        return Response(
+            RenewalOutputSerializer(
+                {
+                    "policy_number": policy.number,
+                    "offered_from": first,
+                    "offered_until": last,
+                    "answers": prefill.answers,
+                    "missing": prefill.missing,
+                    "open_order": open_order.public_id if open_order else None,
+                }
+            ).data
+        )
+
+    @extend_schema(
+        request=InputSerializer, responses={201: OrderOutputSerializer, **errors(404, 409, 422)}
+    )
+    def post(self, request, number):
+        policy = self.policy(request, number)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        quote = quote_get(public_id=data.validated_data["quote"], agency=request.agency)
+        if quote is None:
+            raise Http404
+        order = renewal_order_start(
+            policy=policy,
+            quote=quote,
+            customer=request.user,
+            agency=request.agency,
+            today=tehran_today(),
+            origin=Origin.of(request),
+        )
+        return self.answer(order, status.HTTP_201_CREATED)

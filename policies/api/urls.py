@@ -38,4 +38,9 @@ urlpatterns = [
         "orders/<uuid:order_id>/cancel/", orders.OrderCancelApi.as_view(), name="api-order-cancel"
     ),
     path("policies/", orders.PolicyListApi.as_view(), name="api-policies"),
+    path(
+        "policies/<str:number>/renewal/",
+        orders.PolicyRenewalApi.as_view(),
+        name="api-policy-renewal",
+    ),
 ]
