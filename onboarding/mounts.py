@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.decorators import BRANCH_ROLES
 from tenants.ops.registry import ops_section_register, ops_urls_register
-from tenants.storefront import storefront_urls_register
+from tenants.storefront import home_action_register, storefront_urls_register
 
 
 def _applications_waiting() -> int:
@@ -19,6 +19,14 @@ def _applications_waiting() -> int:
 
 def register() -> None:
     storefront_urls_register(prefix="agency-signup/", module="onboarding.urls")
+    # The insurer's own offer: on the main site's home only (agency sites answer 404).
+    home_action_register(
+        key="agency-signup",
+        url_name="onboarding:home",
+        label=_("Become an agent"),
+        position=90,
+        main_only=True,
+    )
     ops_urls_register(prefix="agency-applications/", module="onboarding.ops_urls")
     ops_section_register(
         key="applications",

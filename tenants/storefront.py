@@ -28,24 +28,36 @@ class HomeAction:
     url_name: str
     label: str | Promise
     position: int = 50
+    main_only: bool = False
 
 
 _actions: dict[str, HomeAction] = {}
 
 
 def home_action_register(
-    *, key: str, url_name: str, label: str | Promise, position: int = 50
+    *,
+    key: str,
+    url_name: str,
+    label: str | Promise,
+    position: int = 50,
+    main_only: bool = False,
 ) -> HomeAction:
-    """Offer ``url_name`` on the storefront's home (registering it again changes nothing)."""
-    action = HomeAction(key=key, url_name=url_name, label=label, position=position)
+    """Offer ``url_name`` on the storefront's home (registering it again changes nothing);
+    ``main_only`` keeps it off the agency sites (the insurer's own offers, such as becoming
+    an agent)."""
+    action = HomeAction(
+        key=key, url_name=url_name, label=label, position=position, main_only=main_only
+    )
     existing = _actions.setdefault(key, action)
     if existing != action:
         raise ImproperlyConfigured(f"The storefront's home already has an action {key!r}.")
     return action
 
 
-def home_actions() -> list[HomeAction]:
-    return sorted(_actions.values(), key=lambda action: (action.position, action.key))
+def home_actions(*, main: bool = True) -> list[HomeAction]:
+    """The home's actions on the main site (``main``) or on an agency site."""
+    shown = [action for action in _actions.values() if main or not action.main_only]
+    return sorted(shown, key=lambda action: (action.position, action.key))
 
 
 STOREFRONT_URLS = UrlMounts("storefront")

@@ -18,7 +18,7 @@ def home(request):
         "banners": site_banners_active(),
         "agency": request.agency,
         "site_pages": site_pages_published(),
-        "home_actions": home_actions(),
+        "home_actions": home_actions(main=request.agency is None),
     }
     if request.agency is None:
         context["agencies"] = agency_directory(limit=12)

@@ -305,3 +305,12 @@ def test_the_applicants_pages_run_a_fixed_number_of_queries(operator, lines):
         assert count(_client(one), f"/agency-signup/{first.public_id}/{page}") == count(
             _client(other.applicant), f"/agency-signup/{other.public_id}/{page}"
         )
+
+
+def test_the_main_home_offers_the_sign_up_and_agency_sites_do_not(client, agency):
+    main = client.get("/", HTTP_HOST="localhost").content.decode()
+    assert 'id="home-agency-signup"' in main and 'href="/agency-signup/"' in main
+    assert "نماینده شوید" in main
+    on_agency = client.get("/", HTTP_HOST="ar685.localhost").content.decode()
+    assert 'id="home-agency-signup"' not in on_agency
+    assert 'id="home-quote"' in on_agency  # the other actions stay
