@@ -89,12 +89,14 @@ def sms_outbox_add(
     actor_label: str = "",
     not_before: dt.datetime | None = None,
     charge: bool = True,
+    now: dt.datetime | None = None,
 ) -> OutboxResult:
     """Queue ``items`` for the agency and charge its credit, in one transaction.
 
     A promotional message waits for the agency's window. Raises ``InsufficientSmsCredit``
     (nothing queued) when the credit is short, ``ValidationError`` for an empty text or a
     number that is not a mobile. Sending starts once the caller's transaction commits.
+    ``now`` is the caller's clock when it is not the real one (a replayed day, a test).
     """
     if line not in Line.values:
         raise ValueError(f"unknown SMS line {line!r}")
@@ -107,7 +109,7 @@ def sms_outbox_add(
         bodies.append(item.body)
         parts.append(size)
         customers.append(item.customer_id)
-    now = timezone.now()
+    now = now or timezone.now()
     account = sms_account(agency_id)
     due = window_open_at(
         max(not_before or now, now), line=line, start=account.window_start, end=account.window_end

@@ -135,8 +135,10 @@ def _facts_for(agency: Any, run_date: dt.date) -> AgencyFacts:
 def patterns_run(
     *, agency: Any, run_date: dt.date | None = None, now: dt.datetime | None = None
 ) -> RunSummary:
-    """Decide and queue the day's messages of every active pattern of ``agency``."""
+    """Decide and queue the day's messages of every active pattern of ``agency``. ``now``
+    (a replay's or a test's clock) also decides when the outbox may send them."""
     schema_require(agency)
+    clock = now
     now = now or timezone.now()
     run_date = run_date or now.astimezone(tehran()).date()
     summary = RunSummary()
@@ -163,6 +165,7 @@ def patterns_run(
                     send_at=send_at,
                     cap=cap,
                     summary=summary,
+                    clock=clock,
                 )
             except InsufficientSmsCredit:
                 logger.warning("Patterns of %s stopped: credit short", agency.schema_name)
@@ -182,6 +185,7 @@ def _run_chunk(
     send_at: dt.datetime,
     cap: int,
     summary: RunSummary,
+    clock: dt.datetime | None = None,
 ) -> None:
     with agency_write(agency):
         chunk = _undecided(pattern, chunk)
@@ -218,6 +222,7 @@ def _run_chunk(
                 kind="pattern",
                 source=f"{SOURCE_PREFIX}{pattern.pk}",
                 not_before=send_at,
+                now=clock,
             )
             _link_messages(pattern, to_send, result.ids)
             summary.parts += result.parts
