@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
@@ -18,8 +17,8 @@ PAGE_SIZE = 50
 @panel_view
 def customer_list(request) -> HttpResponse:
     search = (request.GET.get("q") or "").strip()[:50]
-    page = Paginator(agency_customers(agency=request.agency, search=search), PAGE_SIZE).get_page(  # type: ignore[arg-type, var-annotated]
-        request.GET.get("page")
+    page = agency_customers(agency=request.agency, search=search).page(
+        cursor=request.GET.get("after"), size=PAGE_SIZE
     )
     return render(
         request,
@@ -27,7 +26,7 @@ def customer_list(request) -> HttpResponse:
         {
             "agency": request.agency,
             "page": page,
-            "customers": page.object_list,
+            "customers": page.rows,
             "search": search,
             "query": urlencode({"q": search}) if search else "",
         },

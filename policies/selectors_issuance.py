@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from core.jalali import tehran
+from core.keyset import KeysetPage, keyset_page
 from core.text import normalize_identifier, search_filter
 from policies.models import Order, OrderDocument, SalesEvent
 
@@ -176,40 +177,25 @@ def _agency_customer_ids(*, agency: Any, search: str | None = None) -> QuerySet:
 
 
 class AgencyCustomers:
-    """The agency's customers for a ``Paginator``: the page's ids are picked first, then only
-    those people are read with how many orders and policies they have at this agency (and
-    no other); the count is of the plain id set. A page costs the same whatever its number
-    of customers' orders (two queries and the count)."""
+    """The agency's customers a page at a time: the page's ids are picked first (keyset, after
+    the last person shown, by sign-up time), then only those people are read with how many
+    orders and policies they have at this agency (and no other). Nothing is counted, and the
+    thousandth page costs what the first costs (two queries)."""
 
     def __init__(self, *, agency: Any, search: str | None = None) -> None:
         self.agency = agency
         self.search = search
         self._ids = _agency_customer_ids(agency=agency, search=search)
 
-    def count(self) -> int:
-        if self.search:
-            return self._ids.order_by().count()
-        from django.contrib.auth import get_user_model
-        from django.db.models import Exists, OuterRef
-
-        # Without a search: the distinct buyers, read in the order of the index
-        # order_agency_customer (no order row visited), and those who signed up here
-        # without buying. The users' table is not scanned.
-        buyers = Order.objects.filter(agency=self.agency).exclude(state=State.DRAFT).order_by()
-        distinct_buyers = buyers.values("customer_id").distinct().count()
-        only_signed_up = (
-            get_user_model()
-            .objects.filter(signup_agency=self.agency)
-            .exclude(Exists(buyers.filter(customer_id=OuterRef("pk"))))
-            .count()
+    def page(self, *, cursor: str | None, size: int) -> KeysetPage:
+        ids = keyset_page(
+            self._ids.only("id", "date_joined"), field="date_joined", cursor=cursor, size=size
         )
-        return distinct_buyers + only_signed_up
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list:
-        return self.people(list(self._ids.values_list("pk", flat=True)[index]))
+        return KeysetPage(
+            rows=self.people([person.pk for person in ids.rows]),
+            next_cursor=ids.next_cursor,
+            first=ids.first,
+        )
 
     def people(self, ids: list[int]) -> list:
         """These people (the agency's, in this order) with their counts at the agency."""

@@ -184,6 +184,13 @@ class Order(models.Model):
                 condition=~Q(state="draft"),
                 name="order_agency_customer",
             ),
+            # An agency's orders past the draft, newest first (the panel's sales list, a
+            # page after the last shown).
+            models.Index(
+                fields=["agency", "-created_at", "-id"],
+                condition=~Q(state="draft"),
+                name="order_agency_recent",
+            ),
             # The virtual branch's issued orders, newest first (a page after the last shown).
             models.Index(
                 fields=["-closed_at", "-id"],

@@ -131,11 +131,12 @@ def test_filters_alone_and_together(owner_client, agency):
 def test_pages_keep_the_filters(owner_client, agency):
     for n in range(32):
         make(agency, first="نفر", last=f"شماره {n}", phones=[f"0912000{n:04d}"])
-    first = listed(owner_client, "?q=نفر")
-    second = listed(owner_client, "?q=نفر&page=2")
-    assert len(first) == 30 and len(second) == 2 and not set(first) & set(second)
     html = owner_client.get("/crm/customers/?q=نفر", HTTP_HOST=PANEL).content.decode()
-    assert "page=2" in html and "q=%D9%86%D9%81%D8%B1" in html
+    following = _next_link(html)
+    assert following is not None and "q=%D9%86%D9%81%D8%B1" in following
+    first = listed(owner_client, "?q=نفر")
+    second = listed(owner_client, following)
+    assert len(first) == 30 and len(second) == 2 and not set(first) & set(second)
 
 
 def _list_queries(client) -> int:
@@ -333,26 +334,43 @@ def test_agency_b_never_reaches_agency_as_customers(client, agency, other_agency
     assert "محرمانه" not in listing and "دیگری" in listing
 
 
-def test_a_search_counts_only_up_to_the_cap(owner_client, agency, monkeypatch):
+def _next_link(html: str) -> str | None:
+    found = re.search(r'class="page-link keyset-next" href="\?([^"]+)"', html)
+    return "?" + found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_a_search_counts_only_up_to_the_cap_and_the_pages_reach_all(
+    owner_client, agency, monkeypatch
+):
     from crm.panel import customers as views
-    from crm.selectors import customers as selectors
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    monkeypatch.setattr(selectors, "SEARCH_COUNT_CAP", 5)
-    for n in range(8):
-        make(agency, first="نفر", last=f"شماره {n}", phones=[f"0912000{n:04d}"])
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 5)
+    made = [
+        make(agency, first="نفر", last=f"شماره {n}", phones=[f"0912000{n:04d}"]) for n in range(8)
+    ]
     make(agency, first="یگانه", last="تنها", phones=["09130001111"])
     with CaptureQueriesContext(connection) as queries:
         html = owner_client.get("/crm/customers/?q=نفر", HTTP_HOST=PANEL).content.decode()
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1 and "LIMIT 6" in counts[0]
     assert 'id="crm-customers-capped"' in html and "۵" in html
-    assert "۳" in html  # three pages of two reach the first five
-    reached = [listed(owner_client, f"?q=نفر&page={n}") for n in (1, 2, 3, 4)]
-    assert [len(rows) for rows in reached] == [2, 2, 1, 1]  # page 4 falls back to the last
-    # Under the cap, or without a search, nothing is said and the count is exact.
+    # Keyset pages: "Next" reaches all eight, newest first, each once (past the cap too).
+    seen: list[str] = []
+    query: str | None = "?q=نفر"
+    while query is not None:
+        html = owner_client.get(f"/crm/customers/{query}", HTTP_HOST=PANEL).content.decode()
+        seen += re.findall(r'<tr data-customer="(\d+)"', html)
+        query = _next_link(html)
+        assert len(seen) <= 8
+    assert seen == [
+        str(c.pk) for c in sorted(made, key=lambda c: (c.created_at, c.pk), reverse=True)
+    ]
+    # Under the cap the count is exact; without a filter nothing is counted.
     html = owner_client.get("/crm/customers/?q=یگانه", HTTP_HOST=PANEL).content.decode()
     assert 'id="crm-customers-capped"' not in html and listed(owner_client, "?q=یگانه")
-    html = owner_client.get("/crm/customers/", HTTP_HOST=PANEL).content.decode()
-    assert 'id="crm-customers-capped"' not in html
-    assert "۵" in html  # nine customers, five pages, counted in full
+    assert 'id="crm-customers-matches"' in html and "۱" in html
+    with CaptureQueriesContext(connection) as queries:
+        html = owner_client.get("/crm/customers/", HTTP_HOST=PANEL).content.decode()
+    assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+    assert 'id="crm-customers-capped"' not in html and 'id="crm-customers-matches"' not in html

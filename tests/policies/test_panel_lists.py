@@ -117,7 +117,73 @@ def test_filters_survive_pagination(
     monkeypatch.setattr(views, "PAGE_SIZE", 1)
     make_order(line=line, tariff=tariff, customer=customer, agency=agency, state="paid")
     html = owner_client.get("/sales/?state=paid", HTTP_HOST=PANEL).content.decode()
-    assert "?state=paid&amp;page=2" in html
+    assert "?state=paid&amp;after=" in html
+
+
+def _next_link(html: str) -> str | None:
+    found = re.search(r'class="page-link keyset-next" href="([^"]+)"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_the_pages_reach_every_order_once_newest_first(
+    owner_client, orders, agency, line, tariff, customer, monkeypatch
+):
+    """Keyset pages (decision 059): following "Next" lists each order of the agency once, in
+    the list's order, whatever the page size; orders made at the same instant are split by
+    id, never skipped or repeated."""
+    import policies.panel_views as views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    extra = [
+        make_order(line=line, tariff=tariff, customer=customer, agency=agency, state="paid")
+        for _ in range(4)
+    ]
+    same_instant = timezone.now() - dt.timedelta(days=3)
+    Order.objects.filter(pk__in=[order.pk for order in extra]).update(created_at=same_instant)
+    expected = [
+        str(public_id)
+        for public_id in Order.objects.filter(agency=agency)
+        .exclude(state="draft")
+        .order_by("-created_at", "-id")
+        .values_list("public_id", flat=True)
+    ]
+    seen: list[str] = []
+    query: str | None = ""
+    pages = 0
+    while query is not None:
+        html = owner_client.get(f"/sales/{query}", HTTP_HOST=PANEL).content.decode()
+        seen += re.findall(r'href="/sales/([0-9a-f-]{36})/"', html)
+        query = _next_link(html)
+        pages += 1
+        assert pages < 10
+    assert seen == expected and len(expected) == 7
+    # A forged cursor starts again from the first page.
+    assert listed(owner_client, "?after=forged") == expected[:2]
+
+
+def test_a_deep_page_reads_the_agencys_index(owner_client, orders, agency):
+    """The list's statement, with a cursor, is answered by the partial index
+    order_agency_recent (agency, newest first, past the draft): no sort of the agency's
+    orders, no offset."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.keyset import keyset_page
+    from policies.selectors_issuance import agency_orders
+
+    first = keyset_page(agency_orders(agency=agency), field="created_at", cursor=None, size=1)
+    with CaptureQueriesContext(connection) as captured:
+        keyset_page(
+            agency_orders(agency=agency), field="created_at", cursor=first.next_cursor, size=1
+        )
+    (statement,) = [q["sql"] for q in captured if "policies_order" in q["sql"]]
+    assert "OFFSET" not in statement.upper()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + statement)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "order_agency_recent" in plan, plan
+    assert "Sort" not in plan, plan
 
 
 # ---- customers ------------------------------------------------------------------------------
@@ -208,7 +274,7 @@ def test_a_customer_search_survives_pagination_encoded(owner_client, agency, mon
     for _ in range(2):
         create_user(first_name="مینا & یاران", signup_agency=agency)
     html = owner_client.get("/customers/?q=مینا %26 یاران", HTTP_HOST=PANEL).content.decode()
-    assert "?q=%D9%85%DB%8C%D9%86%D8%A7+%26+%DB%8C%D8%A7%D8%B1%D8%A7%D9%86&amp;page=2" in html
+    assert "?q=%D9%85%DB%8C%D9%86%D8%A7+%26+%DB%8C%D8%A7%D8%B1%D8%A7%D9%86&amp;after=" in html
 
 
 def test_a_full_name_finds_the_customer(owner_client, orders, customer):
@@ -222,3 +288,31 @@ def test_a_full_name_finds_the_customer(owner_client, orders, customer):
             f"/customers/?q={customer.first_name} ناشناس", HTTP_HOST=PANEL
         ).content.decode()
     )
+
+
+def test_the_customer_pages_reach_everyone_once(owner_client, agency, orders, monkeypatch):
+    """Keyset pages over the agency's customers: following "Next" lists each person once,
+    newest sign-up first, people who joined at the same instant split by id."""
+    import policies.panel_customer_views as views
+    from accounts.models import User
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    people = [create_user(first_name=f"نفر{n}", signup_agency=agency) for n in range(4)]
+    User.objects.filter(pk__in=[p.pk for p in people[:3]]).update(
+        date_joined=timezone.now() - dt.timedelta(days=2)
+    )
+    seen: list[str] = []
+    query: str | None = ""
+    while query is not None:
+        html = owner_client.get(f"/customers/{query}", HTTP_HOST=PANEL).content.decode()
+        seen += re.findall(r'href="/customers/(\d+)/"', html)
+        query = _next_link(html)
+        assert len(seen) < 20
+    expected = [p.pk for p in sorted(people, key=lambda p: (p.date_joined, p.pk), reverse=True)]
+    people_seen = [int(pk) for pk in seen]
+    assert len(people_seen) == len(set(people_seen))
+    # The four new people, in order, among everyone the agency has (its buyer too).
+    assert [pk for pk in people_seen if pk in expected] == [
+        p.pk for p in User.objects.filter(pk__in=expected).order_by("-date_joined", "-id")
+    ]
+    assert orders["issued"].customer_id in people_seen
