@@ -8,7 +8,7 @@
 #   PGHOST / PGPORT as libpq reads them (the image's init server: its Unix socket).
 #
 # tests/infra/test_replica.py runs this very file against a cluster of its own.
-set -euo pipefail
+set -eo pipefail  # no -u: the image sources, not runs, a script that lost its x bit
 
 : "${PGDATA:?PGDATA names the data directory of the primary}"
 : "${REPLICATION_PASSWORD:?REPLICATION_PASSWORD is required}"
