@@ -14,7 +14,10 @@ core.postgresql_backend), so an agency's pages read the agency's own schema ther
 A replica that cannot be reached, or that replays more than REPLICA_MAX_LAG_SECONDS behind
 the primary, is left alone: its reads go to the primary (decision 065). Each process asks
 the replica at most every REPLICA_CHECK_SECONDS (one short query), logs when the answer
-changes, and never lets the check fail a request.
+changes, and never lets the check fail a request. In between, each ``replica()`` block
+makes sure once that its thread's connection to the replica answers: a replica that went
+down costs the first block that meets it at most the connect timeout (directly) or
+PgBouncer's query_wait_timeout (through it), then its reads go to the primary.
 """
 
 from __future__ import annotations
@@ -117,15 +120,15 @@ def replica_usable(reads: _Reads | None = None) -> bool:
     REPLICA_MAX_LAG_SECONDS behind. Asked at most every REPLICA_CHECK_SECONDS per process;
     in between, each ``replica()`` block makes sure once that this thread's connection to
     it is open and answers (what a replica that went down breaks)."""
-    if time.monotonic() - _health.checked_at >= settings.REPLICA_CHECK_SECONDS:
-        # One thread asks; the others go on with the last answer meanwhile.
-        if _health_lock.acquire(blocking=False):
-            try:
-                _record(*_probe())
-            finally:
-                _health_lock.release()
-            if reads is not None:
-                reads.connected = bool(_health.usable)  # the probe has just used it
+    expired = time.monotonic() - _health.checked_at >= settings.REPLICA_CHECK_SECONDS
+    # One thread asks; the others go on with the last answer meanwhile.
+    if expired and _health_lock.acquire(blocking=False):
+        try:
+            _record(*_probe())
+        finally:
+            _health_lock.release()
+        if reads is not None:
+            reads.connected = bool(_health.usable)  # the probe has just used it
         return bool(_health.usable)
     if _health.usable and reads is not None and not reads.connected:
         if _connected():

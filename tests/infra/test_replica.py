@@ -14,7 +14,8 @@ import copy
 import logging
 import subprocess
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -32,6 +33,8 @@ from core.db import (
 )
 from core.models import AuditLog
 from tests.factories import create_agency, create_user
+from tests.pgbouncer import SKIP_REASON as PGBOUNCER_MISSING
+from tests.pgbouncer import PgBouncer, pgbouncer_binary, pgbouncer_start
 from tests.pgcluster import _bindir, cluster_start
 from tests.pgreplica import REPLICATION_USER, replica_start, standby_start, standby_stop
 from tests.reports.conftest import OPS
@@ -324,3 +327,66 @@ def test_a_replica_too_far_behind_is_left_alone_until_it_catches_up(
     with replica():
         assert read_alias() == REPLICA
     assert _fallback_logs(caplog)[-1].startswith("Replica reads go to the replica again")
+
+
+@contextmanager
+def replica_through_pgbouncer(standby, **extra: str) -> Iterator[PgBouncer]:
+    """The replica's connections go through a PgBouncer of their own in transaction mode,
+    as in docker-compose (``pgbouncer-replica``)."""
+    bouncer = pgbouncer_start(
+        host=str(standby.directory), port=5432, user="postgres", pool_size=4, extra=extra
+    )
+    database = connections[REPLICA].settings_dict
+    saved = {key: database.get(key) for key in ("HOST", "PORT", "TRANSACTION_POOLING")}
+    try:
+        connections[REPLICA].close()
+        database.update(HOST="127.0.0.1", PORT=str(bouncer.port), TRANSACTION_POOLING=True)
+        yield bouncer
+    finally:
+        connections[REPLICA].close()
+        database.update(saved)
+        bouncer.stop()
+
+
+@pytest.mark.skipif(pgbouncer_binary() is None, reason=PGBOUNCER_MISSING)
+def test_through_pgbouncer_a_stopped_replica_costs_at_most_its_wait_limit(
+    audited, primary_and_replica, client, settings, caplog
+):
+    """Behind PgBouncer the replica's connection stays open when the replica stops; the next
+    query waits in PgBouncer's queue until query_wait_timeout, then fails: the check then
+    sends the reads to the primary, and the page answers."""
+    _, standby = primary_and_replica
+    caplog.set_level(logging.INFO, logger="core.db")
+    settings.REPLICA_CHECK_SECONDS = 3600
+    wait_limit = 2
+    with replica_through_pgbouncer(
+        standby, query_wait_timeout=str(wait_limit), server_login_retry="1"
+    ):
+        with replica():
+            assert read_alias() == REPLICA  # asked through PgBouncer
+        pause_replay()
+        audit_record(actor=None, action="agency.other", target=audited, actor_label="test")
+        on_primary = AuditLog.objects.count()
+        assert len(_audit_rows(client)) == on_primary - 1  # the replica, through PgBouncer
+
+        standby_stop(standby)
+        try:
+            started = time.monotonic()
+            assert len(_audit_rows(client)) == on_primary  # the primary's rows
+            assert time.monotonic() - started < wait_limit + 5
+            (logged,) = _fallback_logs(caplog)
+            assert logged.startswith("Replica reads go to the primary: its connection failed")
+            started = time.monotonic()
+            assert len(_audit_rows(client)) == on_primary
+            assert time.monotonic() - started < 1  # known: no waiting again
+        finally:
+            standby_start(standby)
+
+        settings.REPLICA_CHECK_SECONDS = 0.2
+
+        def back() -> bool:
+            with replica():
+                return read_alias() == REPLICA
+
+        wait_until(back, timeout=30)
+        assert _fallback_logs(caplog)[-1].startswith("Replica reads go to the replica again")
