@@ -21,6 +21,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from core.audit import audit_record
 from core.db import (
@@ -390,3 +391,20 @@ def test_through_pgbouncer_a_stopped_replica_costs_at_most_its_wait_limit(
 
         wait_until(back, timeout=30)
         assert _fallback_logs(caplog)[-1].startswith("Replica reads go to the replica again")
+
+
+def test_between_two_checks_a_page_asks_the_replica_nothing_more(audited, client, settings):
+    """The lag is asked once per REPLICA_CHECK_SECONDS per process; a page in between sends
+    the replica its own queries and at most Django's usual health check."""
+    settings.REPLICA_CHECK_SECONDS = 3600
+    _audit_rows(client)  # the first page asks
+    with CaptureQueriesContext(connections[REPLICA]) as replica_queries:
+        for _ in range(3):
+            _audit_rows(client)
+    sent = [query["sql"] for query in replica_queries.captured_queries]
+    assert sent  # the pages read the replica
+    assert not [sql for sql in sent if "pg_last_wal_replay_lsn" in sql]
+    settings.REPLICA_CHECK_SECONDS = 0
+    with CaptureQueriesContext(connections[REPLICA]) as replica_queries:
+        _audit_rows(client)
+    assert [q for q in replica_queries.captured_queries if "pg_last_wal_replay_lsn" in q["sql"]]
