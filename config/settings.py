@@ -163,9 +163,22 @@ if DATABASE_POOLER == "pgbouncer":
 # REPLICA_PIN_SECONDS. Its connection follows the primary's agency schema.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+# A replica that cannot be reached within REPLICA_CONNECT_TIMEOUT, or is more than
+# REPLICA_MAX_LAG_SECONDS behind, is skipped (reads go to the primary); each process asks it
+# every REPLICA_CHECK_SECONDS (decision 065). Lag + check stay within the pin, so whoever
+# just wrote never reads a replica that lacks it.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=10)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5)
+REPLICA_CONNECT_TIMEOUT = env.int("REPLICA_CONNECT_TIMEOUT", default=2)
 if DATABASE_REPLICA_URL:
+    if REPLICA_MAX_LAG_SECONDS + REPLICA_CHECK_SECONDS > REPLICA_PIN_SECONDS:
+        raise ImproperlyConfigured(
+            "REPLICA_MAX_LAG_SECONDS + REPLICA_CHECK_SECONDS must not exceed REPLICA_PIN_SECONDS."
+        )
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
     DATABASES["replica"] = {
-        **env.db_url_config(DATABASE_REPLICA_URL),
+        **_replica,
+        "OPTIONS": {"connect_timeout": REPLICA_CONNECT_TIMEOUT, **_replica.get("OPTIONS", {})},
         "ENGINE": "core.postgresql_backend",
         "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
         "CONN_HEALTH_CHECKS": True,

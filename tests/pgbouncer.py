@@ -58,9 +58,12 @@ def _accepts(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def pgbouncer_start(*, host: str, port: int, user: str, pool_size: int) -> PgBouncer:
+def pgbouncer_start(
+    *, host: str, port: int, user: str, pool_size: int, extra: dict[str, str] | None = None
+) -> PgBouncer:
     """PgBouncer in transaction mode on 127.0.0.1:<free port>, every database name passed
-    through to ``host``:``port``, at most ``pool_size`` server connections per database."""
+    through to ``host``:``port``, at most ``pool_size`` server connections per database;
+    ``extra``: more [pgbouncer] settings."""
     binary = pgbouncer_binary()
     if binary is None:
         raise RuntimeError(SKIP_REASON)
@@ -83,6 +86,7 @@ def pgbouncer_start(*, host: str, port: int, user: str, pool_size: int) -> PgBou
         f"logfile = {directory / 'pgbouncer.log'}\n"
         "log_connections = 0\n"
         "log_disconnections = 0\n"
+        + "".join(f"{name} = {value}\n" for name, value in (extra or {}).items())
     )
     run_as = None
     if os.geteuid() == 0:  # PgBouncer refuses to run as root

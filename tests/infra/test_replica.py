@@ -1,29 +1,43 @@
 """A streaming read replica behind a router (decision 054): reports read from it, whoever
-just wrote reads the primary, and an agency's page reads the agency's schema on it.
+just wrote reads the primary, and an agency's page reads the agency's schema on it. A
+replica that is down or too far behind is left alone until it is back (decision 065).
 
 The module runs on a primary cluster of its own and a hot standby copied from it with
-pg_basebackup (tests/pgreplica.py). Replay on the standby is paused while a test writes, so
-what the primary has and the replica lacks tells which one answered.
+docker-compose's own scripts (tests/pgreplica.py: pg_basebackup as a replication role).
+Replay on the standby is paused while a test writes, so what the primary has and the
+replica lacks tells which one answered.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 import subprocess
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from core.audit import audit_record
-from core.db import PIN_COOKIE, REPLICA, read_alias, replica
+from core.db import (
+    LAG_SQL,
+    PIN_COOKIE,
+    REPLICA,
+    read_alias,
+    replica,
+    replica_health_reset,
+)
 from core.models import AuditLog
 from tests.factories import create_agency, create_user
+from tests.pgbouncer import SKIP_REASON as PGBOUNCER_MISSING
+from tests.pgbouncer import PgBouncer, pgbouncer_binary, pgbouncer_start
 from tests.pgcluster import _bindir, cluster_start
-from tests.pgreplica import replica_start
+from tests.pgreplica import REPLICATION_USER, replica_start, standby_start, standby_stop
 from tests.reports.conftest import OPS
 from tests.reports.pages import html_table
 from tests.waiting import wait_until
@@ -128,10 +142,14 @@ def resume_replay() -> None:
 
 
 @pytest.fixture
-def replica_db(primary_and_replica):
+def replica_db(primary_and_replica, settings):
+    # Routing tests pause replay for a while: only the fall-back tests mind the lag.
+    settings.REPLICA_MAX_LAG_SECONDS = 3600
+    replica_health_reset()
     yield
     with suppress(Exception):
         _on_replica("SELECT pg_wal_replay_resume()::text")
+    replica_health_reset()
 
 
 def _audit_rows(client) -> list[list[str]]:
@@ -202,3 +220,191 @@ def test_a_read_outside_replica_goes_to_the_primary_and_writes_never_to_the_repl
         user = create_user()
         assert user._state.db == "default"
     assert read_alias() == "default"
+
+
+# --- The replica made by docker-compose's scripts (decision 065) ---------------------------
+
+
+def _on_primary(sql: str, params=None):
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def test_the_compose_scripts_made_a_replication_role_and_its_line(replica_db):
+    role = _on_primary(
+        "SELECT rolcanlogin, rolreplication, rolpassword LIKE 'SCRAM-SHA-256$%%'"
+        " FROM pg_authid WHERE rolname = %s",
+        [REPLICATION_USER],
+    )
+    assert role == [(True, True, True)]
+    rules = _on_primary(
+        "SELECT type, database, user_name, address, auth_method, error FROM pg_hba_file_rules"
+        " WHERE database = '{replication}' AND user_name = %s",
+        [f"{{{REPLICATION_USER}}}"],
+    )
+    assert rules == [("host", ["replication"], [REPLICATION_USER], "all", "scram-sha-256", None)]
+    # The standby streams as that role (a role without REPLICATION could not).
+    assert _on_primary("SELECT usename, state FROM pg_stat_replication") == [
+        (REPLICATION_USER, "streaming")
+    ]
+
+
+# --- Falling back to the primary (decision 065) ---------------------------------------------
+
+
+def _fallback_logs(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "core.db"]
+
+
+@pytest.fixture
+def audited(replica_db, client):
+    """An operator logged in, with audit rows on both databases."""
+    operator = create_user(insurer_role="operator", first_name="کارشناس", last_name="پشتیبان")
+    audit_record(actor=None, action="agency.other", target=operator, actor_label="test")
+    client.force_login(operator)
+    wait_until(_caught_up, timeout=30)
+    return operator
+
+
+def test_a_stopped_replica_is_left_alone_until_it_is_back(
+    audited, primary_and_replica, client, settings, caplog
+):
+    _, standby = primary_and_replica
+    caplog.set_level(logging.INFO, logger="core.db")
+    settings.REPLICA_CHECK_SECONDS = 3600  # asked once: what follows is the connection's
+    with replica():
+        assert read_alias() == REPLICA
+    assert _fallback_logs(caplog) == []
+    on_primary = AuditLog.objects.count()
+
+    standby_stop(standby)
+    try:
+        # The report answers, from the primary, and the change is logged once.
+        assert len(_audit_rows(client)) == on_primary
+        assert len(_audit_rows(client)) == on_primary
+        (logged,) = _fallback_logs(caplog)
+        assert logged.startswith("Replica reads go to the primary: its connection failed")
+        # Asked afresh (its connection cannot be opened within connect_timeout): still no.
+        replica_health_reset()
+        with replica():
+            assert read_alias() == "default"
+        assert "cannot be reached" in _fallback_logs(caplog)[-1]
+    finally:
+        standby_start(standby)
+
+    # Back, but the last answer holds for REPLICA_CHECK_SECONDS.
+    with replica():
+        assert read_alias() == "default"
+    settings.REPLICA_CHECK_SECONDS = 0.2
+    time.sleep(0.3)
+    pause_replay()
+    audit_record(actor=None, action="agency.other", target=audited, actor_label="test")
+    assert len(_audit_rows(client)) == AuditLog.objects.count() - 1  # the replica's rows
+    assert _fallback_logs(caplog)[-1].startswith("Replica reads go to the replica again")
+    assert len(_fallback_logs(caplog)) == 3
+
+
+def test_a_replica_too_far_behind_is_left_alone_until_it_catches_up(
+    audited, client, settings, caplog
+):
+    caplog.set_level(logging.INFO, logger="core.db")
+    settings.REPLICA_CHECK_SECONDS = 0  # ask on every read
+    pause_replay()
+    audit_record(actor=None, action="agency.other", target=audited, actor_label="test")
+    on_primary = AuditLog.objects.count()
+    assert len(_audit_rows(client)) == on_primary - 1  # behind, but within the limit
+
+    settings.REPLICA_MAX_LAG_SECONDS = 0.5
+    wait_until(lambda: _on_replica(LAG_SQL) > 0.5, timeout=10)
+    assert len(_audit_rows(client)) == on_primary  # too far behind: the primary
+    (logged,) = _fallback_logs(caplog)
+    assert logged.startswith("Replica reads go to the primary: it is ")
+    assert "behind the primary (more than 0.5 s)" in logged
+    assert len(_audit_rows(client)) == on_primary
+    assert len(_fallback_logs(caplog)) == 1  # once per change
+
+    resume_replay()  # caught up: nothing left to replay, however old the last commit
+    with replica():
+        assert read_alias() == REPLICA
+    assert _fallback_logs(caplog)[-1].startswith("Replica reads go to the replica again")
+
+
+@contextmanager
+def replica_through_pgbouncer(standby, **extra: str) -> Iterator[PgBouncer]:
+    """The replica's connections go through a PgBouncer of their own in transaction mode,
+    as in docker-compose (``pgbouncer-replica``)."""
+    bouncer = pgbouncer_start(
+        host=str(standby.directory), port=5432, user="postgres", pool_size=4, extra=extra
+    )
+    database = connections[REPLICA].settings_dict
+    saved = {key: database.get(key) for key in ("HOST", "PORT", "TRANSACTION_POOLING")}
+    try:
+        connections[REPLICA].close()
+        database.update(HOST="127.0.0.1", PORT=str(bouncer.port), TRANSACTION_POOLING=True)
+        yield bouncer
+    finally:
+        connections[REPLICA].close()
+        database.update(saved)
+        bouncer.stop()
+
+
+@pytest.mark.skipif(pgbouncer_binary() is None, reason=PGBOUNCER_MISSING)
+def test_through_pgbouncer_a_stopped_replica_costs_at_most_its_wait_limit(
+    audited, primary_and_replica, client, settings, caplog
+):
+    """Behind PgBouncer the replica's connection stays open when the replica stops; the next
+    query waits in PgBouncer's queue until query_wait_timeout, then fails: the check then
+    sends the reads to the primary, and the page answers."""
+    _, standby = primary_and_replica
+    caplog.set_level(logging.INFO, logger="core.db")
+    settings.REPLICA_CHECK_SECONDS = 3600
+    wait_limit = 2
+    with replica_through_pgbouncer(
+        standby, query_wait_timeout=str(wait_limit), server_login_retry="1"
+    ):
+        with replica():
+            assert read_alias() == REPLICA  # asked through PgBouncer
+        pause_replay()
+        audit_record(actor=None, action="agency.other", target=audited, actor_label="test")
+        on_primary = AuditLog.objects.count()
+        assert len(_audit_rows(client)) == on_primary - 1  # the replica, through PgBouncer
+
+        standby_stop(standby)
+        try:
+            started = time.monotonic()
+            assert len(_audit_rows(client)) == on_primary  # the primary's rows
+            assert time.monotonic() - started < wait_limit + 5
+            (logged,) = _fallback_logs(caplog)
+            assert logged.startswith("Replica reads go to the primary: its connection failed")
+            started = time.monotonic()
+            assert len(_audit_rows(client)) == on_primary
+            assert time.monotonic() - started < 1  # known: no waiting again
+        finally:
+            standby_start(standby)
+
+        settings.REPLICA_CHECK_SECONDS = 0.2
+
+        def back() -> bool:
+            with replica():
+                return read_alias() == REPLICA
+
+        wait_until(back, timeout=30)
+        assert _fallback_logs(caplog)[-1].startswith("Replica reads go to the replica again")
+
+
+def test_between_two_checks_a_page_asks_the_replica_nothing_more(audited, client, settings):
+    """The lag is asked once per REPLICA_CHECK_SECONDS per process; a page in between sends
+    the replica its own queries and at most Django's usual health check."""
+    settings.REPLICA_CHECK_SECONDS = 3600
+    _audit_rows(client)  # the first page asks
+    with CaptureQueriesContext(connections[REPLICA]) as replica_queries:
+        for _ in range(3):
+            _audit_rows(client)
+    sent = [query["sql"] for query in replica_queries.captured_queries]
+    assert sent  # the pages read the replica
+    assert not [sql for sql in sent if "pg_last_wal_replay_lsn" in sql]
+    settings.REPLICA_CHECK_SECONDS = 0
+    with CaptureQueriesContext(connections[REPLICA]) as replica_queries:
+        _audit_rows(client)
+    assert [q for q in replica_queries.captured_queries if "pg_last_wal_replay_lsn" in q["sql"]]
