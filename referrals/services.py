@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -297,10 +297,10 @@ def _offer_sms(*, agency: Agency, order: Order, offer: Offer) -> None:
 # comes while it holds the row is refused at once instead of queueing behind it, and any
 # that comes after it committed finds the state changed. The same statement marks the
 # offer accepted (only if still waiting and in time), withdraws the others, gives the order
-# to the agency (only while it is paid, unassigned and on offer: the conditions of
-# ``order_agency_assign``) and writes the referral's events of all of it; it returns the
-# rows it changed, so nothing is read again (decision 058). A loser's statement changes
-# nothing and writes nothing.
+# to the agency (only while it is paid, unassigned and on offer; this is the only place an
+# order on offer is given to an agency, decision 064) and writes the referral's events of
+# all of it; it returns the rows it changed, so nothing is read again (decision 058). A
+# loser's statement changes nothing and writes nothing.
 # The accepting agency's row is read FOR SHARE (as ``agency_require_active`` does): a
 # suspension being written is waited for and its status seen, and a suspension that comes
 # later waits for this acceptance to commit; only an active agency wins.
@@ -374,16 +374,27 @@ FROM (SELECT 1) AS one
 _DECIDE_FIGURES = 9
 
 
+@cache
+def _field_converters(model: type[models.Model]) -> tuple[list[str], list[tuple[Any, list]]]:
+    """The attribute names of ``model``'s columns and each column's converters from database
+    values, looked up once per process (an acceptance builds three instances)."""
+    fields = model._meta.concrete_fields
+    return (
+        [field.attname for field in fields],
+        [(field, field.get_db_converters(connection)) for field in fields],
+    )
+
+
 def _from_row(model: type[ModelT], values: tuple | list) -> ModelT:
     """An instance of ``model`` from its columns as a statement returned them (in the order
     of ``_columns``), converted as a query would convert them."""
-    fields = model._meta.concrete_fields
+    names, converters = _field_converters(model)
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        for converter in field.get_db_converters(connection):
+    for (field, field_converters), value in zip(converters, values, strict=True):
+        for converter in field_converters:
             value = converter(value, field, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+    return model.from_db(connection.alias, names, converted)
 
 
 def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
@@ -441,7 +452,7 @@ def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
                         "agency": [None, agency.pk],
                     },
                 ),
-                # What order_agency_assign records when it gives an order to an agency.
+                # The order's own audit row: it was given to the agency.
                 AuditLog(
                     actor=user,
                     actor_label=label,
