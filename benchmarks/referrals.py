@@ -785,9 +785,9 @@ def _bench_accept(report: Report) -> None:
         "service call is timed: one SQL statement decides (SKIP LOCKED on the "
         "referral row, offer accepted, the others withdrawn, the order given to the agency, "
         "the referral's events written, the changed rows returned), then the winner writes "
-        "its two audit rows in one insert, its sales-record row and the customer's SMS in "
-        "the same transaction (decision 058). Exactly one won every race; the others were "
-        "told at once."
+        "its two audit rows and its sales-record row in one statement and the customer's "
+        "SMS, in the same transaction (decisions 058 and 064). Exactly one won every race; "
+        "the others were told at once."
     )
     report.note(
         "Before decision 064 each round forked its processes anew and opened a connection "
