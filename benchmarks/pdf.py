@@ -20,6 +20,7 @@ ORDER = 40
 TITLE = "E-policy PDF"
 WARM_RENDERS = 30
 WARM_UP = 3
+NUMBER = "1405-11-999999"
 TARGET_WARM_CPU = 0.060  # CPU time of the render (the work), not wall time
 
 
@@ -27,6 +28,9 @@ def _policy() -> Policy:
     from accounts.models import User
 
     catalog_load()
+    kept = Policy.objects.filter(number=NUMBER).first()  # a kept database (BENCH_KEEP_DB)
+    if kept is not None:
+        return kept
     line = Line.objects.get(code="third_party")
     version = TariffVersion.objects.get(line=line, status="active")
     customer, _ = User.objects.get_or_create(
@@ -76,7 +80,7 @@ def _policy() -> Policy:
     )
     return Policy.objects.create(
         order=order,
-        number="1405-11-999999",
+        number=NUMBER,
         line=line,
         jalali_year=1405,
         sequence=999999,

@@ -5,6 +5,12 @@ Two endpoints in the same run, for the same duration, with the same client: ``PO
 row) and ``GET /bench/ping``, a bare Django JSON view through the same middleware that
 exists only in this benchmark's server (``benchmarks/_server_settings.py``). The ratio of
 their throughput tells how much of the server the quote itself costs.
+
+The load generator runs on the server's 2 CPUs, so at 50 clients no endpoint, the bare one
+included, has a p99 under 100 ms (latency = clients / throughput). The latency target is
+judged at 10 clients, a concurrency the box serves (decision 064); at 50 clients the quote's
+percentiles are reported beside the bare endpoint's from the same rounds, absolute figures
+included.
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ from benchmarks._report import Report, ms, percentile
 ORDER = 60
 TITLE = "Quote API under load"
 CLIENTS = 50
+# A concurrency the 2-CPU box serves without a queue longer than the server's threads: the
+# latency target is judged here (decision 064); at CLIENTS it is reported beside the bare
+# endpoint's, measured in the same rounds.
+SERVED_CLIENTS = 10
 ROUNDS = 3  # the two endpoints alternate, so both meet the same background noise
 SLICE = 5.0  # seconds of recorded load per endpoint and round
 DURATION = ROUNDS * SLICE
@@ -161,9 +171,15 @@ async def _one_client(
 
 
 def load(
-    port: int, request: bytes, *, expect: int, seconds: float, server_pid: int | None = None
+    port: int,
+    request: bytes,
+    *,
+    expect: int,
+    seconds: float,
+    server_pid: int | None = None,
+    clients: int = CLIENTS,
 ) -> LoadResult:
-    """``CLIENTS`` clients in a closed loop for ``WARM_UP`` + ``seconds``; the warm-up is
+    """``clients`` clients in a closed loop for ``WARM_UP`` + ``seconds``; the warm-up is
     not recorded. With ``server_pid`` the server's CPU over the recorded part is kept."""
 
     async def main() -> LoadResult:
@@ -183,7 +199,7 @@ def load(
             meter(),
             *(
                 _one_client(port, request, expect, deadline, record_from, out)
-                for _ in range(CLIENTS)
+                for _ in range(clients)
             ),
         )
         return out
@@ -303,12 +319,33 @@ def run(report: Report) -> None:
     with Server(*best) as server:
         _check(server.port)
         quotes, pings = LoadResult(seconds=0), LoadResult(seconds=0)
+        served_quotes, served_pings = LoadResult(seconds=0), LoadResult(seconds=0)
         pid = server.process.pid
         for _round in range(ROUNDS):
             quotes.merge(
                 load(server.port, QUOTE_REQUEST, expect=201, seconds=SLICE, server_pid=pid)
             )
             pings.merge(load(server.port, PING_REQUEST, expect=200, seconds=SLICE, server_pid=pid))
+            served_quotes.merge(
+                load(
+                    server.port,
+                    QUOTE_REQUEST,
+                    expect=201,
+                    seconds=SLICE,
+                    server_pid=pid,
+                    clients=SERVED_CLIENTS,
+                )
+            )
+            served_pings.merge(
+                load(
+                    server.port,
+                    PING_REQUEST,
+                    expect=200,
+                    seconds=SLICE,
+                    server_pid=pid,
+                    clients=SERVED_CLIENTS,
+                )
+            )
 
     ratio = quotes.rate / pings.rate if pings.rate else 0.0
     p50, p95, p99 = (percentile(quotes.latencies, q) for q in (0.50, 0.95, 0.99))
@@ -342,19 +379,38 @@ def run(report: Report) -> None:
         f"{quotes.client_cpu_per_request * 1000:.2f} ms / "
         f"{pings.client_cpu_per_request * 1000:.2f} ms",
     )
-    report.add("quote API latency p50", ms(p50))
-    report.add("quote API latency p95", ms(p95))
+    ping_p99 = percentile(pings.latencies, 0.99)
     report.add(
-        f"quote API latency p99 at {CLIENTS} clients",
-        ms(p99),
+        f"latency at {CLIENTS} clients, quote API p50 / p95 / p99 (bare endpoint's beside it, "
+        "same rounds)",
+        f"{ms(p50)} / {ms(p95)} / {ms(p99)} (bare {ms(percentile(pings.latencies, 0.5))} / "
+        f"{ms(percentile(pings.latencies, 0.95))} / {ms(ping_p99)})",
+    )
+    report.add(
+        f"quote API p99 / bare endpoint p99 at {CLIENTS} clients",
+        f"{p99 / ping_p99:.2f}" if ping_p99 else "–",
+    )
+    served_p99 = percentile(served_quotes.latencies, 0.99)
+    served_ping_p99 = percentile(served_pings.latencies, 0.99)
+    report.add(
+        f"at {SERVED_CLIENTS} clients: quote API / bare endpoint throughput (server CPU per "
+        "request beside it)",
+        f"{served_quotes.rate:.0f} / {served_pings.rate:.0f} req/s "
+        f"(quote {served_quotes.server_cpu_per_request * 1000:.2f} ms CPU, "
+        f"bare {served_pings.server_cpu_per_request * 1000:.2f} ms CPU)",
+    )
+    report.add(
+        f"quote API latency p99 at {SERVED_CLIENTS} clients (p50 and the bare endpoint's "
+        "p50 / p99 beside it)",
+        f"{ms(served_p99)} (p50 {ms(percentile(served_quotes.latencies, 0.5))}; bare "
+        f"{ms(percentile(served_pings.latencies, 0.5))} / {ms(served_ping_p99)})",
         target=f"< {P99_TARGET * 1000:.0f} ms",
-        passed=p99 < P99_TARGET,
+        passed=served_p99 < P99_TARGET,
     )
     report.add(
-        "bare endpoint latency p50 / p99",
-        f"{ms(percentile(pings.latencies, 0.5))} / {ms(percentile(pings.latencies, 0.99))}",
+        "failed or non-2xx responses (quote / ping)",
+        f"{quotes.errors + served_quotes.errors} / {pings.errors + served_pings.errors}",
     )
-    report.add("failed or non-2xx responses (quote / ping)", f"{quotes.errors} / {pings.errors}")
     report.note(
         "gunicorn is started by the benchmark on a free port against the bench database "
         "(DEBUG off, Redis cache, no access log); the load generator is one asyncio process "
@@ -386,17 +442,21 @@ def run(report: Report) -> None:
         "them from the process's catalog snapshot and puts the quote in Redis before "
         "answering; quotes answered at the same moment in one process share one Redis round "
         "trip, and a beat task stores them with their sales-record rows a few seconds later "
-        "(decision 010). In a closed loop "
-        f"latency = clients / throughput (Little's law): with {CLIENTS} clients a p99 under "
-        f"{P99_TARGET * 1000:.0f} ms needs well over {CLIENTS / P99_TARGET:.0f} req/s."
+        "(decision 010)."
     )
-    if pings.rate < CLIENTS / P99_TARGET:
-        report.note(
-            f"In this run even the bare endpoint answered {pings.rate:.0f} req/s with a p99 of "
-            f"{ms(percentile(pings.latencies, 0.99))}: with the CPUs this busy no endpoint can "
-            f"meet the latency target with {CLIENTS} clients, so it is judged on a quieter run; "
-            "the throughput ratio and the CPU per request do not depend on the load as much."
-        )
+    report.note(
+        f"The latency target (p99 < {P99_TARGET * 1000:.0f} ms) is judged at "
+        f"{SERVED_CLIENTS} clients since decision 064. In a closed loop latency = clients / "
+        f"throughput (Little's law): with {CLIENTS} clients a p99 under "
+        f"{P99_TARGET * 1000:.0f} ms needs well over {CLIENTS / P99_TARGET:.0f} answers a "
+        "second, more than 2 CPUs shared by the server and its load generator give even the "
+        f"bare endpoint with room for a tail (here {pings.rate:.0f} req/s, p99 "
+        f"{ms(ping_p99)}). So at {CLIENTS} clients the quote API's percentiles are shown "
+        "beside the bare endpoint's, measured in the same rounds, and their ratio tells what "
+        "the quote adds; the figure the code answers for is the p99 at a concurrency the box "
+        f"serves. Load average {load_before:.1f} when the section started: on a busy machine "
+        "every wall time here includes waiting for a CPU."
+    )
     report.note(
         "Before decision 057 (the DRF view and serializer, one Redis round trip per quote), "
         "measured with this same benchmark on 2026-12-06 06:28 UTC (load average about 10): "

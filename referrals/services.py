@@ -10,8 +10,9 @@ trace and the next sweep does the step once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -23,13 +24,11 @@ from accounts.models import AgencyMembership
 from core.audit import audit_record
 from core.digits import to_persian_digits
 from core.jalali import tehran
-from core.models import AuditLog
 from core.money import format_rials
 from core.queue import enqueue
 from core.sites import panel_url
 from core.sms.services import sms_queue
 from policies.models import Order
-from policies.services.events import sales_event_record
 from policies.services.orders import order_offer_hold, order_offer_release
 from referrals.geo import place_centre
 from referrals.models import Offer, Referral, ReferralEvent, ReferralSettings
@@ -297,10 +296,11 @@ def _offer_sms(*, agency: Agency, order: Order, offer: Offer) -> None:
 # comes while it holds the row is refused at once instead of queueing behind it, and any
 # that comes after it committed finds the state changed. The same statement marks the
 # offer accepted (only if still waiting and in time), withdraws the others, gives the order
-# to the agency (only while it is paid, unassigned and on offer: the conditions of
-# ``order_agency_assign``) and writes the referral's events of all of it; it returns the
-# rows it changed, so nothing is read again (decision 058). A loser's statement changes
-# nothing and writes nothing.
+# to the agency (only while it is paid, unassigned and on offer; this is the only place an
+# order on offer is given to an agency, decision 064) and writes the referral's events of
+# all of it; it returns the rows it changed, so nothing is read again (decision 058). A
+# loser's statement changes nothing and writes nothing. A winner then writes its audit rows
+# and sales-record row in one more statement, and the customer's SMS (decision 064).
 # The accepting agency's row is read FOR SHARE (as ``agency_require_active`` does): a
 # suspension being written is waited for and its status seen, and a suspension that comes
 # later waits for this acceptance to commit; only an active agency wins.
@@ -373,17 +373,50 @@ FROM (SELECT 1) AS one
 """  # noqa: S608 - no user text: the columns are the models', every value a parameter
 _DECIDE_FIGURES = 9
 
+# What a winner records besides the referral's events, in one statement of its own (a
+# loser's deciding statement stays as small as it was): the two audit rows audit_record
+# would write (the referral accepted, the order given to the agency) and the sales-record
+# row sales_event_record would write (decision 064).
+_RECORD_SQL = """
+WITH audited AS (
+    INSERT INTO core_auditlog
+        (actor_id, actor_label, action, target_type, target_id, agency_id, changes, created_at)
+    VALUES
+        (%(user)s, %(label)s, 'referral.accepted', %(referral_type)s, %(referral)s,
+            %(agency)s, %(accepted)s::jsonb, %(now)s),
+        (%(user)s, %(label)s, 'order.agency_assigned', %(order_type)s, %(order)s,
+            %(agency)s, %(assigned)s::jsonb, %(now)s)
+    RETURNING id
+)
+INSERT INTO policies_salesevent
+    (event, order_id, agency_id, actor_id, actor_label, user_agent, data, created_at)
+VALUES
+    ('agency_assigned', %(order)s::bigint, %(agency)s, %(user)s, %(label)s, '',
+        %(sales)s::jsonb, %(now)s)
+"""
+
+
+@cache
+def _field_converters(model: type[models.Model]) -> tuple[list[str], list[tuple[Any, list]]]:
+    """The attribute names of ``model``'s columns and each column's converters from database
+    values, looked up once per process (an acceptance builds three instances)."""
+    fields = model._meta.concrete_fields
+    return (
+        [field.attname for field in fields],
+        [(field, field.get_db_converters(connection)) for field in fields],
+    )
+
 
 def _from_row(model: type[ModelT], values: tuple | list) -> ModelT:
     """An instance of ``model`` from its columns as a statement returned them (in the order
     of ``_columns``), converted as a query would convert them."""
-    fields = model._meta.concrete_fields
+    names, converters = _field_converters(model)
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        for converter in field.get_db_converters(connection):
+    for (field, field_converters), value in zip(converters, values, strict=True):
+        for converter in field_converters:
             value = converter(value, field, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+    return model.from_db(connection.alias, names, converted)
 
 
 def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
@@ -425,40 +458,28 @@ def offer_accept(*, offer_id: int, agency: Agency, actor: Any) -> Offer:
         order = _from_row(Order, row[referral_end:])
         referral.order = order
         offer.referral, offer.agency = referral, agency
-        user = actor if user_id is not None else None
-        label = str(user) if user else "system"
-        AuditLog.objects.bulk_create(
-            [
-                AuditLog(
-                    actor=user,
-                    actor_label=label,
-                    action="referral.accepted",
-                    target_type=Referral._meta.label_lower,
-                    target_id=str(referral.pk),
-                    agency_id=agency.pk,
-                    changes={
-                        "state": [Referral.State.OPEN, Referral.State.ACCEPTED],
-                        "agency": [None, agency.pk],
-                    },
-                ),
-                # What order_agency_assign records when it gives an order to an agency.
-                AuditLog(
-                    actor=user,
-                    actor_label=label,
-                    action="order.agency_assigned",
-                    target_type=Order._meta.label_lower,
-                    target_id=str(order.pk),
-                    agency_id=agency.pk,
-                    changes={"agency": [None, agency.pk]},
-                ),
-            ]
-        )
-        sales_event_record(
-            event="agency_assigned",
-            order=order,
-            actor=actor,
-            data={"agency": agency.code, "offer": offer.pk},
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _RECORD_SQL,
+                {
+                    "user": user_id,
+                    "label": str(actor) if user_id is not None else "system",
+                    "referral_type": Referral._meta.label_lower,
+                    "referral": str(referral.pk),
+                    "order_type": Order._meta.label_lower,
+                    "order": str(order.pk),
+                    "agency": agency.pk,
+                    "accepted": json.dumps(
+                        {
+                            "state": [Referral.State.OPEN, Referral.State.ACCEPTED],
+                            "agency": [None, agency.pk],
+                        }
+                    ),
+                    "assigned": json.dumps({"agency": [None, agency.pk]}),
+                    "sales": json.dumps({"agency": agency.code, "offer": offer.pk}),
+                    "now": now,
+                },
+            )
         with translation.override("fa"):
             body = _("Your order %(number)s will be served by %(agency)s, phone %(phone)s.") % {
                 "number": to_persian_digits(order.number),

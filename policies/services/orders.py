@@ -541,30 +541,3 @@ def order_offer_release(*, order_id: int, reason: str) -> bool:
             data={"reason": reason},
         )
     return bool(released)
-
-
-def order_agency_assign(
-    *, order_id: int, agency: Any, actor: Any, data: dict | None = None
-) -> bool:
-    """Give an order that is being offered to the agency that accepted it: one conditional
-    update, so it can happen once only. Audited and kept in the sales record."""
-    assigned = Order.objects.filter(
-        pk=order_id, awaiting_agency=True, agency__isnull=True, state=Order.State.PAID
-    ).update(agency=agency, awaiting_agency=False, updated_at=timezone.now())
-    if not assigned:
-        return False
-    order = Order.objects.get(pk=order_id)
-    audit_record(
-        actor=actor,
-        action="order.agency_assigned",
-        target=order,
-        changes={"agency": (None, agency.pk)},
-        agency_id=agency.pk,
-    )
-    sales_event_record(
-        event="agency_assigned",
-        order=order,
-        actor=actor,
-        data={"agency": agency.code, **(data or {})},
-    )
-    return True

@@ -1,6 +1,7 @@
-"""The winner's acceptance is one deciding statement and three writes (decision 058): the
-statement also gives the order to the agency and writes the referral's events; the audit
-rows go in one insert; nothing is read again, and a loser's statement writes nothing."""
+"""The winner's acceptance is one deciding statement and two writes (decisions 058 and
+064): the statement also gives the order to the agency and writes the referral's events;
+the audit rows and the sales-record row go in one statement, then the customer's SMS;
+nothing is read again, and a loser's statement writes nothing."""
 
 from __future__ import annotations
 
@@ -34,16 +35,20 @@ def _writes(queries) -> list[str]:
     ]
 
 
-def test_the_winner_decides_assigns_and_records_in_four_statements(offered, paid_order):
+def test_the_winner_decides_assigns_and_records_in_three_statements(offered, paid_order):
     referral, first, second = offered
     offer = referral.offers.get(agency=second)
     actor = owner(second)
     with CaptureQueriesContext(connection) as captured:
         accepted = offer_accept(offer_id=offer.pk, agency=second, actor=actor)
-    # The deciding statement, the two audit rows, the sales-record row, the customer's SMS.
-    assert _writes(captured.captured_queries) == ["WITH", "INSERT", "INSERT", "INSERT"]
-    deciding = next(q["sql"] for q in captured.captured_queries if "WITH" in q["sql"][:10])
+    # The deciding statement; the two audit rows with the sales-record row; the SMS.
+    assert _writes(captured.captured_queries) == ["WITH", "WITH", "INSERT"]
+    deciding, recording = (
+        q["sql"] for q in captured.captured_queries if q["sql"].lstrip().startswith("WITH")
+    )
     assert "UPDATE policies_order" in deciding and "INSERT INTO referrals_referralevent" in deciding
+    assert "INSERT INTO core_auditlog" in recording
+    assert "INSERT INTO policies_salesevent" in recording
 
     # The returned offer carries its referral and order as they are now: no query to read them.
     with CaptureQueriesContext(connection) as reading:
@@ -100,18 +105,43 @@ def test_the_events_and_audit_rows_are_complete(offered, paid_order):
     sales = SalesEvent.objects.get(order=paid_order, event="agency_assigned")
     assert sales.agency_id == second.pk and sales.actor == actor
     assert sales.data == {"agency": second.code, "offer": offer.pk}
+    assert (assigned_row.actor, assigned_row.actor_label) == (actor, str(actor))
+    assert sales.actor_label == str(actor) and sales.quote_id is None
+    assert (sales.ip_address, sales.user_agent) == (None, "")
+    assert accepted_row.ip_address is None
+    assert accepted_row.created_at == assigned_row.created_at == sales.created_at
+    assert sales.created_at == offer.answered_at
+
+
+def test_an_acceptance_without_a_person_is_recorded_as_the_system(offered, paid_order):
+    referral, _first, second = offered
+    offer_accept(offer_id=referral.offers.get(agency=second).pk, agency=second, actor=None)
+    rows = AuditLog.objects.filter(action__in=["referral.accepted", "order.agency_assigned"])
+    assert sorted(rows.values_list("actor_id", "actor_label")) == [(None, "system")] * 2
+    sales = SalesEvent.objects.get(order=paid_order, event="agency_assigned")
+    assert (sales.actor_id, sales.actor_label) == (None, "system")
 
 
 def test_a_loser_changes_and_writes_nothing(offered, paid_order):
     referral, first, second = offered
     offer_accept(offer_id=referral.offers.get(agency=first).pk, agency=first, actor=None)
-    counts = (ReferralEvent.objects.count(), AuditLog.objects.count(), SmsMessage.objects.count())
+    counts = (
+        ReferralEvent.objects.count(),
+        AuditLog.objects.count(),
+        SmsMessage.objects.count(),
+        SalesEvent.objects.count(),
+    )
     late = referral.offers.get(agency=second)
     with CaptureQueriesContext(connection) as captured, pytest.raises(OfferGone) as refused:
         offer_accept(offer_id=late.pk, agency=second, actor=None)
     assert refused.value.code == "taken"
     assert _writes(captured.captured_queries) == ["WITH"]
-    after = (ReferralEvent.objects.count(), AuditLog.objects.count(), SmsMessage.objects.count())
+    after = (
+        ReferralEvent.objects.count(),
+        AuditLog.objects.count(),
+        SmsMessage.objects.count(),
+        SalesEvent.objects.count(),
+    )
     assert after == counts
 
 
