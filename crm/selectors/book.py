@@ -194,10 +194,11 @@ def book_page(policies: QuerySet[BookPolicy], *, cursor: str | None, size: int) 
     return BookPage(rows=rows, next_cursor=next_cursor, first=after is None)
 
 
-def book_count(policies: QuerySet[BookPolicy], *, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """How many rows ``policies`` holds, counted up to ``cap``: ``(count, more)`` where
-    ``more`` says there are more than ``cap`` (then ``count`` is ``cap``). One query that
-    reads at most ``cap + 1`` index entries."""
+def book_count(policies: QuerySet[BookPolicy], *, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows ``policies`` holds, counted up to ``cap`` (:data:`COUNT_CAP`):
+    ``(count, more)`` where ``more`` says there are more than ``cap`` (then ``count`` is
+    ``cap``). One query that reads at most ``cap + 1`` index entries."""
+    cap = COUNT_CAP if cap is None else cap
     counted = policies.order_by().values("pk")[: cap + 1].count()
     return min(counted, cap), counted > cap
 
