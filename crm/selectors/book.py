@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.text import normalize_identifier, search_filter, search_key
@@ -119,8 +119,16 @@ def book_list(
     if expires_to:
         policies = policies.filter(end_date__lte=expires_to)
     if query:
+        # The policies of that number and those of the customers found, each by its index
+        # (one OR over both would read the whole book).
         number = normalize_identifier(query)
-        policies = policies.filter(Q(number=number) | Q(customer__in=_customers_matching(query)))
+        by_number = BookPolicy.objects.filter(number=number).order_by().values("pk")
+        by_customer = (
+            BookPolicy.objects.filter(customer__in=_customers_matching(query))
+            .order_by()
+            .values("pk")
+        )
+        policies = policies.filter(pk__in=by_number.union(by_customer, all=True))
     return policies.order_by("end_date", "-id")
 
 
@@ -185,7 +193,8 @@ def book_page(policies: QuerySet[BookPolicy], *, cursor: str | None, size: int) 
     ids = limited[0].union(*limited[1:], all=True) if len(limited) > 1 else limited[0]
     found = sorted(ids, key=lambda key: _list_order(*key))[: size + 1]
     shown = [pk for _end, pk in found[:size]]
-    by_id = policies.in_bulk(shown) if shown else {}
+    # The rows by their ids alone: the filters were applied once, to the ids.
+    by_id = BookPolicy.objects.select_related("customer").in_bulk(shown) if shown else {}
     rows = [by_id[pk] for pk in shown if pk in by_id]
     next_cursor = None
     if len(found) > size:
@@ -204,7 +213,13 @@ def book_count(policies: QuerySet[BookPolicy], *, cap: int | None = None) -> tup
 
 
 def _customers_matching(query: str) -> Any:
-    return Customer.objects.filter(search_filter(query, "search_key")).values("pk")
+    # A merged customer's policies moved to the one kept (crm.services.merge): only live
+    # customers hold any, and the name search's index covers them alone.
+    return (
+        Customer.objects.filter(search_filter(query, "search_key"), merged_into__isnull=True)
+        .order_by()
+        .values("pk")
+    )
 
 
 def customer_book(*, customer: Any) -> QuerySet[BookPolicy]:
