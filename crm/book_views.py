@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +22,7 @@ from crm.book_forms import (
     OtherPolicyForm,
 )
 from crm.models import BookPolicy, CrmSettings, Customer
-from crm.selectors.book import book_list, book_policy_get, free_fields
+from crm.selectors.book import book_count, book_list, book_page, book_policy_get, free_fields
 from crm.services.book import (
     LEDGER_UPDATABLE,
     book_free_fields_name,
@@ -60,8 +59,12 @@ def book_list_view(request) -> HttpResponse:
             "expires_from": data["expires_from"],
             "expires_to": data["expires_to"],
         }
-    page = Paginator(book_list(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v])
+    # Pages after the last row shown, and a count that stops at a cap: the book holds
+    # hundreds of thousands of policies.
+    policies = book_list(**filters)
+    page = book_page(policies, cursor=request.GET.get("after"), size=PAGE_SIZE)
+    count, more = book_count(policies)
+    query = urlencode([(k, v) for k, v in request.GET.items() if k not in ("page", "after") and v])
     return render(
         request,
         "crm/book/list.html",
@@ -69,6 +72,8 @@ def book_list_view(request) -> HttpResponse:
             "agency": request.agency,
             "form": form,
             "page": page,
+            "count": count,
+            "more": more,
             "query": query,
             "line_names": dict(lines),
             "insurers": dict(form.fields["insurer"].choices),  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@ orders waiting for issuance, per day (commissions are settlement's)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Sum
@@ -16,22 +17,22 @@ from tenants.panel.dashboard import Card, Chart, Period, register
 
 
 def sales_figures(agency: Any, period: Period) -> list[Card | Chart]:
-    policies = Policy.objects.filter(
-        agency=agency, issued_at__gte=period.start, issued_at__lt=period.end
-    )
-    totals = policies.aggregate(n=Count("id"), total=Sum("premium"))
+    # One read of the period's policies (from the index policy_agency_issued alone): the
+    # days' figures, whose sums are the period's.
     per_day = list(
-        policies.annotate(day=TruncDate("issued_at", tzinfo=tehran()))
+        Policy.objects.filter(agency=agency, issued_at__gte=period.start, issued_at__lt=period.end)
+        .annotate(day=TruncDate("issued_at", tzinfo=tehran()))
         .values("day")
-        .annotate(n=Count("id"), total=Sum("premium"))
+        .annotate(n=Count("*"), total=Sum("premium"))
         .values_list("day", "n", "total")
     )
     waiting = Order.objects.filter(agency=agency, state=Order.State.PAID).count()
     sold = {day: n for day, n, _premium in per_day}
     premium = {day: int(total) for day, _n, total in per_day}
+    total_premium = sum((total for _day, _n, total in per_day), Decimal(0))
     return [
-        Card("policies_sold", _("Policies sold"), str(totals["n"])),
-        Card("premium", _("Premium (rials)"), format_rials(totals["total"] or 0)),
+        Card("policies_sold", _("Policies sold"), str(sum(sold.values()))),
+        Card("premium", _("Premium (rials)"), format_rials(total_premium)),
         Card("awaiting_issue", _("Paid, waiting for issuance"), str(waiting)),
         Chart(
             "sales_per_day",

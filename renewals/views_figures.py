@@ -26,7 +26,7 @@ from renewals.forms_figures import (
     ServiceStaffForm,
 )
 from renewals.models import ServiceStaff
-from renewals.selectors.figures import points_report, retention
+from renewals.selectors.figures import GROUPS, points_report, retention
 from renewals.services.clock import today as tehran_today
 from renewals.services.settings import (
     SETTINGS_FIELDS,
@@ -59,8 +59,15 @@ def retention_view(request: HttpRequest) -> HttpResponse:
     form = RetentionForm(request.GET or None, today=today)
     months = form.months()
     group = form.group_chosen()
-    report = retention(months=months, today=today, user_id=_only_user(request))
-    if request.GET.get("format") == "xlsx":
+    # The page shows one grouping: only it is computed; the file has them all.
+    xlsx = request.GET.get("format") == "xlsx"
+    report = retention(
+        months=months,
+        today=today,
+        user_id=_only_user(request),
+        groups=GROUPS if xlsx else (group,),
+    )
+    if xlsx:
         return exports.xlsx_response(
             exports.retention_xlsx(report), f"renewal-retention-{_file_day()}.xlsx"
         )

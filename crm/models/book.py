@@ -151,6 +151,27 @@ class BookPolicy(models.Model):
                 fields=["end_date"], condition=Q(state="active"), name="crm_book_active_expiry"
             ),
             models.Index(fields=["state", "end_date"], name="crm_book_state_expiry"),
+            # The book's list (soonest expiry first, its keyset pages) and the policies due in
+            # a period with what retention counts of them, read from the index alone.
+            models.Index(
+                fields=["end_date", "-id"],
+                include=[
+                    "state",
+                    "state_changed_at",
+                    "renewed_by",
+                    "line_code",
+                    "customer",
+                    "premium",
+                    "commission",
+                ],
+                name="crm_book_expiry_covering",
+            ),
+            # The SMS preview's sample: the newest policy in force.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(state="active"),
+                name="crm_book_active_recent",
+            ),
             models.Index(fields=["line_code", "start_date"], name="crm_book_line_start"),
             models.Index(fields=["number"], name="crm_book_number"),
         ]

@@ -7,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.core import signing
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.text import normalize_identifier, search_filter, search_key
@@ -118,13 +119,107 @@ def book_list(
     if expires_to:
         policies = policies.filter(end_date__lte=expires_to)
     if query:
+        # The policies of that number and those of the customers found, each by its index
+        # (one OR over both would read the whole book).
         number = normalize_identifier(query)
-        policies = policies.filter(Q(number=number) | Q(customer__in=_customers_matching(query)))
+        by_number = BookPolicy.objects.filter(number=number).order_by().values("pk")
+        by_customer = (
+            BookPolicy.objects.filter(customer__in=_customers_matching(query))
+            .order_by()
+            .values("pk")
+        )
+        policies = policies.filter(pk__in=by_number.union(by_customer, all=True))
     return policies.order_by("end_date", "-id")
 
 
+# The list's pager (issue of scale): pages after the last row shown (keyset), never an offset,
+# and a count that stops at a cap (a book holds hundreds of thousands of policies).
+COUNT_CAP = 10_000
+_CURSOR_SALT = "crm.book.page"
+
+
+@dataclass
+class BookPage:
+    """A page of :func:`book_list`: its rows, the cursor of the next page (None on the last)
+    and whether it is the first."""
+
+    rows: list[BookPolicy]
+    next_cursor: str | None
+    first: bool
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+
+def _after(cursor: str | None) -> tuple[dt.date | None, int] | None:
+    """The (expiry, id) of the last row shown, or None (first page) for a bad cursor."""
+    if not cursor:
+        return None
+    try:
+        end, pk = signing.loads(cursor, salt=_CURSOR_SALT)
+        return (dt.date.fromisoformat(end) if end is not None else None), int(pk)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+
+
+def _list_order(end: dt.date | None, pk: int) -> tuple[bool, dt.date, int]:
+    """:func:`book_list`'s order (expiry soonest first, none last, then newest id)."""
+    return (end is None, end or dt.date.min, -pk)
+
+
+def book_page(policies: QuerySet[BookPolicy], *, cursor: str | None, size: int) -> BookPage:
+    """``size`` rows of ``policies`` (a :func:`book_list`) after ``cursor``, ids first: two
+    queries whatever the page (the page's ids, then its rows with their customers). After a
+    row of expiry E and id I come the rest of E (ids below I), the later expiries, then the
+    policies without one: three parts, each an ordered range of the index
+    ``crm_book_expiry_covering`` that stops after ``size + 1`` rows, so a deep page costs
+    what the first costs."""
+    after = _after(cursor)
+    keys = policies.values_list("end_date", "pk")
+    if after is None:
+        parts = [keys]
+    else:
+        end, pk = after
+        if end is None:
+            parts = [keys.filter(end_date__isnull=True, pk__lt=pk)]
+        else:
+            parts = [
+                keys.filter(end_date=end, pk__lt=pk),
+                keys.filter(end_date__gt=end),
+                keys.filter(end_date__isnull=True),
+            ]
+    limited = [part[: size + 1] for part in parts]
+    ids = limited[0].union(*limited[1:], all=True) if len(limited) > 1 else limited[0]
+    found = sorted(ids, key=lambda key: _list_order(*key))[: size + 1]
+    shown = [pk for _end, pk in found[:size]]
+    # The rows by their ids alone: the filters were applied once, to the ids.
+    by_id = BookPolicy.objects.select_related("customer").in_bulk(shown) if shown else {}
+    rows = [by_id[pk] for pk in shown if pk in by_id]
+    next_cursor = None
+    if len(found) > size:
+        end, pk = found[size - 1]
+        next_cursor = signing.dumps([end.isoformat() if end else None, pk], salt=_CURSOR_SALT)
+    return BookPage(rows=rows, next_cursor=next_cursor, first=after is None)
+
+
+def book_count(policies: QuerySet[BookPolicy], *, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows ``policies`` holds, counted up to ``cap`` (:data:`COUNT_CAP`):
+    ``(count, more)`` where ``more`` says there are more than ``cap`` (then ``count`` is
+    ``cap``). One query that reads at most ``cap + 1`` index entries."""
+    cap = COUNT_CAP if cap is None else cap
+    counted = policies.order_by().values("pk")[: cap + 1].count()
+    return min(counted, cap), counted > cap
+
+
 def _customers_matching(query: str) -> Any:
-    return Customer.objects.filter(search_filter(query, "search_key")).values("pk")
+    # A merged customer's policies moved to the one kept (crm.services.merge): only live
+    # customers hold any, and the name search's index covers them alone.
+    return (
+        Customer.objects.filter(search_filter(query, "search_key"), merged_into__isnull=True)
+        .order_by()
+        .values("pk")
+    )
 
 
 def customer_book(*, customer: Any) -> QuerySet[BookPolicy]:

@@ -160,15 +160,24 @@ class Retention:
 
 _RETENTION_SQL = """
 WITH due AS (
-    SELECT b.id, b.line_code, c.region_id, b.end_date,
+    -- Read from the index crm_book_expiry_covering alone (its included columns).
+    SELECT b.id, b.line_code, {region} AS region_id, b.end_date,
            COALESCE(b.premium, 0) AS premium, COALESCE(b.commission, 0) AS commission,
            (b.renewed_by_id IS NOT NULL OR b.state = 'renewed') AS renewed,
            b.renewed_by_id
     FROM {book} AS b
-    JOIN {customer} AS c ON c.id = b.customer_id
+    {customer_join}
     WHERE b.state = ANY(%s) AND b.end_date BETWEEN %s AND %s
       AND NOT (b.state = 'cancelled' AND (b.state_changed_at IS NULL
                OR (b.state_changed_at AT TIME ZONE %s)::date <= b.end_date))
+),
+renewals AS (
+    -- The new policies of the due ones renewed in the book: a few index reads each, never
+    -- the whole book.
+    SELECT r.id, n.premium, n.commission
+    FROM {book} AS r
+    JOIN {book} AS n ON n.id = r.renewed_by_id
+    WHERE r.renewed_by_id IS NOT NULL AND r.end_date BETWEEN %s AND %s
 ),
 items AS (
     -- The items carry their policy's expiry date (decision 041): read by its index.
@@ -197,7 +206,7 @@ fated AS (
                 ELSE 'open' END AS fate
     FROM due AS d
     LEFT JOIN items AS i ON i.book_policy_id = d.id
-    LEFT JOIN {book} AS n ON n.id = d.renewed_by_id
+    LEFT JOIN renewals AS n ON n.id = d.id
     JOIN (VALUES {months}) AS m (idx, first_day, last_day)
       ON d.end_date BETWEEN m.first_day AND m.last_day
     {only}
@@ -208,8 +217,8 @@ priced AS (
            COALESCE(book_new_commission, item_new_commission, 0) AS new_commission
     FROM fated
 )
-SELECT GROUPING(staff_id, line_code, region_id, month) AS bits,
-       staff_id, line_code, region_id, month,
+SELECT {grouped},
+       {columns},
        COUNT(*) AS due,
        COUNT(*) FILTER (WHERE fate = 'renewed') AS renewed,
        COUNT(*) FILTER (WHERE fate = 'elsewhere') AS elsewhere,
@@ -223,8 +232,17 @@ SELECT GROUPING(staff_id, line_code, region_id, month) AS bits,
        COALESCE(SUM(commission) FILTER (WHERE fate = 'renewed'), 0) AS renewed_commission,
        COALESCE(SUM(new_commission) FILTER (WHERE fate = 'renewed'), 0) AS new_commission
 FROM priced
-GROUP BY GROUPING SETS ((staff_id), (line_code), (region_id), (month), ())
+GROUP BY GROUPING SETS ({sets}())
 """
+
+# The statement's column of each grouping.
+_GROUP_COLUMNS = {STAFF: "staff_id", LINE: "line_code", REGION: "region_id", MONTH: "month"}
+_NULL_COLUMNS = {
+    STAFF: "NULL::bigint",
+    LINE: "NULL::varchar",
+    REGION: "NULL::bigint",
+    MONTH: "NULL::integer",
+}
 
 _FIGURES = (
     "due",
@@ -249,23 +267,51 @@ def lapse_before(today: dt.date) -> dt.date:
 
 
 def retention_raw(
-    *, months: list[Month], today: dt.date, user_id: int | None = None
+    *,
+    months: list[Month],
+    today: dt.date,
+    user_id: int | None = None,
+    groups: Iterable[str] = GROUPS,
 ) -> list[tuple[Any, ...]]:
-    """The statement's rows (bits, staff, line, region, month, figures…): one query."""
+    """The statement's rows (bits, staff, line, region, month, figures…) of ``groups`` and
+    the total: one query. A grouping not asked for is not computed (the customers, read
+    only for their region, are not joined without it); its column is NULL and its bit set,
+    so the rows read as those of every grouping do."""
     first, last = months[0].first, months[-1].last
+    wanted = [group for group in GROUPS if group in set(groups)]
     values = ", ".join("(%s, %s::date, %s::date)" for _month in months)
+    # GROUPING's bits (staff, line, region, month from the highest): 1 for a column not
+    # grouped by the row, always 1 for a grouping not asked for.
+    bits = " + ".join(
+        f"GROUPING({_GROUP_COLUMNS[group]}) * {1 << (3 - GROUPS.index(group))}"
+        if group in wanted
+        else str(1 << (3 - GROUPS.index(group)))
+        for group in GROUPS
+    )
     sql = _RETENTION_SQL.format(
         book=BookPolicy._meta.db_table,
-        customer=Customer._meta.db_table,
         item=WorkItem._meta.db_table,
+        region="c.region_id" if REGION in wanted else "NULL::bigint",
+        customer_join=(
+            f"JOIN {Customer._meta.db_table} AS c ON c.id = b.customer_id"
+            if REGION in wanted
+            else ""
+        ),
         months=values,
         only="WHERE i.staff_id = %s" if user_id is not None else "",
+        grouped=f"({bits}) AS bits",
+        columns=", ".join(
+            _GROUP_COLUMNS[group] if group in wanted else _NULL_COLUMNS[group] for group in GROUPS
+        ),
+        sets="".join(f"({_GROUP_COLUMNS[group]}), " for group in wanted),
     )
     params: list[Any] = [
         [state for state, _label in BookPolicy.State.choices],
         first,
         last,
         str(tehran()),
+        first,
+        last,
         first,
         last,
         lapse_before(today),
@@ -364,13 +410,18 @@ def _region_names(ids: Iterable[int | None]) -> dict[int, str]:
 
 
 def retention(
-    *, months: list[Month], today: dt.date | None = None, user_id: int | None = None
+    *,
+    months: list[Month],
+    today: dt.date | None = None,
+    user_id: int | None = None,
+    groups: Iterable[str] = GROUPS,
 ) -> Retention:
-    """The retention of ``months`` (in the agency's schema), every grouping and the total;
-    ``user_id`` keeps only that staff member's policies. Five queries whatever the book:
-    its memory setting and the figures, then the names of the staff, lines and regions shown."""
+    """The retention of ``months`` (in the agency's schema), the rows of ``groups`` (every
+    grouping unless told) and the total; ``user_id`` keeps only that staff member's
+    policies. Five queries whatever the book: its memory setting and the figures, then the
+    names of the staff, lines and regions shown."""
     today = today or tehran_today()
-    raw = retention_raw(months=months, today=today, user_id=user_id)
+    raw = retention_raw(months=months, today=today, user_id=user_id, groups=groups)
     by_group: dict[str, list[tuple[Any, RetentionRow]]] = {group: [] for group in GROUPS}
     result = Retention(months=months, today=today)
     staff = user_names(row[1] for row in raw if row[0] == _GROUPING_BITS[STAFF])
