@@ -18,9 +18,7 @@ from tests.crm.conftest import inside
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 7, 14)
-SELECTION = Selection(
-    today=TODAY, first=dt.date(2026, 6, 22), last=dt.date(2026, 7, 22), days=30
-)
+SELECTION = Selection(today=TODAY, first=dt.date(2026, 6, 22), last=dt.date(2026, 7, 22), days=30)
 INDEX_OF = {
     "loyal": "crm_standing_loyal",
     "unhappy": "crm_standing_unhappy",
