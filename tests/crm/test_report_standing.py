@@ -173,3 +173,25 @@ def test_the_rebuild_repairs_and_a_second_run_changes_nothing(agency):
         with connection.cursor() as cursor:
             cursor.execute("SELECT crm_standing_rebuild()")
         assert _kept() == before
+
+
+def test_keyset_pages_walk_the_whole_ranking_in_order_with_ties_and_empty_dates(agency):
+    from crm.reporting.paging import listing_page
+    from crm.selectors.reports import loyal_customers
+
+    with inside(agency):
+        for index in range(7):
+            person = customer(last_name=f"م{index}")
+            if index % 3:  # some with a book (renewals and a first start), others none
+                renewed_pair(person, end=dt.date(2024 + index % 2, 1, 1))
+        listing = loyal_customers(today=dt.date(2026, 7, 14), min_renewals=0)
+        every = [row["id"] for row in listing.all()]
+        walked, cursor = [], None
+        while True:
+            page = listing_page(listing, cursor=cursor, size=2)
+            walked += [row["id"] for row in page.rows]
+            assert page.count == len(every) and not page.more
+            if not page.has_next:
+                break
+            cursor = page.next_cursor
+        assert walked == every and len(every) == 7
