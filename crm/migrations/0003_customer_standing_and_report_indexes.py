@@ -224,6 +224,16 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddIndex(
+            model_name="bookpolicy",
+            index=models.Index(
+                condition=models.Q(
+                    ("renewed_by__isnull", False), ("state", "renewed"), _connector="OR"
+                ),
+                fields=["end_date", "id"],
+                name="crm_book_report_renewed",
+            ),
+        ),
+        migrations.AddIndex(
             model_name="customer",
             index=models.Index(fields=["id"], include=("region",), name="crm_customer_region"),
         ),

@@ -168,6 +168,11 @@ class BookPolicy(models.Model):
                 name="crm_book_report_unrenewed",
             ),
             models.Index(
+                fields=["end_date", "id"],
+                condition=Q(renewed_by__isnull=False) | Q(state="renewed"),
+                name="crm_book_report_renewed",
+            ),
+            models.Index(
                 fields=["start_date"],
                 include=["customer", "line_code", "premium"],
                 condition=Q(origin="ledger") & ~Q(state="cancelled"),

@@ -25,6 +25,7 @@ INDEX_OF = {
     "not-expired": "crm_book_report_active",
     "other-insurers": "crm_book_report_active",
     "not-renewed": "crm_book_report_unrenewed",
+    "renewed": "crm_book_report_renewed",
 }
 
 
