@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.test import Client
 
 from benchmarks._agencies import create_one, warm_pool
-from benchmarks._crm_fill import crm_fill
+from benchmarks._crm_fill import crm_fill, crm_vacuum_at_rest
 from benchmarks._pages import pages_of
 from benchmarks._report import Report, ms
 
@@ -246,6 +246,7 @@ def _generate() -> World:
     if crm_customers < CRM_CUSTOMERS:
         crm = crm_fill(big.schema_name, customers=CRM_CUSTOMERS, policies=CRM_CUSTOMERS * 3 // 2)
         crm_customers, crm_book = crm.customers, crm.book
+    crm_vacuum_at_rest(big.schema_name)
     return World(
         big=big,
         owner=owner,
