@@ -33,10 +33,17 @@ class ReportPage:
         return self.next_cursor is not None
 
 
+def _plain(value: Any) -> Any:
+    """A key as JSON: dates as ISO text, a Decimal score as text, numbers and text as they are."""
+    if value is None or isinstance(value, int | str):
+        return value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
 def _encode(values: tuple[Any, ...]) -> str:
-    plain = [
-        value.isoformat() if isinstance(value, dt.date | dt.datetime) else value for value in values
-    ]
+    plain = [_plain(value) for value in values]
     return signing.dumps(plain, salt=_SALT)
 
 

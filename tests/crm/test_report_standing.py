@@ -195,3 +195,28 @@ def test_keyset_pages_walk_the_whole_ranking_in_order_with_ties_and_empty_dates(
                 break
             cursor = page.next_cursor
         assert walked == every and len(every) == 7
+
+
+def test_keyset_pages_of_the_ranking_by_score(agency):
+    from crm.models import CustomerRank
+    from crm.reporting.paging import listing_page
+    from crm.selectors.reports import ranked_customers
+
+    with inside(agency):
+        for index, score in enumerate(("12.5000", "90.1250", "12.5000", "3.0000")):
+            CustomerRank.objects.create(
+                customer=customer(last_name=f"ر{index}"),
+                score=Decimal(score),
+                band="B",
+                computed_at=timezone.now(),
+            )
+        listing = ranked_customers()
+        every = [row["customer__id"] for row in listing.all()]
+        walked, cursor = [], None
+        while True:
+            page = listing_page(listing, cursor=cursor, size=1)
+            walked += [row["customer__id"] for row in page.rows]
+            if not page.has_next:
+                break
+            cursor = page.next_cursor
+        assert walked == every and len(every) == 4
