@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.test import Client
 
 from benchmarks._agencies import create_one, warm_pool
-from benchmarks._crm_fill import crm_fill
+from benchmarks._crm_fill import crm_fill, crm_vacuum_at_rest
 from benchmarks._pages import pages_of
 from benchmarks._report import Report, ms
 
@@ -255,6 +255,7 @@ def _generate() -> World:
             _analyze("crm_bookpolicy", "crm_customer")
     finally:
         connection.set_schema_to_public()  # type: ignore[attr-defined]
+    crm_vacuum_at_rest(big.schema_name)
     return World(
         big=big,
         owner=owner,

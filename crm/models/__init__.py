@@ -15,6 +15,7 @@ from crm.models.directory import CrmSettings, CustomerGroup, Marketer, Region
 from crm.models.money import Instrument
 from crm.models.ranking import CustomerRank, RankingWeights
 from crm.models.selling import PanelSale
+from crm.models.standing import CustomerStanding
 from crm.models.work import Activity, Attachment, Case
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "CustomerPhone",
     "CustomerRank",
     "CustomerRelation",
+    "CustomerStanding",
     "Gift",
     "Instrument",
     "Marketer",

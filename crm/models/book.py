@@ -174,6 +174,31 @@ class BookPolicy(models.Model):
             ),
             models.Index(fields=["line_code", "start_date"], name="crm_book_line_start"),
             models.Index(fields=["number"], name="crm_book_number"),
+            # The CRM's reports (decision 062): each list's filter and order, the page's ids
+            # read from the index alone.
+            models.Index(
+                fields=["end_date", "id"],
+                include=["origin"],
+                condition=Q(state="active"),
+                name="crm_book_report_active",
+            ),
+            models.Index(
+                fields=["end_date", "id"],
+                include=["origin", "insurer_code", "insurer_name", "line_code"],
+                condition=Q(renewed_by__isnull=True, state__in=["active", "expired"]),
+                name="crm_book_report_unrenewed",
+            ),
+            models.Index(
+                fields=["end_date", "id"],
+                condition=Q(renewed_by__isnull=False) | Q(state="renewed"),
+                name="crm_book_report_renewed",
+            ),
+            models.Index(
+                fields=["start_date"],
+                include=["customer", "line_code", "premium"],
+                condition=Q(origin="ledger") & ~Q(state="cancelled"),
+                name="crm_book_report_sales",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -196,6 +196,8 @@ class Customer(models.Model):
                 name="crm_customer_birthday",
             ),
             models.Index(fields=["mobile"], name="crm_customer_mobile"),
+            # Sales per region (decision 062): a customer's region read from the index alone.
+            models.Index(fields=["id"], include=["region"], name="crm_customer_region"),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
@@ -25,6 +26,7 @@ from crm.reporting.cells import (
 )
 from crm.reporting.forms import Selection
 from crm.selectors import reports as selectors
+from crm.selectors.reports import Listing
 
 PERIOD = ("date_from", "date_to")
 BATCH = 2000
@@ -37,8 +39,11 @@ class Report:
     description: str | Promise
     filters: tuple[str, ...]
     columns: tuple[Col, ...]
-    query: Callable[[Selection], QuerySet[Any]]
     cells: Callable[[dict[str, Any], Labels], list[Any]]
+    # The report as a ``Listing`` (paged by keys, decision 062), or ``query_whole`` for a report
+    # of few rows read whole (the totals per region).
+    listing: Callable[[Selection], Listing] | None = None
+    query_whole: Callable[[Selection], QuerySet[Any]] | None = None
     # The first ``grouped`` cells name the group a row belongs to (shown as headings).
     grouped: int = 0
     default_days: int = 30
@@ -46,6 +51,14 @@ class Report:
     audience: bool = True
     # Where a row's customer is (its audience of bulk SMS).
     customer_key: str = "customer_id"
+
+    def query(self, selection: Selection) -> QuerySet[Any]:
+        """Every row of the report, in its order (exports and audiences)."""
+        if self.listing is not None:
+            return self.listing(selection).all()
+        if self.query_whole is None:
+            raise ImproperlyConfigured(f"Report {self.key} has neither a listing nor a query.")
+        return self.query_whole(selection)
 
     @property
     def shown_columns(self) -> tuple[Col, ...]:
@@ -70,7 +83,7 @@ class Report:
             yield from self.present(batch, labels)
 
 
-def _period(query: Callable[..., QuerySet[Any]]) -> Callable[[Selection], QuerySet[Any]]:
+def _period(query: Callable[..., Listing]) -> Callable[[Selection], Listing]:
     return lambda s: query(first=s.first, last=s.last, today=s.today)
 
 
@@ -93,7 +106,7 @@ REPORTS: dict[str, Report] = {
                 Col(gettext_lazy("Premium (rials)"), RIALS),
                 Col(gettext_lazy("Rank")),
             ),
-            query=lambda s: selectors.loyal_customers(
+            listing=lambda s: selectors.loyal_customers(
                 today=s.today, min_renewals=s.min_renewals, min_years=s.min_years
             ),
             cells=cells.loyal_cells,
@@ -115,7 +128,7 @@ REPORTS: dict[str, Report] = {
                 Col(gettext_lazy("Subject of the last complaint")),
                 Col(gettext_lazy("Displeased with gifts"), COUNT),
             ),
-            query=lambda s: selectors.unhappy_customers(),
+            listing=lambda s: selectors.unhappy_customers(),
             cells=cells.unhappy_cells,
             lines_key=None,
             customer_key="id",
@@ -136,7 +149,7 @@ REPORTS: dict[str, Report] = {
                 Col(gettext_lazy("Loss ratio"), DECIMAL),
                 Col(gettext_lazy("Bounced cheques"), COUNT),
             ),
-            query=lambda s: selectors.ranked_customers(band=s.band),
+            listing=lambda s: selectors.ranked_customers(band=s.band),
             cells=cells.ranked_cells,
             lines_key=None,
         ),
@@ -146,7 +159,7 @@ REPORTS: dict[str, Report] = {
             description=gettext_lazy("Policies in force whose expiry date falls in the period."),
             filters=PERIOD,
             columns=POLICY_COLUMNS,
-            query=_period(selectors.policies_not_expired),
+            listing=_period(selectors.policies_not_expired),
             cells=cells.policy_cells,
         ),
         Report(
@@ -157,7 +170,7 @@ REPORTS: dict[str, Report] = {
             ),
             filters=PERIOD,
             columns=POLICY_COLUMNS,
-            query=_period(selectors.policies_not_renewed),
+            listing=_period(selectors.policies_not_renewed),
             cells=cells.policy_cells,
         ),
         Report(
@@ -166,7 +179,7 @@ REPORTS: dict[str, Report] = {
             description=gettext_lazy("Policies whose expiry date falls in the period, renewed."),
             filters=PERIOD,
             columns=(*POLICY_COLUMNS, Col(gettext_lazy("Renewed by policy"), DIGITS)),
-            query=_period(selectors.policies_renewed),
+            listing=_period(selectors.policies_renewed),
             cells=cells.renewed_cells,
         ),
         Report(
@@ -175,7 +188,7 @@ REPORTS: dict[str, Report] = {
             description=gettext_lazy("Policies cancelled in the period."),
             filters=PERIOD,
             columns=(*POLICY_COLUMNS[:-1], Col(gettext_lazy("Cancelled on"), DATE)),
-            query=_period(selectors.policies_cancelled),
+            listing=_period(selectors.policies_cancelled),
             cells=cells.cancelled_cells,
         ),
         Report(
@@ -193,7 +206,7 @@ REPORTS: dict[str, Report] = {
                 Col(gettext_lazy("Customers"), COUNT),
                 Col(gettext_lazy("Premium (rials)"), RIALS),
             ),
-            query=lambda s: selectors.best_selling_lines(
+            query_whole=lambda s: selectors.best_selling_lines(
                 first=s.first, last=s.last, region_id=s.region_id
             ),
             cells=cells.lines_cells,
@@ -215,7 +228,7 @@ REPORTS: dict[str, Report] = {
                 Col(gettext_lazy("Expiry date"), DATE),
                 Col(gettext_lazy("Days left"), COUNT),
             ),
-            query=lambda s: selectors.other_insurers_expiring(today=s.today, days=s.days),
+            listing=lambda s: selectors.other_insurers_expiring(today=s.today, days=s.days),
             cells=cells.other_expiring_cells,
         ),
         Report(
@@ -238,7 +251,7 @@ REPORTS: dict[str, Report] = {
                 Col(gettext_lazy("Expiry date"), DATE),
                 Col(gettext_lazy("Notes")),
             ),
-            query=lambda s: selectors.unrenewed_since_expiry(today=s.today, days=s.days),
+            listing=lambda s: selectors.unrenewed_since_expiry(today=s.today, days=s.days),
             cells=cells.unrenewed_cells,
             grouped=2,
             default_days=5,

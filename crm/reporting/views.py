@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -16,6 +16,7 @@ from crm.reporting import exports
 from crm.reporting.catalog import REPORTS, Report, report_get
 from crm.reporting.cells import CUSTOMER_COLUMNS, Labels
 from crm.reporting.forms import ReportFilter
+from crm.reporting.paging import ReportPage, listing_page
 from tenants.panel.base import panel_view
 
 PAGE_SIZE = 50
@@ -69,12 +70,21 @@ def report_page(request: HttpRequest, *, key: str) -> HttpResponseBase:
         return exports.xlsx_response(report, selection, labels)
     if wanted == "pdf":
         return exports.pdf_response(report, selection, labels)
-    page = Paginator(report.query(selection), PAGE_SIZE).get_page(request.GET.get("page"))
-    raw = list(page.object_list)
+    page: ReportPage | Page
+    if report.listing is not None:
+        # Long lists: the page's keys from an index, after the last row shown (decision 062).
+        page = listing_page(
+            report.listing(selection), cursor=request.GET.get("after"), size=PAGE_SIZE
+        )
+        raw = page.rows
+    else:
+        # A few rows (one per region and line): one statement, paged here.
+        page = Paginator(list(report.query(selection)), PAGE_SIZE).get_page(request.GET.get("page"))
+        raw = list(page.object_list)
     rows = report.present(raw, labels)
     _link_customers(report, raw, rows)
     query = request.GET.copy()
-    for name in ("page", "format"):
+    for name in ("page", "after", "format"):
         query.pop(name, None)
     return render(
         request,
@@ -83,6 +93,7 @@ def report_page(request: HttpRequest, *, key: str) -> HttpResponseBase:
             **context,
             "report": report,
             "page": page,
+            "keyset": report.listing is not None,
             "rows": [list(zip(report.columns, cells, strict=True)) for cells in rows],
             "query": query.urlencode(),
         },

@@ -5,8 +5,11 @@ only its own rows; Excel (right to left, numbers as numbers) and PDF downloads."
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
+import re
 from decimal import Decimal
+from urllib.parse import parse_qs
 
 import pytest
 from django.db import connection
@@ -107,28 +110,62 @@ def _page_queries(client, path: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize(
-    "path", ["/reports/not-renewed/", "/reports/unrenewed-days/", "/reports/loyal/"]
+    "path",
+    [
+        "/reports/not-renewed/",
+        "/reports/unrenewed-days/",
+        "/reports/loyal/?min_renewals=0",  # every customer without a complaint
+        "/reports/unhappy/",
+        "/reports/lines-by-region/",
+    ],
 )
 def test_a_report_page_costs_the_same_queries_whatever_its_rows(client, agency, sale_line, path):
     _unrenewed(agency, 3, prefix="A")
     client.force_login(owner_of(agency))
     _page_queries(client, path)  # the session warm
     few, page = _page_queries(client, path)
-    _unrenewed(agency, 30, prefix="B")
+    _unrenewed(agency, 60, prefix="B")  # more than a page
     many, page = _page_queries(client, path)
     assert few == many <= 12
-    if path != "/reports/loyal/":
-        assert page.count('class="report-row"') == 33
+    if path != "/reports/unhappy/" and path != "/reports/lines-by-region/":
+        assert page.count('class="report-row"') == 50
 
 
-def test_pages_of_fifty_with_the_filters_kept(client, agency, sale_line):
+def _next_cursor(page: str) -> str:
+    link = re.search(r'class="page-link keyset-next" href="\?([^"]*)"', page)
+    assert link, "no next page"
+    query = parse_qs(html.unescape(link.group(1)))
+    assert query["days"] == ["7"]  # the filters kept
+    return query["after"][0]
+
+
+def test_pages_of_fifty_by_keys_with_the_filters_kept(client, agency, sale_line):
     _unrenewed(agency, 55)
     client.force_login(owner_of(agency))
     first = _get(client, "/reports/unrenewed-days/", days="7").content.decode()
     assert first.count('class="report-row"') == 50
-    assert "days=7&amp;page=2" in first
-    second = _get(client, "/reports/unrenewed-days/", days="7", page="2").content.decode()
+    assert "۵۵ ردیف" in first
+    second = _get(
+        client, "/reports/unrenewed-days/", days="7", after=_next_cursor(first)
+    ).content.decode()
     assert second.count('class="report-row"') == 5
+    assert "A-۱۴۰۵-۰۰۵۴" in second and "A-۱۴۰۵-۰۰۰۰" not in second
+    assert "keyset-next" not in second and "صفحه اول" in second
+    forged = _get(client, "/reports/unrenewed-days/", days="7", after="forged").content.decode()
+    assert forged.count('class="report-row"') == 50  # a bad cursor starts again
+
+
+def test_a_long_list_counts_up_to_a_cap_and_says_more(client, agency, sale_line, monkeypatch):
+    from crm.reporting import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    _unrenewed(agency, 5)
+    client.force_login(owner_of(agency))
+    page = _get(client, "/reports/not-renewed/").content.decode()
+    assert "بیش از ۳ ردیف" in page
+    assert page.count('class="report-row"') == 5
+    rows = list(_sheet(_get(client, "/reports/not-renewed/", format="xlsx")).values)
+    assert len(rows) == 6  # the Excel file has every row
 
 
 def test_a_bad_filter_is_explained_and_the_default_used(client, agency):

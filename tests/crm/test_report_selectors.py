@@ -46,18 +46,18 @@ def test_loyal_customers_renew_and_never_complained_nor_disliked_a_gift(agency):
             customer=loyal, kind="تقویم", state="given", given_at=TODAY, response="positive"
         )
 
-        rows = list(reports.loyal_customers(today=TODAY))
+        rows = list(reports.loyal_customers(today=TODAY).all())
         assert _names(rows) == ["وفادار", "تازه"]
         first = rows[0]
         assert (first["renewals"], first["policies"]) == (2, 4)
         assert first["since"] == dt.date(2020, 3, 1)
         assert first["premium"] == Decimal("49380000")
-        assert _names(reports.loyal_customers(today=TODAY, min_renewals=1)) == [
+        assert _names(reports.loyal_customers(today=TODAY, min_renewals=1).all()) == [
             "وفادار",
             "تازه",
             "یکبار",
         ]
-        assert _names(reports.loyal_customers(today=TODAY, min_years=3)) == ["وفادار"]
+        assert _names(reports.loyal_customers(today=TODAY, min_years=3).all()) == ["وفادار"]
 
 
 def test_unhappy_customers_have_an_unsettled_complaint_or_disliked_a_gift(agency):
@@ -83,7 +83,7 @@ def test_unhappy_customers_have_an_unsettled_complaint_or_disliked_a_gift(agency
         Gift.objects.create(customer=displeased, kind="خودکار", response="negative")
         Gift.objects.create(customer=pleased, kind="خودکار", response="positive")
 
-        rows = list(reports.unhappy_customers())
+        rows = list(reports.unhappy_customers().all())
         assert _names(rows) == ["باز", "ردشده", "هدیه"]
         assert [row["unsettled_complaints"] for row in rows] == [2, 1, 0]
         assert rows[1]["last_complaint_subject"] == "رد"
@@ -98,8 +98,8 @@ def test_ranked_customers_best_score_first_and_by_band(agency):
                 customer=customer(last_name=name), score=Decimal(score), band=band, computed_at=now
             )
         customer(last_name="بی‌رتبه")
-        assert _names(reports.ranked_customers(), "customer__") == ["الف", "ب", "ج"]
-        assert _names(reports.ranked_customers(band="B"), "customer__") == ["ب"]
+        assert _names(reports.ranked_customers().all(), "customer__") == ["الف", "ب", "ج"]
+        assert _names(reports.ranked_customers(band="B").all(), "customer__") == ["ب"]
 
 
 def test_policies_not_expired_not_renewed_renewed_and_cancelled_in_a_period(agency):
@@ -129,12 +129,12 @@ def test_policies_not_expired_not_renewed_renewed_and_cancelled_in_a_period(agen
         period = {"first": first, "last": last, "today": TODAY}
 
         def numbers(selector):
-            return [row["number"] for row in selector(**period)]
+            return [row["number"] for row in selector(**period).all()]
 
         assert numbers(reports.policies_not_expired) == [in_force.number]
         assert numbers(reports.policies_not_renewed) == [lapsed.number, lapsed_marked.number]
         assert numbers(reports.policies_renewed) == [renewed.number]
-        assert list(reports.policies_renewed(**period))[0]["renewed_by__number"] == (
+        assert list(reports.policies_renewed(**period).all())[0]["renewed_by__number"] == (
             following.number
         )
         assert numbers(reports.policies_cancelled) == [cancelled.number]
@@ -182,11 +182,11 @@ def test_other_insurers_policies_expiring_within_n_days(agency):
         book(person, end=TODAY - dt.timedelta(days=1), number="GONE")
         book(person, end=TODAY + dt.timedelta(days=5), number="OURS", origin="ledger")
         book(person, end=TODAY + dt.timedelta(days=5), number="STOPPED", state="cancelled")
-        rows = reports.other_insurers_expiring(today=TODAY, days=30)
+        rows = reports.other_insurers_expiring(today=TODAY, days=30).all()
         assert [row["number"] for row in rows] == [today.number, soon.number]
-        assert [row["number"] for row in reports.other_insurers_expiring(today=TODAY, days=5)] == [
-            today.number
-        ]
+        assert [
+            row["number"] for row in reports.other_insurers_expiring(today=TODAY, days=5).all()
+        ] == [today.number]
 
 
 def test_unrenewed_n_days_from_expiry_grouped_by_agency_then_line(agency):
@@ -207,7 +207,7 @@ def test_unrenewed_n_days_from_expiry_grouped_by_agency_then_line(agency):
         book(person, end=days_ago[2], origin="ledger", state="cancelled")
         book(person, end=TODAY + dt.timedelta(days=1), origin="ledger")
 
-        rows = list(reports.unrenewed_since_expiry(today=TODAY, days=5))
+        rows = list(reports.unrenewed_since_expiry(today=TODAY, days=5).all())
         assert [row["number"] for row in rows] == [
             own_motor.number,
             own_motor_2.number,
