@@ -24,8 +24,10 @@ from django.db.models.functions import TruncDate
 
 from core.jalali import tehran
 from policies.models import Payment, Policy
+from reports.models import SettlementDay
 from reports.periods import DateRange
 from reports.selectors.shared import AgencyRef, agency_fields, agency_from, grouped
+from reports.summaries import Days, split_period
 from settlement.models import SettlementBatch, SettlementItem, SettlementMismatch
 from settlement.selectors import item_confirmed, item_differs, item_missing
 
@@ -65,6 +67,12 @@ class SettlementFigures:
         for name in _FIGURES:
             if name in row:
                 setattr(self, name, row[name] if row[name] is not None else ZERO)
+
+    def take_more(self, row: dict[str, Any]) -> None:
+        """Add a row's figures (a day's summary, then its live part) to these."""
+        for name in _FIGURES:
+            if name in row and row[name] is not None:
+                setattr(self, name, getattr(self, name) + row[name])
 
     def add(self, other: SettlementFigures) -> None:
         for name in _FIGURES:
@@ -112,52 +120,124 @@ def _item_figures() -> dict[str, Any]:
     return figures
 
 
-def _unsettled_policies(period: DateRange) -> QuerySet[Policy]:
-    """Issued policies whose verified payment is in no batch yet."""
+def _unsettled_policies(days: Days) -> QuerySet[Policy]:
+    """Issued policies whose verified payment is in no batch yet, started from the days'
+    policies (``policy_issued_cover`` holds what the check needs)."""
     unbatched_payment = Payment.objects.filter(
         order_id=OuterRef("order_id"),
         state=Payment.State.SUCCEEDED,
         settlement_item__isnull=True,
     )
-    return Policy.objects.filter(
-        Exists(unbatched_payment), issued_at__gte=period.start, issued_at__lt=period.end
-    ).order_by()
+    return Policy.objects.filter(days.at("issued_at"), Exists(unbatched_payment)).order_by()
 
 
-def settlement_report(*, period: DateRange) -> SettlementReport:
+_UNSETTLED = {"unsettled_policies": Count("id"), "unsettled_amount": Sum("premium")}
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """What the report counts, on some days: batches and their items by business day,
+    the standing differences by their export's day, unsettled policies by issue day."""
+
+    batches: QuerySet[SettlementBatch]
+    items: QuerySet[SettlementItem]
+    # Annotated (``unattributed``, ``day``): typed loosely for the stubs.
+    mismatches: Any
+    unsettled: Any
+
+    @classmethod
+    def on(cls, days: Days) -> _Sources:
+        return cls(
+            batches=SettlementBatch.objects.filter(days.on("day")).order_by(),
+            items=SettlementItem.objects.filter(days.on("batch__day")).order_by(),
+            mismatches=SettlementMismatch.objects.filter(
+                days.on("confirmation__export__day"),
+                confirmation__export__confirmation=F("confirmation"),
+            )
+            .annotate(
+                unattributed=ExpressionWrapper(Q(item__isnull=True), output_field=BooleanField())
+            )
+            .order_by(),
+            unsettled=_unsettled_policies(days).annotate(
+                day=TruncDate("issued_at", tzinfo=tehran())
+            ),
+        )
+
+
+def settlement_rows_by_day_and_agency(days: Days) -> list[SettlementDay]:
+    """The report's figures on ``days`` per day and agency, as summary rows (the roll-up:
+    the same four queries the live report makes, grouped by both)."""
+    sources = _Sources.on(days)
+    rows: dict[tuple[dt.date, int | None, bool], SettlementDay] = {}
+
+    def row(day: dt.date, agency_id: int | None, unattributed: bool = False) -> SettlementDay:
+        key = (day, agency_id, unattributed)
+        if key not in rows:
+            rows[key] = SettlementDay(day=day, agency_id=agency_id, unattributed=unattributed)
+        return rows[key]
+
+    def take(target: SettlementDay, values: dict[str, Any]) -> None:
+        for name in _FIGURES:
+            if name in values:
+                setattr(target, name, values[name] if values[name] is not None else 0)
+
+    for values in grouped(sources.batches.values("day", "agency_id").annotate(**_batch_figures())):
+        take(row(values["day"], values["agency_id"]), values)
+    for values in grouped(
+        sources.items.values("batch__day", "batch__agency_id").annotate(**_item_figures())
+    ):
+        take(row(values["batch__day"], values["batch__agency_id"]), values)
+    for values in grouped(
+        sources.mismatches.values(
+            "confirmation__export__day", "item__batch__agency_id", "unattributed"
+        ).annotate(mismatches=Count("id"))
+    ):
+        target = row(
+            values["confirmation__export__day"],
+            values["item__batch__agency_id"],
+            values["unattributed"],
+        )
+        take(target, values)
+    for values in grouped(sources.unsettled.values("day", "agency_id").annotate(**_UNSETTLED)):
+        take(row(values["day"], values["agency_id"]), values)
+    return list(rows.values())
+
+
+def _summed() -> dict[str, Any]:
+    return {name: Sum(name) for name in _FIGURES}
+
+
+def settlement_report(*, period: DateRange, live: bool = False) -> SettlementReport:
     """Batches of the business days in ``period`` and their items; differences of the
     confirmations of those days' exports; policies issued in ``period`` (Tehran days) not
-    yet in a batch. Per day (days with something to show) and per agency. Eight queries."""
-    batches = SettlementBatch.objects.filter(day__gte=period.first, day__lte=period.last)
-    items = SettlementItem.objects.filter(batch__day__gte=period.first, batch__day__lte=period.last)
-    # The differences that stand: those of each export's latest confirmation.
-    mismatches = SettlementMismatch.objects.filter(
-        confirmation__export__day__gte=period.first,
-        confirmation__export__day__lte=period.last,
-        confirmation__export__confirmation=F("confirmation"),
-    ).annotate(unattributed=ExpressionWrapper(Q(item__isnull=True), output_field=BooleanField()))
-    unsettled = _unsettled_policies(period)
-    unsettled_figures = {"unsettled_policies": Count("id"), "unsettled_amount": Sum("premium")}
+    yet in a batch. Per day (days with something to show) and per agency.
+
+    Summarised days are read from ``SettlementDay`` (two queries), the others live (eight
+    queries; ``live=True``: every day, as the summaries are checked against)."""
+    if live:
+        summarised, open_days = Days(), Days.of(period.days())
+    else:
+        summarised, open_days = split_period(period)
+    sources = _Sources.on(open_days)
 
     days: dict[dt.date, SettlementFigures] = {}
 
     def on_day(day: dt.date) -> SettlementFigures:
         return days.setdefault(day, SettlementFigures(day=day))
 
-    for row in grouped(batches.order_by().values("day").annotate(**_batch_figures())):
+    summary = SettlementDay.objects.filter(summarised.on("day")).order_by()
+    for row in grouped(summary.values("day").annotate(**_summed())):
         on_day(row["day"]).take(row)
-    for row in grouped(items.order_by().values("batch__day").annotate(**_item_figures())):
-        on_day(row["batch__day"]).take(row)
+    for row in grouped(sources.batches.values("day").annotate(**_batch_figures())):
+        on_day(row["day"]).take_more(row)
+    for row in grouped(sources.items.values("batch__day").annotate(**_item_figures())):
+        on_day(row["batch__day"]).take_more(row)
     for row in grouped(
-        mismatches.order_by().values("confirmation__export__day").annotate(mismatches=Count("id"))
+        sources.mismatches.values("confirmation__export__day").annotate(mismatches=Count("id"))
     ):
-        on_day(row["confirmation__export__day"]).take(row)
-    for row in grouped(
-        unsettled.annotate(day=TruncDate("issued_at", tzinfo=tehran()))
-        .values("day")
-        .annotate(**unsettled_figures)
-    ):
-        on_day(row["day"]).take(row)
+        on_day(row["confirmation__export__day"]).take_more(row)
+    for row in grouped(sources.unsettled.values("day").annotate(**_UNSETTLED)):
+        on_day(row["day"]).take_more(row)
 
     agencies: dict[tuple[int | None, bool], SettlementFigures] = {}
 
@@ -169,21 +249,25 @@ def settlement_report(*, period: DateRange) -> SettlementReport:
         return agencies.setdefault(key, SettlementFigures(agency=agency, unattributed=unattributed))
 
     for row in grouped(
-        batches.order_by().values(*agency_fields("agency__")).annotate(**_batch_figures())
+        summary.values(*agency_fields("agency__"), "unattributed").annotate(**_summed())
     ):
-        of_agency(row, "agency__").take(row)
+        of_agency(row, "agency__", row["unattributed"]).take_more(row)
     for row in grouped(
-        items.order_by().values(*agency_fields("batch__agency__")).annotate(**_item_figures())
+        sources.batches.values(*agency_fields("agency__")).annotate(**_batch_figures())
     ):
-        of_agency(row, "batch__agency__").take(row)
+        of_agency(row, "agency__").take_more(row)
     for row in grouped(
-        mismatches.order_by()
-        .values(*agency_fields("item__batch__agency__"), "unattributed")
-        .annotate(mismatches=Count("id"))
+        sources.items.values(*agency_fields("batch__agency__")).annotate(**_item_figures())
     ):
-        of_agency(row, "item__batch__agency__", row["unattributed"]).take(row)
-    for row in grouped(unsettled.values(*agency_fields("agency__")).annotate(**unsettled_figures)):
-        of_agency(row, "agency__").take(row)
+        of_agency(row, "batch__agency__").take_more(row)
+    for row in grouped(
+        sources.mismatches.values(*agency_fields("item__batch__agency__"), "unattributed").annotate(
+            mismatches=Count("id")
+        )
+    ):
+        of_agency(row, "item__batch__agency__", row["unattributed"]).take_more(row)
+    for row in grouped(sources.unsettled.values(*agency_fields("agency__")).annotate(**_UNSETTLED)):
+        of_agency(row, "agency__").take_more(row)
 
     total = SettlementFigures()
     for figures in days.values():
