@@ -190,4 +190,7 @@ def summaries_backfill(*, chunk_days: int = 31) -> int:
         end = min(last, day + dt.timedelta(days=chunk_days - 1))
         done += summary_days_rollup(first=day, last=end)
         day = end + dt.timedelta(days=1)
+    with connection.cursor() as cursor:
+        for model in (SummaryDay, SalesDay, SettlementDay):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
     return done

@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='policy',
-            index=models.Index(fields=['issued_at'], include=('agency', 'line', 'premium', 'order'), name='policy_issued_cover'),
+            index=models.Index(fields=['issued_at'], include=('id', 'agency', 'line', 'premium', 'order'), name='policy_issued_cover'),
         ),
     ]

@@ -416,7 +416,7 @@ class Policy(models.Model):
             # The reports' open days read from the index alone (decision 060).
             models.Index(
                 fields=["issued_at"],
-                include=["agency", "line", "premium", "order"],
+                include=["id", "agency", "line", "premium", "order"],
                 name="policy_issued_cover",
             ),
             # Settlement's daily build finds the refunds of the days it builds (decision 049).

@@ -50,7 +50,8 @@ class SalesReport:
 
 
 # One statement: the summarised days' rows and the open days' policies (read from the index
-# policy_issued_cover alone), filtered, then grouped four ways at once.
+# policy_issued_cover alone), filtered, grouped three ways at once on ids (by agency, line,
+# day), then named. The province figures are the agencies' added up.
 _SALES_SQL = """
 WITH found AS (
     SELECT s.day, s.agency_id, s.line_id, s.policies AS n, s.premium
@@ -58,17 +59,18 @@ WITH found AS (
     UNION ALL
     SELECT (p.issued_at AT TIME ZONE %s)::date, p.agency_id, p.line_id, 1, p.premium
     FROM {policy} p WHERE {live}
+), totals AS (
+    SELECT GROUPING(f.agency_id) AS no_agency, GROUPING(f.line_id) AS no_line,
+           f.agency_id, f.line_id, f.day, sum(f.n) AS n, sum(f.premium) AS premium
+    FROM found f {joins}
+    WHERE {filters}
+    GROUP BY GROUPING SETS ((f.agency_id), (f.line_id), (f.day))
 )
-SELECT GROUPING(f.agency_id) AS no_agency, GROUPING(l.code) AS no_line,
-       GROUPING(f.day) AS no_day,
-       f.agency_id, a.code, a.name, a.kind, a.province, l.code, l.name, l.name_en, f.day,
-       sum(f.n) AS n, sum(f.premium) AS premium
-FROM found f
-JOIN {line} l ON l.id = f.line_id
-LEFT JOIN {agency} a ON a.id = f.agency_id
-WHERE {filters}
-GROUP BY GROUPING SETS ((f.agency_id, a.code, a.name, a.kind, a.province),
-                        (l.code, l.name, l.name_en), (a.province), (f.day))
+SELECT t.no_agency, t.no_line, t.agency_id, a.code, a.name, a.kind, a.province,
+       l.code, l.name, l.name_en, t.day, t.n, t.premium
+FROM totals t
+LEFT JOIN {agency} a ON a.id = t.agency_id AND t.no_agency = 0
+LEFT JOIN {line} l ON l.id = t.line_id AND t.no_line = 0
 """
 
 
@@ -86,17 +88,20 @@ def _sales_rows(
         summarised, open_days = split_period(period)
     summary_where, summary_params = summarised.sql_on("s.day")
     live_where, live_params = open_days.sql_at("p.issued_at")
-    filters, filter_params = ["true"], []
+    joins, filters, filter_params = [], ["true"], []
     if line_code:
-        filters.append("l.code = %s")
+        joins.append(f"JOIN {Line._meta.db_table} fl ON fl.id = f.line_id")
+        filters.append("fl.code = %s")
         filter_params.append(line_code)
+    if province or (agency_kind and agency_kind != VIRTUAL_BRANCH):
+        joins.append(f"JOIN {Agency._meta.db_table} fa ON fa.id = f.agency_id")
     if province:
-        filters.append("a.province = %s")
+        filters.append("fa.province = %s")
         filter_params.append(province)
     if agency_kind == VIRTUAL_BRANCH:
         filters.append("f.agency_id IS NULL")
     elif agency_kind:
-        filters.append("a.kind = %s")
+        filters.append("fa.kind = %s")
         filter_params.append(agency_kind)
     sql = _SALES_SQL.format(
         sales=SalesDay._meta.db_table,
@@ -105,6 +110,7 @@ def _sales_rows(
         agency=Agency._meta.db_table,
         summarised=summary_where,
         live=live_where,
+        joins=" ".join(joins),
         filters=" AND ".join(filters),
     )
     with connections[read_alias()].cursor() as cursor:
@@ -131,7 +137,8 @@ def sales_report(
     summarised, then one statement over the summaries of those and the live policies of
     the others (decision 060); ``live=True`` reads every day live, as the summaries are
     checked against."""
-    by_agency, by_line, by_province = [], [], []
+    by_agency, by_line = [], []
+    provinces: dict[str | None, tuple[int, Decimal]] = {}
     per_day: dict[dt.date, tuple[int, Decimal]] = {}
     for row in _sales_rows(
         period=period,
@@ -140,8 +147,8 @@ def sales_report(
         agency_kind=agency_kind,
         live=live,
     ):
-        no_agency, no_line, no_day, agency_id, code, name, kind, agency_province = row[:8]
-        line_code_, line_name, line_name_en, day, count, premium = row[8:]
+        no_agency, no_line, agency_id, code, name, kind, agency_province = row[:7]
+        line_code_, line_name, line_name_en, day, count, premium = row[7:]
         count, premium = int(count), premium if premium is not None else ZERO
         if not no_agency:
             agency = (
@@ -158,6 +165,9 @@ def sales_report(
                     agency=agency,
                 )
             )
+            key = agency_province if agency else None
+            before = provinces.get(key, (0, ZERO))
+            provinces[key] = (before[0] + count, before[1] + premium)
         elif not no_line:
             by_line.append(
                 SalesFigure(
@@ -167,14 +177,12 @@ def sales_report(
                     premium=premium,
                 )
             )
-        elif not no_day:
-            per_day[day] = (count, premium)
         else:
-            by_province.append(
-                SalesFigure(
-                    key=agency_province, label=agency_province or "", count=count, premium=premium
-                )
-            )
+            per_day[day] = (count, premium)
+    by_province = [
+        SalesFigure(key=key, label=key or "", count=count, premium=premium)
+        for key, (count, premium) in provinces.items()
+    ]
     spans = period.months() if by_month else [(day, day) for day in period.days()]
     by_period = []
     for first, last in spans:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Count,
@@ -22,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
+from core.db import read_alias
 from core.jalali import tehran
 from policies.models import Payment, Policy
 from reports.models import SettlementDay
@@ -30,6 +32,7 @@ from reports.selectors.shared import AgencyRef, agency_fields, agency_from, grou
 from reports.summaries import Days, split_period
 from settlement.models import SettlementBatch, SettlementItem, SettlementMismatch
 from settlement.selectors import item_confirmed, item_differs, item_missing
+from tenants.models import Agency
 
 ZERO = Decimal(0)
 # An item of a batch that left the open state has been in an export file.
@@ -62,11 +65,6 @@ class SettlementFigures:
     agency: AgencyRef | None = None
     # Differences of lines the core system confirmed but no export had: no agency to blame.
     unattributed: bool = False
-
-    def take(self, row: dict[str, Any]) -> None:
-        for name in _FIGURES:
-            if name in row:
-                setattr(self, name, row[name] if row[name] is not None else ZERO)
 
     def take_more(self, row: dict[str, Any]) -> None:
         """Add a row's figures (a day's summary, then its live part) to these."""
@@ -164,47 +162,93 @@ class _Sources:
         )
 
 
-def settlement_rows_by_day_and_agency(days: Days) -> list[SettlementDay]:
-    """The report's figures on ``days`` per day and agency, as summary rows (the roll-up:
-    the same four queries the live report makes, grouped by both)."""
+_Key = tuple[dt.date, int | None, bool]
+
+
+def _rows_by_day_and_agency(
+    days: Days,
+) -> dict[_Key, tuple[AgencyRef | None, SettlementFigures]]:
+    """The report's figures on ``days`` per day and agency (and ``unattributed``): four
+    queries, each grouped by both."""
     sources = _Sources.on(days)
-    rows: dict[tuple[dt.date, int | None, bool], SettlementDay] = {}
+    rows: dict[_Key, tuple[AgencyRef | None, SettlementFigures]] = {}
 
-    def row(day: dt.date, agency_id: int | None, unattributed: bool = False) -> SettlementDay:
-        key = (day, agency_id, unattributed)
+    def add(day: dt.date, values: dict[str, Any], prefix: str, unattributed: bool = False):
+        agency = agency_from(values, prefix)
+        key = (day, agency.id if agency else None, unattributed)
         if key not in rows:
-            rows[key] = SettlementDay(day=day, agency_id=agency_id, unattributed=unattributed)
-        return rows[key]
+            rows[key] = (agency, SettlementFigures(day=day, unattributed=unattributed))
+        rows[key][1].take_more(values)
 
-    def take(target: SettlementDay, values: dict[str, Any]) -> None:
-        for name in _FIGURES:
-            if name in values:
-                setattr(target, name, values[name] if values[name] is not None else 0)
-
-    for values in grouped(sources.batches.values("day", "agency_id").annotate(**_batch_figures())):
-        take(row(values["day"], values["agency_id"]), values)
     for values in grouped(
-        sources.items.values("batch__day", "batch__agency_id").annotate(**_item_figures())
+        sources.batches.values("day", *agency_fields("agency__")).annotate(**_batch_figures())
     ):
-        take(row(values["batch__day"], values["batch__agency_id"]), values)
+        add(values["day"], values, "agency__")
+    for values in grouped(
+        sources.items.values("batch__day", *agency_fields("batch__agency__")).annotate(
+            **_item_figures()
+        )
+    ):
+        add(values["batch__day"], values, "batch__agency__")
     for values in grouped(
         sources.mismatches.values(
-            "confirmation__export__day", "item__batch__agency_id", "unattributed"
+            "confirmation__export__day", *agency_fields("item__batch__agency__"), "unattributed"
         ).annotate(mismatches=Count("id"))
     ):
-        target = row(
+        add(
             values["confirmation__export__day"],
-            values["item__batch__agency_id"],
+            values,
+            "item__batch__agency__",
             values["unattributed"],
         )
-        take(target, values)
-    for values in grouped(sources.unsettled.values("day", "agency_id").annotate(**_UNSETTLED)):
-        take(row(values["day"], values["agency_id"]), values)
-    return list(rows.values())
+    for values in grouped(
+        sources.unsettled.values("day", *agency_fields("agency__")).annotate(**_UNSETTLED)
+    ):
+        add(values["day"], values, "agency__")
+    return rows
 
 
-def _summed() -> dict[str, Any]:
-    return {name: Sum(name) for name in _FIGURES}
+def settlement_rows_by_day_and_agency(days: Days) -> list[SettlementDay]:
+    """The summary rows of ``days`` (the roll-up): the live figures per day and agency."""
+    return [
+        SettlementDay(
+            day=day,
+            agency_id=agency_id,
+            unattributed=unattributed,
+            **{name: getattr(figures, name) for name in _FIGURES},
+        )
+        for (day, agency_id, unattributed), (_agency, figures) in _rows_by_day_and_agency(
+            days
+        ).items()
+    ]
+
+
+# The summarised days' figures per day and per agency in one pass, on ids, then named.
+_SUMMARY_SQL = """
+WITH totals AS (
+    SELECT GROUPING(s.day) AS no_day, s.day, s.agency_id, s.unattributed, {sums}
+    FROM {summary} s WHERE {days}
+    GROUP BY GROUPING SETS ((s.day), (s.agency_id, s.unattributed))
+)
+SELECT t.*, a.code, a.name, a.kind, a.province
+FROM totals t LEFT JOIN {agency} a ON a.id = t.agency_id AND t.no_day = 1
+"""
+
+
+def _summarised(days: Days) -> list[dict[str, Any]]:
+    if not days:
+        return []
+    where, params = days.sql_on("s.day")
+    sql = _SUMMARY_SQL.format(
+        sums=", ".join(f"sum(s.{name}) AS {name}" for name in _FIGURES),
+        summary=SettlementDay._meta.db_table,
+        agency=Agency._meta.db_table,
+        days=where,
+    )
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def settlement_report(*, period: DateRange, live: bool = False) -> SettlementReport:
@@ -212,62 +256,45 @@ def settlement_report(*, period: DateRange, live: bool = False) -> SettlementRep
     confirmations of those days' exports; policies issued in ``period`` (Tehran days) not
     yet in a batch. Per day (days with something to show) and per agency.
 
-    Summarised days are read from ``SettlementDay`` (two queries), the others live (eight
-    queries; ``live=True``: every day, as the summaries are checked against)."""
+    Summarised days are read from ``SettlementDay`` (one statement), the others live (four
+    queries, per day and agency, added up here); ``live=True`` reads every day live, as
+    the summaries are checked against (decision 060)."""
     if live:
         summarised, open_days = Days(), Days.of(period.days())
     else:
         summarised, open_days = split_period(period)
-    sources = _Sources.on(open_days)
 
     days: dict[dt.date, SettlementFigures] = {}
+    agencies: dict[tuple[int | None, bool], SettlementFigures] = {}
 
     def on_day(day: dt.date) -> SettlementFigures:
         return days.setdefault(day, SettlementFigures(day=day))
 
-    summary = SettlementDay.objects.filter(summarised.on("day")).order_by()
-    for row in grouped(summary.values("day").annotate(**_summed())):
-        on_day(row["day"]).take(row)
-    for row in grouped(sources.batches.values("day").annotate(**_batch_figures())):
-        on_day(row["day"]).take_more(row)
-    for row in grouped(sources.items.values("batch__day").annotate(**_item_figures())):
-        on_day(row["batch__day"]).take_more(row)
-    for row in grouped(
-        sources.mismatches.values("confirmation__export__day").annotate(mismatches=Count("id"))
-    ):
-        on_day(row["confirmation__export__day"]).take_more(row)
-    for row in grouped(sources.unsettled.values("day").annotate(**_UNSETTLED)):
-        on_day(row["day"]).take_more(row)
-
-    agencies: dict[tuple[int | None, bool], SettlementFigures] = {}
-
-    def of_agency(
-        row: dict[str, Any], prefix: str, unattributed: bool = False
-    ) -> SettlementFigures:
-        agency = agency_from(row, prefix)
+    def of_agency(agency: AgencyRef | None, unattributed: bool) -> SettlementFigures:
         key = (agency.id if agency else None, unattributed)
         return agencies.setdefault(key, SettlementFigures(agency=agency, unattributed=unattributed))
 
-    for row in grouped(
-        summary.values(*agency_fields("agency__"), "unattributed").annotate(**_summed())
-    ):
-        of_agency(row, "agency__", row["unattributed"]).take_more(row)
-    for row in grouped(
-        sources.batches.values(*agency_fields("agency__")).annotate(**_batch_figures())
-    ):
-        of_agency(row, "agency__").take_more(row)
-    for row in grouped(
-        sources.items.values(*agency_fields("batch__agency__")).annotate(**_item_figures())
-    ):
-        of_agency(row, "batch__agency__").take_more(row)
-    for row in grouped(
-        sources.mismatches.values(*agency_fields("item__batch__agency__"), "unattributed").annotate(
-            mismatches=Count("id")
-        )
-    ):
-        of_agency(row, "item__batch__agency__", row["unattributed"]).take_more(row)
-    for row in grouped(sources.unsettled.values(*agency_fields("agency__")).annotate(**_UNSETTLED)):
-        of_agency(row, "agency__").take_more(row)
+    for row in _summarised(summarised):
+        if not row["no_day"]:
+            on_day(row["day"]).take_more(row)
+        else:
+            agency = (
+                AgencyRef(
+                    id=row["agency_id"],
+                    code=row["code"],
+                    name=row["name"],
+                    kind=row["kind"],
+                    province=row["province"],
+                )
+                if row["agency_id"] is not None
+                else None
+            )
+            of_agency(agency, row["unattributed"]).take_more(row)
+    for (day, _agency_id, unattributed), (agency, figures) in _rows_by_day_and_agency(
+        open_days
+    ).items():
+        on_day(day).add(figures)
+        of_agency(agency, unattributed).add(figures)
 
     total = SettlementFigures()
     for figures in days.values():
