@@ -27,7 +27,6 @@ from tests.reports.conftest import (
     M,
     answered,
     batch_of,
-    export_of,
     jday,
     make_agency,
     sell,
