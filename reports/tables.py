@@ -85,11 +85,25 @@ class Table:
     def _cells(self, values: Sequence[Any]) -> list[tuple[str, Any]]:
         return [(column.kind, value) for column, value in zip(self.columns, values, strict=True)]
 
-    def _html_row(self, values: Sequence[Any], empty: str, persian: bool) -> str:
-        return "".join(
-            f"<td>{empty if value is None else _shown(kind, value, persian)}</td>"
-            for kind, value in self._cells(values)
-        )
+    def _html_row(
+        self, values: Sequence[Any], empty: str, persian: bool, seen: dict[tuple[str, Any], str]
+    ) -> str:
+        kinds = [column.kind for column in self.columns]
+        cells = []
+        for kind, value in zip(kinds, values, strict=True):
+            if value is None:
+                cells.append(f"<td>{empty}</td>")
+                continue
+            # Whole numbers repeat (zeros, small counts, tariff premiums): written once each.
+            whole = type(value) is int or (kind == RIALS and type(value) is Decimal)
+            key = (kind, value)
+            shown = seen.get(key) if whole else None
+            if shown is None:
+                shown = _shown(kind, value, persian)
+                if whole:
+                    seen[key] = shown
+            cells.append(f"<td>{shown}</td>")
+        return "".join(cells)
 
     @property
     def html_body(self) -> list[SafeString]:
@@ -97,8 +111,9 @@ class Table:
         2,000 agencies has 40,000 cells, which the template language took ~0.7 s to write
         (the values are escaped here as the template would)."""
         persian = persian_digits_active()
+        seen: dict[tuple[str, Any], str] = {}
         return [
-            mark_safe(f"<tr>{self._html_row(row, '—', persian)}</tr>")  # noqa: S308 - escaped
+            mark_safe(f"<tr>{self._html_row(row, '—', persian, seen)}</tr>")  # noqa: S308 - escaped
             for row in self.rows
         ]
 
@@ -106,7 +121,7 @@ class Table:
     def html_foot(self) -> SafeString | None:
         if self.total is None:
             return None
-        return mark_safe(self._html_row(self.total, "", persian_digits_active()))  # noqa: S308 - escaped
+        return mark_safe(self._html_row(self.total, "", persian_digits_active(), {}))  # noqa: S308 - escaped
 
     def write(self, book: xlsx.XlsxWriter) -> None:
         sheet = book.sheet(

@@ -274,22 +274,27 @@ def settlement_report(*, period: DateRange, live: bool = False) -> SettlementRep
         key = (agency.id if agency else None, unattributed)
         return agencies.setdefault(key, SettlementFigures(agency=agency, unattributed=unattributed))
 
+    # The summary's groups come first and once each: they make the rows, the live part adds.
     for row in _summarised(summarised):
+        summed = {name: row[name] for name in _FIGURES}
         if not row["no_day"]:
-            on_day(row["day"]).take_more(row)
-        else:
-            agency = (
-                AgencyRef(
-                    id=row["agency_id"],
-                    code=row["code"],
-                    name=row["name"],
-                    kind=row["kind"],
-                    province=row["province"],
-                )
-                if row["agency_id"] is not None
-                else None
+            days[row["day"]] = SettlementFigures(day=row["day"], **summed)
+            continue
+        agency = (
+            AgencyRef(
+                id=row["agency_id"],
+                code=row["code"],
+                name=row["name"],
+                kind=row["kind"],
+                province=row["province"],
             )
-            of_agency(agency, row["unattributed"]).take_more(row)
+            if row["agency_id"] is not None
+            else None
+        )
+        unattributed = row["unattributed"]
+        agencies[(row["agency_id"], unattributed)] = SettlementFigures(
+            agency=agency, unattributed=unattributed, **summed
+        )
     for (day, _agency_id, unattributed), (agency, figures) in _rows_by_day_and_agency(
         open_days
     ).items():
