@@ -232,3 +232,78 @@ def test_queries_do_not_grow_with_summarised_rows(client, spread, operator, url)
     assert response.status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
     assert SalesDay.objects.filter(day=jday(1405, 8, 12)).count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rollup_waits_for_an_open_change_to_its_day():
+    """A sale of the day's last minute still uncommitted when the day is rolled up: the
+    roll-up waits for it (the triggers hold the day's key shared), then counts it."""
+    import threading
+
+    from django.db import connection as main_connection
+    from django.db import transaction
+
+    from policies.models import Line, TariffVersion
+    from tests.factories import create_user
+
+    line = Line.objects.create(code="tp", number_code=1, name="شخص ثالث", position=1)
+    tariff = TariffVersion.objects.create(line=line, number=1, status=TariffVersion.Status.ACTIVE)
+    agency, customer = make_agency(code=7801), create_user()
+    day = jday(1405, 8, 12)
+    written, go, rolled = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def late_sale() -> None:
+        try:
+            with transaction.atomic():
+                sell(agency=agency, line=line, tariff=tariff, customer=customer,
+                     premium=M, at=tehran_at(1405, 8, 12, 23, 59))  # fmt: skip
+                written.set()
+                go.wait(10)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    def rollup() -> None:
+        try:
+            summary_days_rollup(first=day, last=day)
+            rolled.set()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    seller = threading.Thread(target=late_sale)
+    seller.start()
+    assert written.wait(10)
+    roller = threading.Thread(target=rollup)
+    roller.start()
+    assert not rolled.wait(1)  # waiting for the sale's transaction
+    go.set()
+    seller.join(10)
+    roller.join(10)
+    assert errors == []
+    assert rolled.is_set()
+    assert SalesDay.objects.get(day=day).premium == M
+    assert SummaryDay.objects.get(day=day).dirty is False
+    main_connection.close()
+
+
+def test_the_open_days_are_read_from_the_covering_index(spread):
+    """The live part of the sales report needs nothing but ``policy_issued_cover``: an index
+    only scan (the table itself is never read for today's sales)."""
+    summaries_backfill()
+    with CaptureQueriesContext(connection) as queries:
+        sales_report(period=until_today())
+    (statement,) = [q["sql"] for q in queries.captured_queries if "WITH found" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {statement}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using policy_issued_cover on policies_policy" in plan, plan
