@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 
@@ -238,6 +239,8 @@ def _generate() -> World:
         _analyze(
             "settlement_settlementexport", "settlement_settlementbatch", "settlement_settlementitem"
         )
+    if not _scalar("SELECT count(*) FROM reports_summaryday"):
+        call_command("reports_summaries_backfill")  # the report summaries (decision 060)
     connection.set_tenant(big)  # type: ignore[attr-defined]
     try:
         crm_customers = _scalar("SELECT count(*) FROM crm_customer")

@@ -475,6 +475,7 @@ TASK_QUEUES = {
     "messaging.bulk.tasks.bulk_send_run": "exports",
     "messaging.patterns.tasks.messaging_patterns_run": "exports",
     "renewals.tasks.renewals_day": "exports",
+    "reports.tasks.report_summary_day_rollup": "exports",
     "tenants.tasks.spare_pool_refill": "exports",
     # Everything else.
     "claims.tasks.claims_crm_record": "default",
@@ -502,6 +503,7 @@ TASK_QUEUES = {
     "policies.tasks.policy_pdfs_resume": "default",
     "policies.tasks.quote_flush": "default",
     "renewals.tasks.renewals_sweep": "default",
+    "reports.tasks.report_summaries_refresh": "default",
     "settlement.tasks.commission_compute": "default",
     "settlement.tasks.settlement_work_resume": "default",
 }
@@ -529,6 +531,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "settlement.tasks.settlement_work_resume",
         "schedule": 60,
     },
+    # Report summaries: ended days, and days changed since (decision 060).
+    "refresh-report-summaries": {"task": "reports.tasks.report_summaries_refresh", "schedule": 60},
     "build-commission-statements": {
         "task": "settlement.tasks.commission_statements_build_due",
         "schedule": 6 * 60 * 60,

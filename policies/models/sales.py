@@ -423,6 +423,12 @@ class Policy(models.Model):
             models.Index(
                 fields=["agency", "-issued_at"], include=["premium"], name="policy_agency_issued"
             ),
+            # The reports' open days read from the index alone (decision 060).
+            models.Index(
+                fields=["issued_at"],
+                include=["id", "agency", "line", "premium", "order"],
+                name="policy_issued_cover",
+            ),
             # Settlement's daily build finds the refunds of the days it builds (decision 049).
             models.Index(
                 fields=["cancelled_at"],

@@ -2,7 +2,8 @@
 
 Every figure is an aggregate over the public schema's ledger, grouped in PostgreSQL (days
 in Tehran time): a fixed number of queries however many agencies there are, and never a
-query inside an agency's schema.
+query inside an agency's schema. The sales and settlement reports read the days already
+summarised from their per-day summaries and only the other days live (decision 060).
 """
 
 from reports.selectors.audit import audit_entries

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Count,
@@ -22,12 +23,16 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
+from core.db import read_alias
 from core.jalali import tehran
 from policies.models import Payment, Policy
+from reports.models import SettlementDay
 from reports.periods import DateRange
 from reports.selectors.shared import AgencyRef, agency_fields, agency_from, grouped
+from reports.summaries import Days, split_period
 from settlement.models import SettlementBatch, SettlementItem, SettlementMismatch
 from settlement.selectors import item_confirmed, item_differs, item_missing
+from tenants.models import Agency
 
 ZERO = Decimal(0)
 # An item of a batch that left the open state has been in an export file.
@@ -61,10 +66,11 @@ class SettlementFigures:
     # Differences of lines the core system confirmed but no export had: no agency to blame.
     unattributed: bool = False
 
-    def take(self, row: dict[str, Any]) -> None:
+    def take_more(self, row: dict[str, Any]) -> None:
+        """Add a row's figures (a day's summary, then its live part) to these."""
         for name in _FIGURES:
-            if name in row:
-                setattr(self, name, row[name] if row[name] is not None else ZERO)
+            if name in row and row[name] is not None:
+                setattr(self, name, getattr(self, name) + row[name])
 
     def add(self, other: SettlementFigures) -> None:
         for name in _FIGURES:
@@ -112,78 +118,188 @@ def _item_figures() -> dict[str, Any]:
     return figures
 
 
-def _unsettled_policies(period: DateRange) -> QuerySet[Policy]:
-    """Issued policies whose verified payment is in no batch yet."""
+def _unsettled_policies(days: Days) -> QuerySet[Policy]:
+    """Issued policies whose verified payment is in no batch yet, started from the days'
+    policies (``policy_issued_cover`` holds what the check needs)."""
     unbatched_payment = Payment.objects.filter(
         order_id=OuterRef("order_id"),
         state=Payment.State.SUCCEEDED,
         settlement_item__isnull=True,
     )
-    return Policy.objects.filter(
-        Exists(unbatched_payment), issued_at__gte=period.start, issued_at__lt=period.end
-    ).order_by()
+    return Policy.objects.filter(days.at("issued_at"), Exists(unbatched_payment)).order_by()
 
 
-def settlement_report(*, period: DateRange) -> SettlementReport:
+_UNSETTLED = {"unsettled_policies": Count("id"), "unsettled_amount": Sum("premium")}
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """What the report counts, on some days: batches and their items by business day,
+    the standing differences by their export's day, unsettled policies by issue day."""
+
+    batches: QuerySet[SettlementBatch]
+    items: QuerySet[SettlementItem]
+    # Annotated (``unattributed``, ``day``): typed loosely for the stubs.
+    mismatches: Any
+    unsettled: Any
+
+    @classmethod
+    def on(cls, days: Days) -> _Sources:
+        return cls(
+            batches=SettlementBatch.objects.filter(days.on("day")).order_by(),
+            items=SettlementItem.objects.filter(days.on("batch__day")).order_by(),
+            mismatches=SettlementMismatch.objects.filter(
+                days.on("confirmation__export__day"),
+                confirmation__export__confirmation=F("confirmation"),
+            )
+            .annotate(
+                unattributed=ExpressionWrapper(Q(item__isnull=True), output_field=BooleanField())
+            )
+            .order_by(),
+            unsettled=_unsettled_policies(days).annotate(
+                day=TruncDate("issued_at", tzinfo=tehran())
+            ),
+        )
+
+
+_Key = tuple[dt.date, int | None, bool]
+
+
+def _rows_by_day_and_agency(
+    days: Days,
+) -> dict[_Key, tuple[AgencyRef | None, SettlementFigures]]:
+    """The report's figures on ``days`` per day and agency (and ``unattributed``): four
+    queries, each grouped by both."""
+    sources = _Sources.on(days)
+    rows: dict[_Key, tuple[AgencyRef | None, SettlementFigures]] = {}
+
+    def add(day: dt.date, values: dict[str, Any], prefix: str, unattributed: bool = False):
+        agency = agency_from(values, prefix)
+        key = (day, agency.id if agency else None, unattributed)
+        if key not in rows:
+            rows[key] = (agency, SettlementFigures(day=day, unattributed=unattributed))
+        rows[key][1].take_more(values)
+
+    for values in grouped(
+        sources.batches.values("day", *agency_fields("agency__")).annotate(**_batch_figures())
+    ):
+        add(values["day"], values, "agency__")
+    for values in grouped(
+        sources.items.values("batch__day", *agency_fields("batch__agency__")).annotate(
+            **_item_figures()
+        )
+    ):
+        add(values["batch__day"], values, "batch__agency__")
+    for values in grouped(
+        sources.mismatches.values(
+            "confirmation__export__day", *agency_fields("item__batch__agency__"), "unattributed"
+        ).annotate(mismatches=Count("id"))
+    ):
+        add(
+            values["confirmation__export__day"],
+            values,
+            "item__batch__agency__",
+            values["unattributed"],
+        )
+    for values in grouped(
+        sources.unsettled.values("day", *agency_fields("agency__")).annotate(**_UNSETTLED)
+    ):
+        add(values["day"], values, "agency__")
+    return rows
+
+
+def settlement_rows_by_day_and_agency(days: Days) -> list[SettlementDay]:
+    """The summary rows of ``days`` (the roll-up): the live figures per day and agency."""
+    return [
+        SettlementDay(
+            day=day,
+            agency_id=agency_id,
+            unattributed=unattributed,
+            **{name: getattr(figures, name) for name in _FIGURES},
+        )
+        for (day, agency_id, unattributed), (_agency, figures) in _rows_by_day_and_agency(
+            days
+        ).items()
+    ]
+
+
+# The summarised days' figures per day and per agency in one pass, on ids, then named.
+_SUMMARY_SQL = """
+WITH totals AS (
+    SELECT GROUPING(s.day) AS no_day, s.day, s.agency_id, s.unattributed, {sums}
+    FROM {summary} s WHERE {days}
+    GROUP BY GROUPING SETS ((s.day), (s.agency_id, s.unattributed))
+)
+SELECT t.*, a.code, a.name, a.kind, a.province
+FROM totals t LEFT JOIN {agency} a ON a.id = t.agency_id AND t.no_day = 1
+"""
+
+
+def _summarised(days: Days) -> list[dict[str, Any]]:
+    if not days:
+        return []
+    where, params = days.sql_on("s.day")
+    sql = _SUMMARY_SQL.format(
+        sums=", ".join(f"sum(s.{name}) AS {name}" for name in _FIGURES),
+        summary=SettlementDay._meta.db_table,
+        agency=Agency._meta.db_table,
+        days=where,
+    )
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def settlement_report(*, period: DateRange, live: bool = False) -> SettlementReport:
     """Batches of the business days in ``period`` and their items; differences of the
     confirmations of those days' exports; policies issued in ``period`` (Tehran days) not
-    yet in a batch. Per day (days with something to show) and per agency. Eight queries."""
-    batches = SettlementBatch.objects.filter(day__gte=period.first, day__lte=period.last)
-    items = SettlementItem.objects.filter(batch__day__gte=period.first, batch__day__lte=period.last)
-    # The differences that stand: those of each export's latest confirmation.
-    mismatches = SettlementMismatch.objects.filter(
-        confirmation__export__day__gte=period.first,
-        confirmation__export__day__lte=period.last,
-        confirmation__export__confirmation=F("confirmation"),
-    ).annotate(unattributed=ExpressionWrapper(Q(item__isnull=True), output_field=BooleanField()))
-    unsettled = _unsettled_policies(period)
-    unsettled_figures = {"unsettled_policies": Count("id"), "unsettled_amount": Sum("premium")}
+    yet in a batch. Per day (days with something to show) and per agency.
+
+    Summarised days are read from ``SettlementDay`` (one statement), the others live (four
+    queries, per day and agency, added up here); ``live=True`` reads every day live, as
+    the summaries are checked against (decision 060)."""
+    if live:
+        summarised, open_days = Days(), Days.of(period.days())
+    else:
+        summarised, open_days = split_period(period)
 
     days: dict[dt.date, SettlementFigures] = {}
+    agencies: dict[tuple[int | None, bool], SettlementFigures] = {}
 
     def on_day(day: dt.date) -> SettlementFigures:
         return days.setdefault(day, SettlementFigures(day=day))
 
-    for row in grouped(batches.order_by().values("day").annotate(**_batch_figures())):
-        on_day(row["day"]).take(row)
-    for row in grouped(items.order_by().values("batch__day").annotate(**_item_figures())):
-        on_day(row["batch__day"]).take(row)
-    for row in grouped(
-        mismatches.order_by().values("confirmation__export__day").annotate(mismatches=Count("id"))
-    ):
-        on_day(row["confirmation__export__day"]).take(row)
-    for row in grouped(
-        unsettled.annotate(day=TruncDate("issued_at", tzinfo=tehran()))
-        .values("day")
-        .annotate(**unsettled_figures)
-    ):
-        on_day(row["day"]).take(row)
-
-    agencies: dict[tuple[int | None, bool], SettlementFigures] = {}
-
-    def of_agency(
-        row: dict[str, Any], prefix: str, unattributed: bool = False
-    ) -> SettlementFigures:
-        agency = agency_from(row, prefix)
+    def of_agency(agency: AgencyRef | None, unattributed: bool) -> SettlementFigures:
         key = (agency.id if agency else None, unattributed)
         return agencies.setdefault(key, SettlementFigures(agency=agency, unattributed=unattributed))
 
-    for row in grouped(
-        batches.order_by().values(*agency_fields("agency__")).annotate(**_batch_figures())
-    ):
-        of_agency(row, "agency__").take(row)
-    for row in grouped(
-        items.order_by().values(*agency_fields("batch__agency__")).annotate(**_item_figures())
-    ):
-        of_agency(row, "batch__agency__").take(row)
-    for row in grouped(
-        mismatches.order_by()
-        .values(*agency_fields("item__batch__agency__"), "unattributed")
-        .annotate(mismatches=Count("id"))
-    ):
-        of_agency(row, "item__batch__agency__", row["unattributed"]).take(row)
-    for row in grouped(unsettled.values(*agency_fields("agency__")).annotate(**unsettled_figures)):
-        of_agency(row, "agency__").take(row)
+    # The summary's groups come first and once each: they make the rows, the live part adds.
+    for row in _summarised(summarised):
+        summed = {name: row[name] for name in _FIGURES}
+        if not row["no_day"]:
+            days[row["day"]] = SettlementFigures(day=row["day"], **summed)
+            continue
+        agency = (
+            AgencyRef(
+                id=row["agency_id"],
+                code=row["code"],
+                name=row["name"],
+                kind=row["kind"],
+                province=row["province"],
+            )
+            if row["agency_id"] is not None
+            else None
+        )
+        unattributed = row["unattributed"]
+        agencies[(row["agency_id"], unattributed)] = SettlementFigures(
+            agency=agency, unattributed=unattributed, **summed
+        )
+    for (day, _agency_id, unattributed), (agency, figures) in _rows_by_day_and_agency(
+        open_days
+    ).items():
+        on_day(day).add(figures)
+        of_agency(agency, unattributed).add(figures)
 
     total = SettlementFigures()
     for figures in days.values():
