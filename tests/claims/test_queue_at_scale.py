@@ -105,7 +105,16 @@ def test_arabic_kaf_and_yeh_in_the_store_are_found_with_persian_letters(policy):
     assert not claims_queue(query="ظم").exists()  # the middle of a word is not a start
 
 
-def test_each_filter_reads_an_index_in_the_queue_order():
+def test_each_filter_reads_an_index_in_the_queue_order(policy):
+    from policies.models import Line
+
+    made = _many(policy, 300)
+    # Lines and states mixed, so that each index is the one that fits its filter.
+    fire = Line.objects.create(code="fire_plan", number_code=98, name="آتش‌سوزی")
+    Claim.objects.filter(pk__in=[c.pk for c in made[::2]]).update(line=fire)
+    Claim.objects.filter(pk__in=[c.pk for c in made[::3]]).update(state="assessed")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
     cursor_after = claims_queue().filter(filed_at__gt=timezone.now())
     assert "claims_queue_all" in plan(claims_queue()[:51])
     assert "claims_queue" in plan(claims_queue(state="filed")[:51])
@@ -113,7 +122,8 @@ def test_each_filter_reads_an_index_in_the_queue_order():
     assert "claims_line_" in line and "Sort" not in line
     assert "claims_line_all" in plan(claims_queue(line_code="third_party")[:51])
     # Matches are few: found through the indexes, then put in order.
-    assert "claims_search_words" in plan(claims_queue(query="کاظم").order_by())
-    by_number = plan(claims_queue(query="B000000017").order_by())
+    search = claims_queue(query="بیمه‌شده ۲۳۴").order_by()
+    assert "claims_search_words" in plan(search, bitmap=True)
+    by_number = plan(claims_queue(query="B000000017").order_by(), bitmap=True)
     assert "claims_claim_number" in by_number and "claims_search_words" in by_number
     assert "Seq Scan" not in plan(cursor_after[:51])
