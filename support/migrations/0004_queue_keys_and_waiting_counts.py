@@ -11,8 +11,10 @@ from django.db import migrations, models
 # The waiting counts of the queues, kept exact by statement triggers on the tickets (decision
 # 063): each statement adds what it brought into "new"/"open" and takes away what it moved
 # out, per category, in one upsert (categories in id order, so two writers lock them alike).
+# The functions keep the schema they were made in (public), whatever agency a request is in.
 TRIGGERS = """
-CREATE FUNCTION support_queue_waiting_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION support_queue_waiting_apply() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO support_queuewaiting (category_id, waiting)
@@ -39,7 +41,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION support_queue_waiting_clear() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION support_queue_waiting_clear() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 BEGIN
     DELETE FROM support_queuewaiting;
     RETURN NULL;
