@@ -147,11 +147,27 @@ def run(report: Report) -> None:
 
         return call
 
+    def after(claims, position: int) -> str:
+        """The link of the page that starts at ``position`` (found untimed, with OFFSET)."""
+        from urllib.parse import quote
+
+        from core.keyset import keyset_cursor
+
+        row = claims.order_by("filed_at", "id")[position - 1]
+        return quote(keyset_cursor(row, keys=["filed_at", "pk"]))
+
+    assessed = Claim.objects.filter(state="assessed", line__code="third_party")
     pages = [
         ("Queue, all states, page 1", "/claims/"),
         ("Queue, filed, page 1", "/claims/?state=filed"),
-        ("Queue, line and state, page 100", "/claims/?state=assessed&line=third_party&page=100"),
-        ("Queue, last page of all", f"/claims/?page={total // 50}"),
+        (
+            "Queue, line and state, page 100 (keyset link)",
+            f"/claims/?state=assessed&line=third_party&after={after(assessed, 99 * 50)}",
+        ),
+        (
+            "Queue, last page of all (keyset link)",
+            f"/claims/?after={after(Claim.objects.all(), (total - 1) // 50 * 50)}",
+        ),
         ("Queue, search by number", f"/claims/?q={some[1]}"),
         ("Queue, search by insured name", "/claims/?q=بیمه‌شده+77777"),
         ("A claim's page", f"/claims/{some[0]}/"),
@@ -181,8 +197,9 @@ def run(report: Report) -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     report.note(
         f"Load average at the end: {load:.1f} on {os.cpu_count()} CPUs (the machine is "
-        "shared). The queue reads the indexes claims_queue (state, filed_at, id) and "
-        "claims_line_queue; search compares the generated search key (a scan of its column "
-        "without pg_trgm); a page is 50 rows with its count."
+        "shared). The queue reads the indexes claims_queue (state, filed_at, id), "
+        "claims_line_queue and claims_line_all from the last row shown (keyset: no count, no "
+        "OFFSET); the number is matched whole (its unique index), names by the start of their "
+        "words (the GIN index claims_search_words, without pg_trgm)."
     )
     Claim.objects.all().delete()

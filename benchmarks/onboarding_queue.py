@@ -97,9 +97,20 @@ def run(report: Report) -> None:
     client = Client()
     client.force_login(operator)
     host = "ops.localhost"
+
+    def after(position: int) -> str:
+        """The link of the page of all states that starts at ``position`` (found untimed)."""
+        from urllib.parse import quote
+
+        from core.keyset import keyset_cursor
+        from onboarding.selectors import applications_for_ops
+
+        row = applications_for_ops(state="")[position - 1]
+        return quote(keyset_cursor(row, keys=["queue_at", "pk"]))
+
     pages = {
         "waiting, page 1": "/agency-applications/",
-        "all states, page 200": "/agency-applications/?state=&page=200",
+        "all states, page 200 (keyset link)": f"/agency-applications/?state=&after={after(199 * 50)}",
         "search «مريم متقاضي1234»": "/agency-applications/?state=&q=مريم+متقاضي1234",
     }
     sample = AgencyApplication.objects.filter(state="submitted").order_by("id")
@@ -146,6 +157,8 @@ def run(report: Report) -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     report.note(
         f"Load average at the end: {load:.1f} on {os.cpu_count()} CPUs (the machine is "
-        "shared). The queue reads the index (state, submitted_at, id), 50 rows a page with "
-        "its count; the search is a LIKE on the stored search key."
+        "shared). The queue reads the indexes application_waiting / application_queue / "
+        "application_all in its order from the last row shown (keyset: 50 rows, no count, no "
+        "OFFSET); the search matches the start of words through the GIN index "
+        "application_search_words (no pg_trgm)."
     )

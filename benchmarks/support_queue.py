@@ -70,11 +70,31 @@ def run(report: Report) -> None:
     client = Client()
     client.force_login(operator)
     host = "ops.localhost"
-    first = categories[0]
+    # A category with late tickets (every third ticket is answered, so with six categories
+    # two of them hold no waiting ticket at all).
+    first = (
+        Ticket.objects.filter(state="new").order_by("id").values_list("category_id", flat=True)[0]
+    )
+
+    def after(position: int, **filters) -> str:
+        """The link of the page that starts at ``position`` (found untimed, with OFFSET)."""
+        from urllib.parse import quote
+
+        from core.keyset import keyset_cursor
+        from support.models import QUEUE_KEYS
+        from support.selectors import QueueFilter, ops_queue
+
+        queue = ops_queue(user=operator, filters=QueueFilter(**filters))
+        return quote(keyset_cursor(queue[position - 1], keys=list(QUEUE_KEYS)))
+
+    category = Category.objects.get(pk=first)
     paths = {
         "queue (waiting for the insurer, page 1)": "/support/",
-        "queue, page 500": "/support/?page=500",
-        "one category's late tickets, page 3": f"/support/?category={first}&late=on&page=3",
+        "queue, page 500 (keyset link)": f"/support/?after={after(499 * 50)}",
+        "one category's late tickets, page 3 (keyset link)": (
+            f"/support/?category={first}&late=on"
+            f"&after={after(2 * 50, category=category, late=True)}"
+        ),
     }
     for label, path in paths.items():
 
@@ -97,6 +117,8 @@ def run(report: Report) -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     report.note(
         f"Load average at the end: {load:.1f} on {os.cpu_count()} CPUs (the machine is "
-        "shared). A page is 50 rows with its count; the queue reads the index "
-        "support_queue (category, state, due time)."
+        "shared). A page is 50 rows after the last one shown (keyset, no count, no OFFSET), "
+        "read from the partial indexes support_waiting_all / support_waiting_order in the "
+        "queue's order; the queues' badges read the counts kept by triggers "
+        "(support_queuewaiting)."
     )

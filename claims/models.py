@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.money import RialField
 from core.storage import private_storage
 from core.text.fields import NormalizedCharField, NormalizedTextField, search_key_field
+from core.text.words import search_words_field
 
 # The checklist used for a line that has none of its own.
 DEFAULT_LINE = "*"
@@ -121,6 +123,11 @@ class Claim(models.Model):
     search_key = search_key_field(
         "number", "insured_name", "mobile", "place", verbose_name=_("search key")
     )
+    # The queue's search by the start of a word (insured, mobile, place) through a GIN index
+    # (core.text.words; the number is matched whole by its own unique index).
+    search_words = search_words_field(
+        "insured_name", "mobile", "place", verbose_name=_("search words")
+    )
 
     class Meta:
         verbose_name = _("claim")
@@ -144,7 +151,10 @@ class Claim(models.Model):
             models.Index(fields=["state", "filed_at", "id"], name="claims_queue"),
             # The queue of every state, oldest first, and its deep pages.
             models.Index(fields=["filed_at", "id"], name="claims_queue_all"),
-            models.Index(fields=["line", "state", "filed_at"], name="claims_line_queue"),
+            # A line's queue, in one state or all, oldest first (keyset pages: id last).
+            models.Index(fields=["line", "state", "filed_at", "id"], name="claims_line_queue"),
+            models.Index(fields=["line", "filed_at", "id"], name="claims_line_all"),
+            GinIndex(fields=["search_words"], name="claims_search_words"),
             models.Index(fields=["agency", "-filed_at"], name="claims_agency"),
             models.Index(fields=["customer", "-filed_at"], name="claims_customer"),
             models.Index(fields=["policy", "occurred_at"], name="claims_policy_event"),

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from claims.selectors import claim_document, claim_for_insurer, claim_timeline, 
 from claims.services import CLAIM_ROLES, MOVES, checklist_for, documents_missing
 from claims.views import document_response
 from core.forms import add_service_errors
+from core.keyset import keyset_page
 from policies.models import Line
 
 PAGE_SIZE = 50
@@ -36,13 +36,16 @@ def queue(request) -> HttpResponse:
     line_code = request.GET.get("line", "")[:40]
     query = request.GET.get("q", "")[:100]
     claims = claims_queue(state=state, line_code=line_code, query=query)
-    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Oldest first, a page after the last one shown: no count of the queue, no OFFSET.
+    page = keyset_page(
+        claims, field="filed_at", cursor=request.GET.get("after"), size=PAGE_SIZE, ascending=True
+    )
     return render(
         request,
         "claims/ops/queue.html",
         {
             "page": page,
-            "claims": page.object_list,
+            "claims": page.rows,
             "state": state,
             "line_code": line_code,
             "q": query,

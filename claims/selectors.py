@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from claims.models import Claim, ClaimDocument
-from core.text import search_filter
-from policies.models import Order, Policy
+from core.text import normalize_identifier
+from core.text.words import words_filter
+from policies.models import Line, Order, Policy
 
 
 def claims_of_customer(*, customer: Any, agency: Any) -> QuerySet[Claim]:
@@ -35,16 +36,27 @@ def claimable_policy(*, customer: Any, agency: Any, number: str) -> Policy | Non
     return policies.first()
 
 
+CLAIM_NUMBER_LENGTH = 20  # Claim.number's max_length
+
+
 def claims_queue(*, state: str = "", line_code: str = "", query: str = "") -> QuerySet[Claim]:
-    """The insurer's claims queue: oldest first, filtered by state and line, searched by
-    number, insured, mobile and place (normalised)."""
-    claims = Claim.objects.select_related("line", "agency")
+    """The insurer's claims queue: oldest first (read a page at a time with
+    ``core.keyset``, ascending by ``filed_at`` and id), filtered by state and line, searched
+    by the whole claim number (its unique index) or by the start of the words of the
+    insured's name, the mobile and the place (normalised, the GIN index
+    ``claims_search_words``)."""
+    claims = Claim.objects.select_related("line", "agency").defer("search_key", "search_words")
     if state:
         claims = claims.filter(state=state)
     if line_code:
-        claims = claims.filter(line__code=line_code)
+        line_id = Line.objects.filter(code=line_code).order_by().values("pk")[:1]
+        claims = claims.filter(line_id=line_id)
     if query:
-        claims = claims.filter(search_filter(query, "search_key"))
+        match = words_filter(query)
+        number = normalize_identifier(query).upper()
+        if number and len(number) <= CLAIM_NUMBER_LENGTH:
+            match |= Q(number=number)
+        claims = claims.filter(match)
     return claims.order_by("filed_at", "id")
 
 

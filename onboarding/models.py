@@ -12,13 +12,21 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from core.storage import private_storage
 from core.text.fields import NormalizedCharField, NormalizedTextField, search_key_field
+from core.text.words import search_words_field
 from core.validators import validate_national_code
 from tenants.models import Agency
+
+# The ops queue's time of an application: when it was submitted, or made (a draft). Never
+# NULL, so that a page after the last one shown is one range of an index (core.keyset).
+QUEUE_AT = Coalesce("submitted_at", "created_at")
 
 
 def licence_upload_to(instance: AgencyApplication, filename: str) -> str:
@@ -113,6 +121,16 @@ class AgencyApplication(models.Model):
         "agency_name",
         verbose_name=_("search key"),
     )
+    # The queue's search by the start of a word, through a GIN index (core.text.words).
+    search_words = search_words_field(
+        "first_name",
+        "last_name",
+        "national_code",
+        "licence_number",
+        "mobile",
+        "agency_name",
+        verbose_name=_("search words"),
+    )
 
     # Pending or approved: these hold their national code and licence number against others.
     HOLDING = (
@@ -128,11 +146,19 @@ class AgencyApplication(models.Model):
         verbose_name = _("agency application")
         verbose_name_plural = _("agency applications")
         ordering = ["-created_at", "-id"]
-        # The ops queue: a state's applications in the order they came (either way), and
-        # every application newest first.
+        # The ops queue (keyset pages by QUEUE_AT and id): the waiting ones oldest first, a
+        # state's in the order they came (either way), every application newest first; and
+        # its search by the start of words.
         indexes = [
-            models.Index(fields=["state", "submitted_at", "id"], name="application_queue"),
-            models.Index(fields=["submitted_at", "id"], name="application_all"),
+            models.Index(
+                QUEUE_AT,
+                "id",
+                name="application_waiting",
+                condition=Q(state__in=["submitted", "resubmitted"]),
+            ),
+            models.Index("state", QUEUE_AT, "id", name="application_queue"),
+            models.Index(QUEUE_AT, "id", name="application_all"),
+            GinIndex(fields=["search_words"], name="application_search_words"),
         ]
         constraints = [
             # The last guard of the duplicates rule: two pending or approved applications

@@ -8,17 +8,17 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import BRANCH_ROLES, insurer_view
+from core.keyset import keyset_page
 from onboarding import services
 from onboarding.forms import ApproveForm, DecisionNoteForm, QueueFilter
 from onboarding.models import AgencyApplication
-from onboarding.selectors import application_for_ops, applications_for_ops
+from onboarding.selectors import application_for_ops, applications_for_ops, queue_ascending
 from policies.selectors import line_choices
 
 PAGE_SIZE = 50
@@ -32,8 +32,13 @@ def application_list(request) -> HttpResponse:
     state, query = "waiting", ""
     if form.is_valid():
         state, query = form.cleaned_data["state"], form.cleaned_data["q"]
-    page = Paginator(applications_for_ops(state=state, query=query), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    # A page after the last one shown (keyset): no count of the queue, no OFFSET.
+    page = keyset_page(
+        applications_for_ops(state=state, query=query),
+        keys=["queue_at", "pk"],
+        ascending=queue_ascending(state),
+        cursor=request.GET.get("after"),
+        size=PAGE_SIZE,
     )
     return render(
         request,
@@ -41,7 +46,7 @@ def application_list(request) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "applications": page.object_list,
+            "applications": page.rows,
             "state": state,
             "query": urlencode({"state": state, "q": query}),
         },

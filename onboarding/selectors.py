@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from core.text import search_filter
-from onboarding.models import AgencyApplication
+from core.text.words import words_filter
+from onboarding.models import QUEUE_AT, AgencyApplication
 
 
 def applications_waiting_count() -> int:
@@ -17,19 +17,26 @@ def applications_waiting_count() -> int:
 
 def applications_for_ops(*, state: str = "", query: str = "") -> QuerySet[AgencyApplication]:
     """The ops queue: waiting ones by default (``state="waiting"``, the longest waiting
-    first), one state, or all (``""``, newest first); every word of ``query`` must be in the
-    name, national code, licence number, mobile or agency name (normalised: Arabic letters,
-    any digits)."""
-    applications = AgencyApplication.objects.all()
-    order = ("-submitted_at", "-id")
+    first), one state, or all (``""``, newest first), by ``queue_at`` (submitted, or made for
+    a draft) and id — read a page at a time with ``core.keyset`` (``queue_ascending`` says
+    which way). Every word of ``query`` must start a word of the name, national code,
+    licence number, mobile or agency name (normalised: Arabic letters, any digits; the GIN
+    index ``application_search_words``)."""
+    applications = AgencyApplication.objects.annotate(queue_at=QUEUE_AT)
+    order = ("-queue_at", "-id")
     if state == "waiting":
         applications = applications.filter(state__in=AgencyApplication.WAITING)
-        order = ("submitted_at", "id")
+        order = ("queue_at", "id")
     elif state in AgencyApplication.State.values:
         applications = applications.filter(state=state)
     if query:
-        applications = applications.filter(search_filter(query, "search_key"))
-    return applications.order_by(*order).defer("search_key")
+        applications = applications.filter(words_filter(query))
+    return applications.order_by(*order).defer("search_key", "search_words")
+
+
+def queue_ascending(state: str) -> bool:
+    """Whether the queue of ``state`` runs oldest first (the waiting ones)."""
+    return state == "waiting"
 
 
 def application_for_ops(*, application_id: int) -> AgencyApplication | None:

@@ -4,7 +4,6 @@ and print, and the sales record. Only the insurer's own staff see any of it."""
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -12,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +29,6 @@ from policies.selectors_issuance import (
     order_document_get_for_insurer,
     order_get_for_insurer,
     order_timeline,
-    sales_event_kinds,
     sales_events,
     virtual_branch_orders,
 )
@@ -67,24 +64,24 @@ def queue(request) -> HttpResponse:
     if state not in QUEUE_STATES:
         state = Order.State.PAID
     orders = virtual_branch_orders(state=state)
-    page: Any
-    if state == Order.State.ISSUED:
-        # What the branch ever issued grows without end: a page after the last one shown
-        # (keyset), never a count of them all nor an offset into them.
-        page = keyset_page(
-            orders, field="closed_at", cursor=request.GET.get("after"), size=QUEUE_PAGE_SIZE
-        )
-        rows = page.rows
-    else:
-        page = Paginator(orders, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = page.object_list
+    # Every tab grows with the insurer's sales: a page after the last one shown (keyset),
+    # never a count of them all nor an offset into them. The queue runs oldest payment
+    # first; what was issued or rejected, newest first.
+    paid = state == Order.State.PAID
+    page = keyset_page(
+        orders,
+        field="paid_at" if paid else "closed_at",
+        ascending=paid,
+        cursor=request.GET.get("after"),
+        size=QUEUE_PAGE_SIZE,
+    )
     return render(
         request,
         "policies/ops/queue.html",
         {
             "page": page,
-            "keyset": state == Order.State.ISSUED,
-            "orders": rows,
+            "query": urlencode({"state": state}),
+            "orders": page.rows,
             "state": state,
             "states": [(value, Order.State(value).label) for value in QUEUE_STATES],
         },
@@ -216,7 +213,9 @@ class SalesRecordFilter(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", _("All")), *SALES_EVENTS.choices(sales_event_kinds())]
+        # Every event the sale can record (the label registry), not a DISTINCT over the
+        # millions of rows of the record.
+        choices = [("", _("All")), *SALES_EVENTS.choices()]
         self.fields["event"].choices = choices  # type: ignore[attr-defined]
 
     def clean_agency(self) -> int | None:
@@ -244,10 +243,13 @@ def sales_record(request) -> HttpResponse:
     events = sales_events(**filters)
     if form.is_bound and not form.is_valid():
         events = events.none()
-    page = Paginator(events, RECORD_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = {key: value for key, value in request.GET.items() if key != "page" and value}
+    # The record grows without end: a page after the last one shown, no count, no OFFSET.
+    page = keyset_page(
+        events, field="created_at", cursor=request.GET.get("after"), size=RECORD_PAGE_SIZE
+    )
+    query = {key: value for key, value in request.GET.items() if key != "after" and value}
     return render(
         request,
         "policies/ops/sales_record.html",
-        {"form": form, "page": page, "events": page.object_list, "query": urlencode(query)},
+        {"form": form, "page": page, "events": page.rows, "query": urlencode(query)},
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.decorators import BRANCH_ROLES
 from accounts.models import User
-from support.models import Attachment, Category, Message, Ticket
+from support.models import QUEUE_KEYS, Attachment, Category, Message, QueueWaiting, Ticket
 from tenants.models import Agency
 
 
@@ -106,9 +106,14 @@ class QueueFilter:
 def ops_queue(
     *, user: Any, filters: QueueFilter, now: dt.datetime | None = None
 ) -> QuerySet[Ticket]:
-    """The tickets of a queue: escalated and soonest due first, then the newest."""
+    """The tickets of a queue: urgent and soonest due first, then the newest. Read a page at
+    a time with ``core.keyset`` by ``QUEUE_KEYS`` (ascending), which the indexes
+    ``support_waiting_order``/``_all``, ``support_state_order`` and
+    ``support_category_state_order`` hold in that order."""
     now = now or timezone.now()
-    tickets = Ticket.objects.select_related("category", "assignee", "customer", "agency")
+    tickets = Ticket.objects.select_related("category", "assignee", "customer", "agency").annotate(
+        **QUEUE_KEYS
+    )
     if filters.category is not None:
         tickets = tickets.filter(category=filters.category)
     if filters.state == "waiting_on_us":
@@ -121,7 +126,7 @@ def ops_queue(
         tickets = tickets.filter(escalated_at__isnull=False, state__in=Ticket.WITH_INSURER)
     if filters.mine:
         tickets = tickets.filter(Q(assignee_id=user.pk) | Q(escalated_to_id=user.pk))
-    return tickets.order_by("-priority", "due_at", "-id")
+    return tickets.order_by(*QUEUE_KEYS)
 
 
 def ops_ticket_get(*, ticket_id: int) -> Ticket | None:
@@ -135,20 +140,16 @@ def ops_ticket_get(*, ticket_id: int) -> Ticket | None:
 
 
 def waiting_count() -> int:
-    """Tickets the insurer owes an answer to (the ops home's badge)."""
-    return Ticket.objects.filter(state__in=Ticket.WITH_INSURER).count()
+    """Tickets the insurer owes an answer to (the ops home's badge): the sum of the queues'
+    counts kept by triggers (``QueueWaiting``), never a count of the tickets."""
+    from django.db.models import Sum
+
+    return QueueWaiting.objects.aggregate(total=Sum("waiting"))["total"] or 0
 
 
 def queue_counts() -> dict[int, int]:
-    """Per category: tickets the insurer owes an answer to (one query)."""
-    from django.db.models import Count
-
-    rows = (
-        Ticket.objects.filter(state__in=Ticket.WITH_INSURER)
-        .values("category_id")
-        .annotate(count=Count("id"))
-    )
-    return {row["category_id"]: row["count"] for row in rows}
+    """Per category: tickets the insurer owes an answer to (one query of a few rows)."""
+    return dict(QueueWaiting.objects.values_list("category_id", "waiting"))
 
 
 def branch_staff() -> list[User]:

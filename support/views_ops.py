@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,8 +17,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import BRANCH_ROLES, insurer_view
 from accounts.models import User
+from core.keyset import keyset_page
 from support import selectors, services
 from support.forms import AnswerForm, NoteForm, QueueFilterForm
+from support.models import QUEUE_KEYS
 from support.selectors import QueueFilter
 from support.views_side import file_response
 
@@ -38,10 +39,17 @@ def queue(request: Any) -> HttpResponse:
         escalated=bool(data.get("escalated")),
     )
     now = timezone.now()
-    page = Paginator(
-        selectors.ops_queue(user=request.user, filters=filters, now=now), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
+    # A page after the last one shown (keyset): no count of the queue, no OFFSET.
+    page = keyset_page(
+        selectors.ops_queue(user=request.user, filters=filters, now=now),
+        keys=list(QUEUE_KEYS),
+        ascending=True,
+        cursor=request.GET.get("after"),
+        size=PAGE_SIZE,
+    )
+    query = urlencode(
+        {key: value for key, value in request.GET.items() if key not in ("page", "after") and value}
+    )
     counts = selectors.queue_counts()
     queues = [
         {"category": category, "waiting": counts.get(category.pk, 0)}
@@ -50,7 +58,14 @@ def queue(request: Any) -> HttpResponse:
     return render(
         request,
         "support/ops/queue.html",
-        {"form": form, "page": page, "query": query, "queues": queues, "now": now},
+        {
+            "form": form,
+            "page": page,
+            "tickets": page.rows,
+            "query": query,
+            "queues": queues,
+            "now": now,
+        },
     )
 
 

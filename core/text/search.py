@@ -10,6 +10,8 @@ table searched often keeps it in a stored generated column
 update, whatever wrote the row, and a search is a plain ``LIKE`` on that column (200,000
 rows: about 0.07 s without an index; with ``pg_trgm`` a trigram GIN index on the column
 makes it milliseconds). Small tables (agencies, branches, requests) compute it in the query.
+A long queue that must answer in milliseconds without ``pg_trgm`` searches by the start of
+words instead (:mod:`core.text.words`, decision 063).
 """
 
 from __future__ import annotations

@@ -197,6 +197,20 @@ class Order(models.Model):
                 condition=Q(state="issued"),
                 name="order_issued_recent",
             ),
+            # Its queue of paid orders, oldest payment first (keyset pages), with the agency
+            # in the index so that the waiting count reads the index alone (decision 063).
+            models.Index(
+                fields=["paid_at", "id"],
+                include=["agency"],
+                condition=Q(state="paid", awaiting_agency=False),
+                name="order_paid_queue",
+            ),
+            # Its rejected orders (refunds due), newest first.
+            models.Index(
+                fields=["-closed_at", "-id"],
+                condition=Q(state="rejected"),
+                name="order_rejected_recent",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -448,7 +462,7 @@ class Policy(models.Model):
 class SalesEvent(models.Model):
     """The sales record kept for the regulator: every step of every sale, who, when, from where."""
 
-    event = models.CharField(_("event"), max_length=40, db_index=True)
+    event = models.CharField(_("event"), max_length=40)
     order = models.ForeignKey(
         Order,
         verbose_name=_("order"),
@@ -472,6 +486,7 @@ class SalesEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # the index sales_event_agency leads with it
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -491,6 +506,12 @@ class SalesEvent(models.Model):
         verbose_name = _("sales record entry")
         verbose_name_plural = _("sales record")
         ordering = ["-created_at", "-id"]
+        # The record is read newest first a page at a time (keyset, decision 063): all of
+        # it by created_at's own index, one event's or one agency's by these.
+        indexes = [
+            models.Index(fields=["event", "created_at", "id"], name="sales_event_kind"),
+            models.Index(fields=["agency", "created_at", "id"], name="sales_event_agency"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} #{self.order_id}"
