@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('policies', '0009_order_list_indexes'),
+        ('policies', '0012_policy_issued_cover'),
         ('tenants', '0003_normalise_texts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
