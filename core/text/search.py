@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Expression, F, Func, Q, TextField
+from django.db.models import Expression, F, Field, Func, Q, TextField
 from django.db.models.lookups import Contains
 
 from core.text.normalize import search_terms
@@ -34,21 +34,25 @@ class SearchKey(Func):
     ``translate(lower(COALESCE(first_name::text, '') || U&'\\001F' || …), …)``
     """
 
-    output_field = TextField()
+    output_field: Field = TextField()
 
     def __init__(self, *expressions: str | Expression, **extra: Any) -> None:
         if not expressions:
-            raise ValueError("SearchKey needs at least one column.")
+            raise ValueError(f"{type(self).__name__} needs at least one column.")
         parts = [F(part) if isinstance(part, str) else part for part in expressions]
         super().__init__(*parts, **extra)
 
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
+    def joined_sql(self, compiler) -> tuple[str, list]:  # type: ignore[no-untyped-def]
+        """The columns as text, joined by the separator (before any key is made)."""
         sql_parts, params = [], []
         for expression in self.source_expressions:
             sql, part_params = compiler.compile(expression)
             sql_parts.append(f"COALESCE(({sql})::text, '')")
             params.extend(part_params)
-        joined = f" || {sql_literal(KEY_SEPARATOR)} || ".join(sql_parts)
+        return f" || {sql_literal(KEY_SEPARATOR)} || ".join(sql_parts), params
+
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
+        joined, params = self.joined_sql(compiler)
         return search_key_sql(joined), params
 
 

@@ -22,33 +22,23 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import BooleanField, Expression, F, Func, Q, Value
+from django.db.models import BooleanField, F, Func, Q, Value
 
 from core.text.normalize import search_terms
 from core.text.rules import KEY_SEPARATOR, ZWNJ
+from core.text.search import SearchKey
 from core.text.sql import search_key_sql, sql_literal
 
 
-class SearchWords(Func):
+class SearchWords(SearchKey):
     """``array_to_tsvector`` of the word keys and whole-column keys of ``columns``
     (immutable: a stored generated column and its index)."""
 
     output_field = SearchVectorField()
 
-    def __init__(self, *expressions: str | Expression, **extra: Any) -> None:
-        if not expressions:
-            raise ValueError("SearchWords needs at least one column.")
-        parts = [F(part) if isinstance(part, str) else part for part in expressions]
-        super().__init__(*parts, **extra)
-
     def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
-        sql_parts, params = [], []
-        for expression in self.source_expressions:
-            sql, part_params = compiler.compile(expression)
-            sql_parts.append(f"COALESCE(({sql})::text, '')")
-            params.extend(part_params)
+        joined, params = self.joined_sql(compiler)
         separator = sql_literal(KEY_SEPARATOR)
-        joined = f" || {separator} || ".join(sql_parts)
         # Stored text is normalised: its only space is " ", which parts the words; a
         # half-space parts them too (می‌خواهم is found by "می", "خواهم" and "میخواهم").
         spaced = f"replace({joined}, ' ', {separator})"
