@@ -44,6 +44,9 @@ GEOPY_POINTS = 10_000
 REFERRALS = 40
 REFERRAL_TARGET = 0.300
 CONTENDERS = 100
+# What the section needs of the server at once (the race, the pool's warm-up, the runner):
+# with fewer free, `python -m benchmarks` runs it on a cluster of its own.
+CONNECTIONS = CONTENDERS + 20
 ACCEPT_ROUNDS = 3
 # 100 different orders accepted at the same moment are 100 whole acceptances (~1 s of CPU
 # on 2 cores before decision 058): the target is the rate the machine absorbs them at.
