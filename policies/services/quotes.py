@@ -70,9 +70,8 @@ def _quote_priced(
         )
     cleaned = answers_clean(line=snapshot.line, answers=answers, questions=snapshot.questions)
     now = timezone.now()
-    today = timezone.localdate(now, tehran())
-    rules = snapshot.rules_for(agency_id=agency_id, on=today)
-    pricing = premium_calculate(version=snapshot.version, answers=cleaned, on=today, rules=rules)
+    rules = snapshot.rules_for(agency_id=agency_id, on=timezone.localdate(now, tehran()))
+    pricing = premium_calculate(version=snapshot.version, answers=cleaned, rules=rules)
     user = user if getattr(user, "is_authenticated", False) else None
     return Quote(
         public_id=uuid.uuid4(),
