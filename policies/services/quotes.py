@@ -128,7 +128,7 @@ class QuoteWriter:
         ticket.handed_over = True
         with self._lock:
             self._pricing -= 1
-            self._wake_leader()
+            self._wake_leader(only_if_due=True)
 
     def write(self, ticket: _Ticket, public_id: str, payload: str) -> Exception | None:
         """Put the quote in Redis; returns the error if Redis did not take it."""
@@ -140,7 +140,7 @@ class QuoteWriter:
             now = time.monotonic()
             deadline = now + WRITE_WAIT_SECONDS
             company = self._others_busy(now)
-            self._wake_leader()
+            self._wake_leader(only_if_due=True)
             while True:
                 if mine.done:
                     return mine.error
@@ -180,11 +180,16 @@ class QuoteWriter:
                 self._wake_leader()
         return mine.error
 
-    def _wake_leader(self) -> None:
+    def _wake_leader(self, *, only_if_due: bool = False) -> None:
         """Let the oldest waiting quote's thread look again whether to write (the caller
-        holds the lock): something it waits for has changed."""
-        if self._waiting and not self._writing:
-            self._waiting[0].wake.notify()
+        holds the lock). With ``only_if_due`` (a hand-over) only when it may now write
+        before its deadline: nobody is pricing any more, or the batch is full; otherwise
+        it sleeps on until its deadline."""
+        if not self._waiting or self._writing:
+            return
+        if only_if_due and self._pricing > 0 and len(self._waiting) < WRITE_BATCH:
+            return
+        self._waiting[0].wake.notify()
 
     def _others_busy(self, now: float) -> bool:
         """Whether another thread of this process handed a quote over a moment ago (the
