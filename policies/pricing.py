@@ -20,6 +20,7 @@ Everything is ``Decimal``: the same answers and version always give the same ria
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -225,26 +226,6 @@ def _condition(text: str, answers: Mapping[str, Any]) -> bool:
     return bool(answers.get(text))
 
 
-def _expression(
-    text: str, *, answers: Mapping[str, Any], amounts: dict[str, Decimal], net: Decimal, year: int
-) -> Decimal:
-    value = ONE
-    for term in (part.strip() for part in text.split("*") if part.strip()):
-        if term == "subtotal":
-            value *= sum(amounts.values(), Decimal(0))
-        elif term == "net":
-            value *= net
-        elif term.startswith("rule:"):
-            value *= amounts.get(term[5:], Decimal(0))
-        elif term.startswith("answer:"):
-            value *= Decimal(str(answers.get(term[7:], 0) or 0))
-        elif term.startswith("age:"):
-            value *= Decimal(year - int(answers.get(term[4:], year)))
-        else:
-            value *= Decimal(term)
-    return value
-
-
 def _round(value: Decimal) -> Decimal:
     return value.quantize(ONE, rounding=ROUND_HALF_UP)
 
@@ -257,14 +238,15 @@ def premium_calculate(
     rules: Sequence[TariffRule] | None = None,
 ) -> Pricing:
     """Price cleaned ``answers`` with ``version``'s rules (``on`` sets the Jalali year)."""
-    year = to_jalali(on).year if on else jalali_today().year
+    year = _jalali_year(on) if on else jalali_today().year
     amounts: dict[str, Decimal] = {}
     net = Decimal(0)
     items: list[BreakdownItem] = []
     for rule in rules if rules is not None else _rules(version):
-        if not _condition(rule.params.get("when", ""), answers):
+        compiled = _compiled(rule)
+        if not _condition(compiled.when, answers):
             continue
-        number = _lookup(rule, answers, year)
+        number = compiled.lookup(answers, year)
         if number is None:
             field = rule.question.split("|")[0].removeprefix("age:") or "__all__"
             raise TariffError(
@@ -275,19 +257,17 @@ def premium_calculate(
                     ]
                 }
             )
-        basis = _expression(rule.basis, answers=answers, amounts=amounts, net=net, year=year)
+        basis = _evaluate(compiled.basis, answers=answers, amounts=amounts, net=net, year=year)
         if rule.kind == TariffRule.Kind.FACTOR:
             amount = basis * (number - ONE)
         elif rule.kind == TariffRule.Kind.DISCOUNT:
             amount = -(basis * number)
         else:
             amount = basis * number
-        bounds = {k: rule.params.get(k) for k in ("min", "max")}
-        for key, text in bounds.items():
-            if text:
-                bound = _expression(str(text), answers=answers, amounts=amounts, net=net, year=year)
-                if (key == "max" and abs(amount) > bound) or (key == "min" and abs(amount) < bound):
-                    amount = bound if amount >= 0 else -bound
+        for key, terms in compiled.bounds:
+            bound = _evaluate(terms, answers=answers, amounts=amounts, net=net, year=year)
+            if (key == "max" and abs(amount) > bound) or (key == "min" and abs(amount) < bound):
+                amount = bound if amount >= 0 else -bound
         amount = _round(amount)
         amounts[rule.code] = amount
         if rule.kind != TariffRule.Kind.TAX:
@@ -306,6 +286,156 @@ def premium_calculate(
     return Pricing(
         premium=premium, breakdown=tuple(items), term_days=term_days or version.line.term_days
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _jalali_year(on: dt.date) -> int:
+    return to_jalali(on).year
+
+
+# --- rules compiled once -----------------------------------------------------------------
+# Reading a rule's table, bands and expressions is the same work for every quote; it is
+# done once per rule object (a catalog snapshot's rules live until the catalog changes, and
+# a new tariff version comes with new rule objects). The compiled form remembers the very
+# objects it was made from and is made again if any of them was replaced.
+
+_Term = tuple[str, Any]  # ("subtotal" | "net" | "rule" | "answer" | "age" | "number" | "text", …)
+
+
+def _terms(text: str) -> tuple[_Term, ...]:
+    """An expression's terms (see the module's docstring), read once: numbers parsed,
+    prefixes split off."""
+    terms: list[_Term] = []
+    for term in (part.strip() for part in text.split("*") if part.strip()):
+        if term in ("subtotal", "net"):
+            terms.append((term, None))
+        elif term.startswith("rule:"):
+            terms.append(("rule", term[5:]))
+        elif term.startswith("answer:"):
+            terms.append(("answer", term[7:]))
+        elif term.startswith("age:"):
+            terms.append(("age", term[4:]))
+        else:
+            try:
+                terms.append(("number", Decimal(term)))
+            except InvalidOperation:
+                terms.append(("text", term))  # refused when evaluated, as before
+    return tuple(terms)
+
+
+def _evaluate(
+    terms: tuple[_Term, ...],
+    *,
+    answers: Mapping[str, Any],
+    amounts: dict[str, Decimal],
+    net: Decimal,
+    year: int,
+) -> Decimal:
+    """The value of an expression read by ``_terms`` for these answers."""
+    value = ONE
+    for kind, argument in terms:
+        if kind == "number":
+            value *= argument
+        elif kind == "subtotal":
+            value *= sum(amounts.values(), Decimal(0))
+        elif kind == "net":
+            value *= net
+        elif kind == "rule":
+            value *= amounts.get(argument, Decimal(0))
+        elif kind == "answer":
+            value *= Decimal(str(answers.get(argument, 0) or 0))
+        elif kind == "age":
+            value *= Decimal(year - int(answers.get(argument, year)))
+        else:
+            value *= Decimal(argument)
+    return value
+
+
+class _CompiledRule:
+    """What ``premium_calculate`` reads of a rule, parsed once."""
+
+    __slots__ = (
+        "basis",
+        "bands",
+        "bounds",
+        "codes",
+        "numbers",
+        "source",
+        "star",
+        "unread",
+        "when",
+    )
+
+    def __init__(self, rule: TariffRule) -> None:
+        self.source = (rule.table, rule.question, rule.basis, rule.params)
+        table = rule.table or {}
+        self.codes = tuple(code for code in rule.question.split("|") if code)
+        # A table with a value that is not a number is read per quote, as before (it fails
+        # only when that value is reached).
+        self.unread: TariffRule | None = None
+        try:
+            self.numbers: dict[str, Decimal] | None = (
+                {key: Decimal(str(value)) for key, value in table.items()} if table else None
+            )
+        except (InvalidOperation, ValueError):
+            self.unread, self.numbers = rule, None
+        self.bands: tuple[tuple[Decimal | None, Decimal | None, Decimal], ...] = tuple(
+            (None if low is None else Decimal(low), None if high is None else Decimal(high), n)
+            for key, n in (self.numbers or {}).items()
+            for low, high in [_band(key)]
+            if (low, high) != ("", "")
+        )
+        self.star = (self.numbers or {}).get("*")
+        self.basis = _terms(rule.basis)
+        self.when = rule.params.get("when", "")
+        self.bounds = tuple(
+            (key, _terms(str(rule.params[key]))) for key in ("min", "max") if rule.params.get(key)
+        )
+
+    def lookup(self, answers: Mapping[str, Any], year: int) -> Decimal | None:
+        """``_lookup``'s number for these answers."""
+        if self.unread is not None:
+            return _lookup(self.unread, answers, year)
+        if self.numbers is None:
+            return ONE
+        if self.codes:
+            values = [_term_value(code, answers, year) for code in self.codes]
+            key = "|".join(str(value) for value in values)
+            number = self.numbers.get(key)
+            if number is not None:
+                return number
+            if len(values) == 1 and self.bands:
+                given = _as_decimal(values[0])
+                if given is not None:
+                    for low, high, result in self.bands:
+                        if (low is None or given >= low) and (high is None or given <= high):
+                            return result
+        return self.star
+
+
+def _band(key: str) -> tuple[str | None, str | None]:
+    """A table key's band limits; ``("", "")`` when the key is not a band (``_in_band``)."""
+    match = re.fullmatch(r"(-?\d+)?-(\d+)?", key)
+    if not match or key == "-":
+        return "", ""
+    low, high = match.groups()
+    return low, high
+
+
+def _compiled(rule: TariffRule) -> _CompiledRule:
+    compiled: _CompiledRule | None = getattr(rule, "_pricing_compiled", None)
+    if compiled is not None:
+        table, question, basis, params = compiled.source
+        if (
+            table is rule.table
+            and question is rule.question
+            and basis is rule.basis
+            and params is rule.params
+        ):
+            return compiled
+    compiled = _CompiledRule(rule)
+    rule._pricing_compiled = compiled  # type: ignore[attr-defined]
+    return compiled
 
 
 _RULES: dict[int, list[TariffRule]] = {}
