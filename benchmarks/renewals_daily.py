@@ -185,12 +185,16 @@ def _shape(agencies: list[Agency], today: dt.date) -> tuple[int, float]:
     from core.text import normalize_text
 
     started = time.monotonic()
-    with connection.cursor() as cursor:
-        for agency in agencies:
+    for agency in agencies:
+        # With the agency's search path, as the app writes (the CRM's triggers, decision 062).
+        connection.set_tenant(agency)  # type: ignore[attr-defined]
+        with connection.cursor() as cursor:
             cursor.execute(
                 _LAPSE.replace("{s}", _quoted(agency)),
                 {"today": today, "spread": LAPSED_SPREAD, "every": LAPSED_EVERY},
             )
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
         staffed = set(
             AgencyMembership.objects.filter(
                 agency__in=agencies, role=AgencyMembership.Role.STAFF

@@ -209,8 +209,11 @@ def _fill(agencies: list[Agency], sizes: Sizes, today: dt.date) -> float:
         end_frac=_frac("h", 46),
     )
     started = time.monotonic()
-    with connection.cursor() as cursor:
-        for index, agency in enumerate(agencies):
+    for index, agency in enumerate(agencies):
+        # Written with the agency's search path, as the app writes: the CRM's triggers keep
+        # each customer's standing in the schema they are named from (decision 062).
+        connection.set_tenant(agency)  # type: ignore[attr-defined]
+        with connection.cursor() as cursor:
             schema = connection.ops.quote_name(agency.schema_name)
             cursor.execute(
                 sql.replace("{schema}", schema),
@@ -230,6 +233,8 @@ def _fill(agencies: list[Agency], sizes: Sizes, today: dt.date) -> float:
                 },
             )
             cursor.execute(f"ANALYZE {schema}.crm_customer, {schema}.crm_bookpolicy")
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
         ids = [agency.pk for agency in agencies]
         cursor.execute(
             "INSERT INTO core_smsaccount (agency_id, balance, window_start, window_end, "

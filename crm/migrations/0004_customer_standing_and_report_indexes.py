@@ -95,6 +95,10 @@ $$""",
     """
 CREATE FUNCTION crm_standing_new_customers() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_TABLE_SCHEMA <> current_schema() THEN
+        RAISE EXCEPTION 'crm standing: %.% written from schema %', TG_TABLE_SCHEMA,
+            TG_TABLE_NAME, current_schema();
+    END IF;
     INSERT INTO crm_customerstanding (customer_id) SELECT id FROM new_rows
         ON CONFLICT (customer_id) DO NOTHING;
     RETURN NULL;

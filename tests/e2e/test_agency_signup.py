@@ -68,6 +68,12 @@ def test_an_applicant_signs_up_and_once_approved_the_agency_site_answers(
     ops.goto(f"http://ops.localhost:{site_port}/agency-applications/")
     ops.click(f"#application-{application.pk} a")
     ops.wait_for_selector("#licence-photo")
+    # The photo loads after the page: wait (to a deadline) until the browser decoded it.
+    ops.wait_for_function(
+        "() => { const photo = document.querySelector('#licence-photo');"
+        " return photo.complete && photo.naturalWidth > 0; }",
+        timeout=30_000,
+    )
     assert ops.evaluate("document.querySelector('#licence-photo').naturalWidth") > 0
     code = ops.input_value("input[name=code]")
     ops.click("#application-approve")

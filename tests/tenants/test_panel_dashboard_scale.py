@@ -4,6 +4,7 @@ both statements are answered by covering indexes alone."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -47,7 +48,10 @@ def test_sales_and_commission_are_read_from_covering_indexes_alone(agency, sales
     plan = plan_of_statement(
         lambda: sales_figures(agency, period), reading="policies_policy", off=INDEX_ONLY
     )
-    assert "Index Only Scan using policy_agency_issued" in plan, plan
+    # Either covering index answers alone (the reports' policy_issued_cover may win on a
+    # handful of rows; at the agency's size the planner takes policy_agency_issued).
+    assert re.search(r"Index Only Scan using policy_(agency_issued|issued_cover)\b", plan), plan
+    assert "Seq Scan" not in plan, plan
     plan = plan_of_statement(
         lambda: commission_figures(agency, period), reading="settlement_commission", off=INDEX_ONLY
     )
