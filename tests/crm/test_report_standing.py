@@ -220,3 +220,35 @@ def test_keyset_pages_of_the_ranking_by_score(agency):
                 break
             cursor = page.next_cursor
         assert walked == every and len(every) == 4
+
+
+def test_a_customer_written_from_another_schemas_path_is_refused(agency):
+    """The standing's triggers work in the schema the request names: a row of this agency
+    written while the search path names another schema (public here) is refused, never
+    counted in the other schema's standing."""
+    from django.db import DatabaseError, transaction
+
+    with inside(agency):
+        model = customer()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT string_agg(quote_ident(column_name), ', ') FROM information_schema."
+                "columns WHERE table_schema = current_schema() AND table_name = 'crm_customer' "
+                "AND is_generated = 'NEVER' AND column_name NOT IN ('id', 'mobile')"
+            )
+            (columns,) = cursor.fetchone()
+    schema = connection.ops.quote_name(agency.schema_name)
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    try:
+        with (
+            pytest.raises(DatabaseError, match="crm standing"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                f"INSERT INTO {schema}.crm_customer ({columns}, mobile) "
+                f"SELECT {columns}, '09350000000' FROM {schema}.crm_customer WHERE id = %s",
+                [model.pk],
+            )
+    finally:
+        connection.set_schema_to_public()  # type: ignore[attr-defined]
