@@ -47,6 +47,9 @@ def _configure_environment() -> None:
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
     # Nothing may reach a real worker: it would run against its own database.
     os.environ["CELERY_BROKER_URL"] = "memory://"
+    # A section that starts a worker of its own (referrals) gives it one queue: every task of
+    # the run goes there, not to the deployed split by queue (decision 055).
+    os.environ["TASK_QUEUE_ROUTING"] = "0"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("DJANGO_ENV", "development")
     # DEBUG would keep every query in memory and slow the loops down.
