@@ -119,7 +119,7 @@ def test_bad_input_keeps_every_value_and_shows_persian_errors_by_each_field(clie
     errors = dict(
         re.findall(
             r'name="(\w+)"[^>]*class="[^"]*is-invalid[^"]*"[^>]*>.*?'
-            r'<div class="invalid-feedback">([^<]+)</div>',
+            r'<div class="invalid-feedback(?: d-block)?">([^<]+)</div>',
             page,
             flags=re.S,
         )
