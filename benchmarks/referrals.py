@@ -32,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from benchmarks._report import Report, median, ms, percentile
+from benchmarks._worker_ready import wait_until_ready
 
 ORDER = 90
 TITLE = "Referrals"
@@ -267,9 +268,13 @@ def _bench_referral_latency(report: Report) -> None:
     }
     log = ROOT / ".data" / "bench-worker.log"
     log.parent.mkdir(exist_ok=True)
+    marker = ROOT / ".data" / f"bench-worker-ready-{queue}"
+    marker.unlink(missing_ok=True)
+    env["BENCH_WORKER_READY"] = str(marker)
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue]
-        + ["--pool", "solo", "-l", "warning", "--without-mingle", "--without-gossip"],
+        + ["--pool", "solo", "-l", "warning", "--without-mingle", "--without-gossip"]
+        + ["--include", "benchmarks._worker_ready"],
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),
@@ -283,7 +288,7 @@ def _bench_referral_latency(report: Report) -> None:
     samples = []
     worker_cpu = 0.0
     try:
-        time.sleep(4)  # the worker connects
+        wait_until_ready([marker], [worker], log)  # the clock starts once it takes messages
         orders = [_paid_order(line, tariff, customer) for _ in range(REFERRALS + 3)]
         for number, order in enumerate(orders):
             if number == 3:  # the first ones warm the worker

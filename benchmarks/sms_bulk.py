@@ -19,6 +19,7 @@ from django_tenants.utils import schema_context
 
 from benchmarks._agencies import create_one
 from benchmarks._report import Report
+from benchmarks._worker_ready import wait_until_ready
 
 ORDER = 96
 TITLE = "Bulk SMS"
@@ -102,13 +103,16 @@ def run(report: Report) -> None:
     }
     log = ROOT / ".data" / "bench-sms-bulk-worker.log"
     log.parent.mkdir(exist_ok=True)
+    markers = [ROOT / ".data" / f"bench-ready-{queue}-{index}" for index in range(WORKERS)]
+    for marker in markers:
+        marker.unlink(missing_ok=True)
     workers = [
         subprocess.Popen(  # noqa: S603 - our own worker
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue]
             + ["--pool", "solo", "-l", "warning", "--without-mingle", "--without-gossip"]
-            + ["-n", f"bench{index}-{queue}@%h"],
+            + ["-n", f"bench{index}-{queue}@%h", "--include", "benchmarks._worker_ready"],
             cwd=ROOT,
-            env=env,
+            env={**env, "BENCH_WORKER_READY": str(markers[index])},
             stdout=log.open("a"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -124,7 +128,7 @@ def run(report: Report) -> None:
     calls_before = sandbox_calls("send")
     delivered_before = sandbox_delivered_count()
     try:
-        time.sleep(4)  # the workers connect
+        wait_until_ready(markers, workers, log)  # every worker takes messages
         idle = sum(_rss_kib(worker.pid) for worker in workers)
         with schema_context(agency.schema_name):
             started = time.perf_counter()

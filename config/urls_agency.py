@@ -6,7 +6,7 @@ from config.urls_common import api_patterns, common_patterns, storefront_pattern
 handler500 = "core.degraded.server_error"
 
 urlpatterns = [
+    *api_patterns,  # first: the quote API is the busiest request
     *common_patterns,
-    *api_patterns,
     *storefront_patterns,
 ]

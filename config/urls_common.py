@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core.api import api_not_found
 from core.views import dev_bank, dev_sms_outbox, favicon, healthz, public_media
+from policies.api.quotes import quote_create_view
 from tenants.storefront import storefront_url_patterns
 
 common_patterns = [
@@ -18,7 +19,10 @@ common_patterns = [
     path("dev/bank/<str:token>/", dev_bank, name="dev-bank"),
 ]
 
+# Listed first on every site that serves the API: the premium inquiry is the busiest request
+# of the platform, and Django tries a site's patterns in order.
 api_patterns = [
+    path("api/quotes/", quote_create_view, name="api-quote-create"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

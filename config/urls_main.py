@@ -9,8 +9,8 @@ from config.urls_common import api_patterns, common_patterns, storefront_pattern
 handler500 = "core.degraded.server_error"
 
 urlpatterns = [
+    *api_patterns,  # first: the quote API is the busiest request
     path("admin/", admin.site.urls),
     *common_patterns,
-    *api_patterns,
     *storefront_patterns,
 ]

@@ -51,10 +51,24 @@ def client_ip(request) -> str | None:
     client and are never used. A malformed entry stops the walk at the nearest proxy, which
     then stands for the client (its limits are shared, never dodged).
     """
-    remote = parse_address(request.META.get("REMOTE_ADDR", ""))
+    remote = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    proxies = tuple(str(entry) for entry in getattr(settings, "TRUSTED_PROXIES", ()))
+    if len(forwarded) > _CACHED_FORWARDED_LENGTH:
+        return _client_ip(remote, forwarded, proxies)
+    # The same few peers and proxy chains send most requests: parsing them is the costly
+    # part, and the answer depends on nothing else.
+    return _client_ip_cached(remote, forwarded, proxies)
+
+
+_CACHED_FORWARDED_LENGTH = 200
+
+
+def _client_ip(remote_text: str, forwarded: str, proxies: tuple[str, ...]) -> str | None:
+    remote = parse_address(remote_text)
     if remote is None:
         return None
-    networks = trusted_proxy_networks(getattr(settings, "TRUSTED_PROXIES", ()))
+    networks = trusted_proxy_networks(proxies)
 
     def trusted(address: Address) -> bool:
         return any(address in network for network in networks)
@@ -62,7 +76,6 @@ def client_ip(request) -> str | None:
     if not trusted(remote):
         return str(remote)
     nearest = remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     for entry in reversed(forwarded.split(",") if forwarded else []):
         address = parse_address(entry)
         if address is None:
@@ -71,3 +84,6 @@ def client_ip(request) -> str | None:
             return str(address)
         nearest = address
     return str(nearest)
+
+
+_client_ip_cached = lru_cache(maxsize=4096)(_client_ip)

@@ -31,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core.digits import format_number, number_text, to_latin_digits
-from core.jalali import jalali_today, to_jalali
+from core.jalali import tehran_today, to_jalali
 from core.text import normalize_text
 from policies.models import Line, Question, TariffRule, TariffVersion
 
@@ -77,12 +77,26 @@ _FALSE = {"0", "false", "off", "no", "خیر", ""}
 def _number(raw: Any) -> Decimal:
     """A whole number in any digits, thousands grouped by "," "٬" "،" or not at all
     (``core.digits.number_text``: direction marks ignored, groups of three only)."""
+    if type(raw) is int:
+        return Decimal(raw)
     if isinstance(raw, (bool, float)):
         raise InvalidOperation
     text = number_text(raw)
     if not re.fullmatch(r"-?[0-9]+", text):
         raise InvalidOperation
     return Decimal(text)
+
+
+def _choice_values(question: Question) -> tuple[frozenset[str], frozenset[str]]:
+    """A choice question's values, and those of them already in normal form (normalising
+    gives them back unchanged); read once per question object and its list of choices."""
+    cached = question.__dict__.get("_choice_values")
+    if cached is not None and cached[0] is question.choices:
+        return cached[1], cached[2]
+    values = frozenset(str(choice["value"]) for choice in question.choices)
+    plain = frozenset(v for v in values if to_latin_digits(normalize_text(v)) == v)
+    question.__dict__["_choice_values"] = (question.choices, values, plain)
+    return values, plain
 
 
 def answers_clean(
@@ -121,8 +135,11 @@ def answers_clean(
                 errors[question.code] = [_("This field is required.")]
             continue
         if question.kind == Question.Kind.CHOICE:
-            values = {str(choice["value"]) for choice in question.choices}
-            value = to_latin_digits(normalize_text(raw))
+            values, plain = _choice_values(question)
+            # A value sent exactly as the option is written needs no normalising.
+            value = (
+                raw if type(raw) is str and raw in plain else to_latin_digits(normalize_text(raw))
+            )
             if value not in values:
                 errors[question.code] = [_("Choose one of the options.")]
             else:
@@ -238,7 +255,7 @@ def premium_calculate(
     rules: Sequence[TariffRule] | None = None,
 ) -> Pricing:
     """Price cleaned ``answers`` with ``version``'s rules (``on`` sets the Jalali year)."""
-    year = _jalali_year(on) if on else jalali_today().year
+    year = _jalali_year(on or tehran_today())
     amounts: dict[str, Decimal] = {}
     net = Decimal(0)
     items: list[BreakdownItem] = []

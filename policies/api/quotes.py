@@ -7,6 +7,7 @@ import math
 import re
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
@@ -246,7 +247,9 @@ def quote_create_view(request: HttpRequest) -> HttpResponse:
             line=line,
             answers=answers,
             agency=request.agency,  # type: ignore[attr-defined]
-            user=request.user,  # the session user, if a cookie came with it
+            # The session user, if a session cookie came with it (without one, reading the
+            # lazy user would only find that out).
+            user=request.user if settings.SESSION_COOKIE_NAME in request.COOKIES else None,
             origin=Origin.of(request),
             defer=True,
         )

@@ -6,7 +6,7 @@ from policies.api import orders, quotes
 
 urlpatterns = [
     path("lines/", quotes.LineListApi.as_view(), name="api-lines"),
-    path("quotes/", quotes.quote_create_view, name="api-quote-create"),
+    # POST quotes/ (api-quote-create) is listed first in config.urls_common.api_patterns.
     path("quotes/<uuid:public_id>/", quotes.QuoteDetailApi.as_view(), name="api-quote-detail"),
     path("orders/", orders.OrderListCreateApi.as_view(), name="api-orders"),
     path("orders/<uuid:order_id>/", orders.OrderDetailApi.as_view(), name="api-order-detail"),

@@ -38,11 +38,10 @@ PACKAGE = "bimeh_api_client"
 @pytest.fixture
 def site(settings, live_server, monkeypatch) -> str:
     """The live server's main site; absolute links (the bank's return) point at it."""
-    from core.jalali import to_jalali
 
     settings.SITE_PORT = live_server.url.rsplit(":", 1)[1]
     # Priced as on a fixed day, as the other sale tests are (the vehicle's age).
-    monkeypatch.setattr("policies.pricing.jalali_today", lambda: to_jalali(PRICING_DAY))
+    monkeypatch.setattr("policies.pricing.tehran_today", lambda: PRICING_DAY)
     catalog_load()
     return live_server.url
 

@@ -120,3 +120,23 @@ def test_the_otp_throttle_cannot_be_dodged_with_a_forged_header(client, settings
         HTTP_X_FORWARDED_FOR="203.0.113.5",
     )
     assert via_balancer.status_code == 429
+
+
+def test_a_cached_answer_follows_the_trusted_proxies_setting(settings):
+    # The same peer and header, asked again after the proxies changed: never yesterday's answer.
+    settings.TRUSTED_PROXIES = []
+    assert _ip("10.0.0.7", "203.0.113.5") == "10.0.0.7"
+    settings.TRUSTED_PROXIES = LOAD_BALANCERS
+    assert _ip("10.0.0.7", "203.0.113.5") == "203.0.113.5"
+    settings.TRUSTED_PROXIES = []
+    assert _ip("10.0.0.7", "203.0.113.5") == "10.0.0.7"
+
+
+def test_a_long_header_is_read_whole_and_not_kept(behind_proxies):
+    from core.http import _client_ip_cached
+
+    chain = ", ".join(["10.0.0.3"] * 40 + ["203.0.113.5"])  # longer than the cached length
+    before = _client_ip_cached.cache_info().currsize
+    assert _ip("10.0.0.7", chain) == "203.0.113.5"
+    assert _ip("10.0.0.7", "198.51.100.1, " + chain) == "203.0.113.5"
+    assert _client_ip_cached.cache_info().currsize == before

@@ -57,10 +57,9 @@ CODE = "0013542419"
 
 def catalog_ready(monkeypatch) -> None:
     """The real catalogue, priced as on 1405/09/02 (tests/policies/conftest.py)."""
-    from core.jalali import to_jalali
     from policies.services.catalog import catalog_load
 
-    monkeypatch.setattr("policies.pricing.jalali_today", lambda: to_jalali(dt.date(2026, 11, 23)))
+    monkeypatch.setattr("policies.pricing.tehran_today", lambda: dt.date(2026, 11, 23))
     catalog_load()
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from core.jalali import to_jalali
 from policies.services.catalog import catalog_load
 
 PRICING_DAY = dt.date(2026, 11, 23)  # 1405/09/02
@@ -16,7 +15,7 @@ PRICING_DAY = dt.date(2026, 11, 23)  # 1405/09/02
 def pricing_day(monkeypatch):
     """Quotes are priced as on 1405/09/02, so a vehicle's age — and with it the premiums the
     tests expect — does not change when the Jalali year does."""
-    monkeypatch.setattr("policies.pricing.jalali_today", lambda: to_jalali(PRICING_DAY))
+    monkeypatch.setattr("policies.pricing.tehran_today", lambda: PRICING_DAY)
     return PRICING_DAY
 
 

@@ -99,3 +99,68 @@ def test_a_table_value_that_is_not_a_number_fails_only_when_reached():
     ).premium == Decimal(1000)
     with pytest.raises(ArithmeticError):
         premium_calculate(version=version, answers={"zone": "asia"}, on=ON, rules=[rule])
+
+
+def _choice_question(values: list[str]):
+    from policies.models import Question
+
+    return Question(
+        code="usage",
+        label="usage",
+        kind=Question.Kind.CHOICE,
+        stage=Question.Stage.QUOTE,
+        choices=[{"value": value, "label": value} for value in values],
+    )
+
+
+def _clean(question, raw):
+    from django.core.exceptions import ValidationError
+
+    try:
+        return answers_clean(line=Line(code="x"), answers={"usage": raw}, questions=[question])
+    except ValidationError as error:
+        return error.message_dict
+
+
+def test_a_choice_is_matched_as_typed_or_normalised_the_same_with_options_read_once():
+    # Options read once per question: an answer sent exactly as written, one in Persian
+    # digits or with direction marks and spaces, and one that is not an option.
+    question = _choice_question(["personal", "4", "کار"])
+    assert _clean(question, "personal") == {"usage": "personal"}
+    assert _clean(question, " personal ") == {"usage": "personal"}
+    assert _clean(question, "\u200fpersonal") == {"usage": "personal"}
+    assert _clean(question, "۴") == {"usage": "4"}
+    assert _clean(question, 4) == {"usage": "4"}
+    assert _clean(question, "كار") == {"usage": "کار"}  # Arabic kaf: the Persian option
+    assert "usage" in _clean(question, "taxi")
+
+
+def test_an_option_not_written_in_normal_form_is_refused_as_before():
+    # An option stored with an Arabic kaf is never what a normalised answer reads, exactly
+    # typed or not (the admin form normalises options; this guards the shortcut).
+    question = _choice_question(["كار"])
+    assert "usage" in _clean(question, "كار")
+    assert "usage" in _clean(question, "کار")
+
+
+def test_a_question_whose_options_are_replaced_is_read_again():
+    question = _choice_question(["personal", "taxi"])
+    assert _clean(question, "taxi") == {"usage": "taxi"}
+    question.choices = [{"value": "personal", "label": "personal"}]
+    assert "usage" in _clean(question, "taxi")
+    assert _clean(question, "personal") == {"usage": "personal"}
+
+
+def test_a_premium_is_priced_in_tehrans_jalali_year(catalog, settings):
+    # Ages and vehicle years count from the Jalali year of Tehran's date, not of UTC's.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core.jalali import tehran, to_jalali
+    from policies.pricing import _jalali_year
+
+    today = timezone.localdate(timezone.now(), tehran())
+    assert _jalali_year(today) == to_jalali(today).year
+    assert _jalali_year(dt.date(2026, 3, 20)) == 1404
+    assert _jalali_year(dt.date(2026, 3, 21)) == 1405

@@ -250,3 +250,45 @@ def test_a_quote_answered_by_one_process_is_found_by_another_at_once(client, cat
     quote_flush()
     assert Quote.objects.count() == 80
     assert SalesEvent.objects.filter(event="quote_created").count() == 80
+
+
+def test_a_signed_in_customers_quote_is_theirs_and_a_visitors_is_nobodys(client, catalog, settings):
+    from tests.factories import create_user
+
+    visitor = client.post("/api/quotes/", GOOD, content_type="application/json", HTTP_HOST=MAIN)
+    customer = create_user()
+    client.force_login(customer)
+    signed_in = client.post("/api/quotes/", GOOD, content_type="application/json", HTTP_HOST=MAIN)
+    assert (visitor.status_code, signed_in.status_code) == (201, 201)
+    quote_flush()
+    assert Quote.objects.get(public_id=visitor.json()["id"]).user is None
+    assert Quote.objects.get(public_id=signed_in.json()["id"]).user == customer
+    # A session cookie that is no longer valid is a visitor, as before.
+    client.logout()
+    client.cookies[settings.SESSION_COOKIE_NAME] = "not-a-session"
+    stale = client.post("/api/quotes/", GOOD, content_type="application/json", HTTP_HOST=MAIN)
+    assert stale.status_code == 201
+    quote_flush()
+    assert Quote.objects.get(public_id=stale.json()["id"]).user is None
+
+
+@pytest.mark.parametrize("urlconf", ["config.urls_main", "config.urls_agency"])
+def test_the_quote_api_is_the_first_pattern_a_site_tries(urlconf):
+    # Django tries a site's patterns in order: the busiest request is matched first.
+    from django.urls import get_resolver
+
+    resolver = get_resolver(urlconf)
+    assert str(resolver.url_patterns[0].pattern) == "api/quotes/"
+    match = resolver.resolve("/api/quotes/")
+    assert match.func is quotes_api.quote_create_view and match.url_name == "api-quote-create"
+
+
+def test_replies_from_redis_are_parsed_by_hiredis():
+    # The compiled parser is a dependency: without it every quote's round trip costs more.
+    from core.redis import redis_client
+
+    connection = redis_client().connection_pool.make_connection()
+    try:
+        assert type(connection._parser).__name__.startswith("_Hiredis")
+    finally:
+        connection.disconnect()
