@@ -17,4 +17,8 @@ RUN DJANGO_ENV=production SECRET_KEY=build-only-not-a-secret-0123456789-abcdefgh
 RUN mkdir -p /app/media /app/private && useradd --create-home bimeh && chown -R bimeh /app
 USER bimeh
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# Threaded workers that keep connections alive: on 2 CPUs the quote benchmark serves ~2,200
+# quotes/s with 2 workers × 8 threads against ~1,250 with sync workers (decision 067).
+# WEB_CONCURRENCY (gunicorn's own setting) is the number of worker processes.
+ENV WEB_CONCURRENCY=2
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--threads", "8", "--keep-alive", "75", "--access-logfile", "-"]
